@@ -1,0 +1,9 @@
+//! baitiao-abs: securitization analytics for consumer instalment receivables.
+//!
+//! The modules follow the data flow, one way:
+//! `tape → credit → scenario → sim → waterfall → metrics → sizing → report`, with `cli` on top.
+
+pub mod ratings;
+pub mod scenario;
+pub mod tape;
+pub mod units;

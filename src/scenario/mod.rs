@@ -1,0 +1,331 @@
+//! Scenarios (SPEC §2.3): the TOML file a user writes — pool source, assumptions, deal
+//! structure, simulation settings, deterministic stresses — checked once at the boundary
+//! into the validated types below, which later stages trust without re-checking.
+//!
+//! Sits after `tape` and `credit` in the flow; `sim`, `waterfall` and later read these types.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use crate::ratings::RatingTable;
+
+/// A validated scenario: every cross-reference checked, every number in range.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    pub name: String,
+    pub description: String,
+    /// The scenario file it was read from (relative paths inside it are resolved already).
+    pub file: Option<PathBuf>,
+    pub pool: PoolSpec,
+    pub credit: CreditSpec,
+    pub assumptions: Assumptions,
+    pub deal: Deal,
+    pub simulation: SimulationSettings,
+    /// `[deterministic]`: fixed stresses for the Intex-style run; `None` uses the assumptions.
+    pub deterministic: DeterministicStress,
+    /// `[targets]`: what the recommended approval policy must achieve (SPEC §7.2).
+    pub targets: Targets,
+}
+
+/// Where the pool comes from (`[pool]`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum PoolSource {
+    /// A receivables tape (path resolved against the scenario file's folder).
+    Tape(PathBuf),
+    /// A synthetic tape generated in memory, deterministic by seed.
+    Synthetic { receivables: usize, seed: u64 },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PoolSpec {
+    pub source: PoolSource,
+    /// Scale every eligible receivable's balances so the closing pool has this balance (CNY).
+    pub target_balance: Option<f64>,
+}
+
+/// `[credit]`: optional credit model and approval policy files (resolved paths).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CreditSpec {
+    pub model: Option<PathBuf>,
+    pub policy: Option<PathBuf>,
+}
+
+/// Prepayment assumption: one annual CPR, or one per `term_months` (SPEC §2.3, §4.4).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Prepayment {
+    Flat(f64),
+    ByTerm(BTreeMap<u32, f64>),
+}
+
+impl Prepayment {
+    /// The annual CPR of receivables with this original term; `None` when a by-term table
+    /// lacks the term (validation rejects tapes with such terms).
+    pub fn annual_cpr(&self, term_months: u32) -> Option<f64> {
+        match self {
+            Prepayment::Flat(cpr) => Some(*cpr),
+            Prepayment::ByTerm(table) => table.get(&term_months).copied(),
+        }
+    }
+}
+
+/// Segment correlation structure (SPEC §4.2): per-segment ρ and the segment factors'
+/// correlation matrix, with its Cholesky factor.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SegmentCorrelation {
+    /// Segment names, in the order of `rho` and of the matrix rows.
+    pub names: Vec<String>,
+    /// Asset correlation ρ of each segment, in [0, 1).
+    pub rho: Vec<f64>,
+    /// Correlation matrix of the segment factors (symmetric, unit diagonal, positive definite).
+    pub factor_correlation: nalgebra::DMatrix<f64>,
+    /// Lower-triangular L with `factor_correlation = L Lᵀ`.
+    pub factor_cholesky: nalgebra::DMatrix<f64>,
+}
+
+impl SegmentCorrelation {
+    /// Index of a segment name, if it is listed.
+    pub fn index_of(&self, segment: &str) -> Option<usize> {
+        self.names.iter().position(|name| name == segment)
+    }
+}
+
+/// `[assumptions]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Assumptions {
+    /// Scales every 12-month PD (capped at 0.999 after scaling).
+    pub pd_multiplier: f64,
+    /// Asset correlation ρ of the one-factor model, in [0, 1).
+    pub correlation: f64,
+    pub prepayment: Prepayment,
+    /// Share of a defaulted balance recovered, in [0, 1].
+    pub recovery_rate: f64,
+    /// Months from default to recovery (0 = same month).
+    pub recovery_lag_months: u32,
+    /// Extension: share of fees and interest lost (portfolio-yield stress), in [0, 1).
+    pub yield_haircut: f64,
+    /// `[assumptions.segments]`, when given.
+    pub segments: Option<SegmentCorrelation>,
+}
+
+/// How principal is paid to the notes in the amortization period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PrincipalMode {
+    Sequential,
+    /// Pro rata among the rated notes (the residual tranche after them) until a trigger
+    /// breaches, sequential after.
+    ProRata,
+}
+
+/// One tranche of notes, in order of seniority.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tranche {
+    pub name: String,
+    /// Share of the closing pool balance, in (0, 1].
+    pub share: f64,
+    /// Annual coupon; required for the rated notes, `None` for the residual holder.
+    pub coupon: Option<f64>,
+    /// Target rating for sizing, a row of the rating table.
+    pub target_rating: Option<String>,
+}
+
+/// What a trigger measures (SPEC §5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TriggerMetric {
+    /// (cumulative defaults − cumulative recoveries) ÷ (closing balance + cumulative purchases).
+    CumulativeNetLoss,
+    /// cumulative defaults ÷ (closing balance + cumulative purchases).
+    CumulativeDefault,
+    /// performing balance ÷ closing balance (metric name `pool_balance_below`).
+    PoolBalance,
+    /// 3-month average annualised excess spread ÷ beginning pool balance.
+    ExcessSpread3m,
+}
+
+impl TriggerMetric {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TriggerMetric::CumulativeNetLoss => "cumulative_net_loss",
+            TriggerMetric::CumulativeDefault => "cumulative_default",
+            TriggerMetric::PoolBalance => "pool_balance_below",
+            TriggerMetric::ExcessSpread3m => "excess_spread_3m",
+        }
+    }
+}
+
+/// Strict comparison against the trigger level.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum TriggerTest {
+    Above(f64),
+    Below(f64),
+}
+
+impl TriggerTest {
+    /// Whether `value` breaches (strictly above / strictly below).
+    pub fn breached_by(self, value: f64) -> bool {
+        match self {
+            TriggerTest::Above(level) => value > level,
+            TriggerTest::Below(level) => value < level,
+        }
+    }
+}
+
+/// What a breached trigger does (for the rest of the deal: no cure).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TriggerEffect {
+    /// Ends the revolving period.
+    EarlyAmortization,
+    /// Switches pro-rata principal to sequential.
+    Sequential,
+}
+
+impl TriggerEffect {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TriggerEffect::EarlyAmortization => "early_amortization",
+            TriggerEffect::Sequential => "sequential",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Trigger {
+    pub metric: TriggerMetric,
+    pub test: TriggerTest,
+    pub effect: TriggerEffect,
+}
+
+impl Trigger {
+    /// A short label for reports, e.g. `cumulative_net_loss > 0.04 → early_amortization`.
+    pub fn label(&self) -> String {
+        let (op, level) = match self.test {
+            TriggerTest::Above(level) => (">", level),
+            TriggerTest::Below(level) => ("<", level),
+        };
+        format!(
+            "{} {op} {level} -> {}",
+            self.metric.as_str(),
+            self.effect.as_str()
+        )
+    }
+}
+
+/// One step of a waterfall (SPEC §5). The deal holds one list for the revolving period and
+/// one for the amortization period; the engine executes them in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WaterfallStep {
+    /// Senior fees due plus unpaid fees carried.
+    SeniorFees,
+    /// Interest on the rated tranche with this index (coupon plus shortfall carried).
+    Interest(usize),
+    /// Top the reserve account up to its target.
+    ReserveTopUp,
+    /// Revolving purchases of new receivables (revolving list only).
+    Purchases,
+    /// Principal to the notes, sequential or pro rata (amortization list only).
+    Principal,
+    /// Everything left to the residual holder (always last).
+    Residual,
+}
+
+/// The waterfall as data: the steps of each deal status.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Waterfall {
+    pub revolving: Vec<WaterfallStep>,
+    pub amortizing: Vec<WaterfallStep>,
+}
+
+impl Waterfall {
+    /// SPEC §5's order: senior fees, interest in seniority, reserve, purchases or principal,
+    /// residual.
+    pub fn standard(rated_tranches: usize) -> Waterfall {
+        let head = || {
+            let mut steps = vec![WaterfallStep::SeniorFees];
+            steps.extend((0..rated_tranches).map(WaterfallStep::Interest));
+            steps.push(WaterfallStep::ReserveTopUp);
+            steps
+        };
+        let mut revolving = head();
+        revolving.extend([WaterfallStep::Purchases, WaterfallStep::Residual]);
+        let mut amortizing = head();
+        amortizing.extend([WaterfallStep::Principal, WaterfallStep::Residual]);
+        Waterfall {
+            revolving,
+            amortizing,
+        }
+    }
+}
+
+/// `[deal]`.
+#[derive(Debug, Clone)]
+pub struct Deal {
+    /// Legal final: the last period.
+    pub horizon_months: u32,
+    /// Months 1..=revolving_months buy new receivables (unless a trigger ends it early).
+    pub revolving_months: u32,
+    /// Trustee + servicer, per annum on the beginning pool balance, in basis points.
+    pub senior_fee_bps: f64,
+    /// Reserve target as a share of the rated notes' balance.
+    pub reserve_pct: f64,
+    /// Call when the performing pool falls below this share of the closing balance.
+    pub clean_up_call: f64,
+    pub principal: PrincipalMode,
+    /// In order of seniority; the last is the residual holder. Shares sum to 1.
+    pub tranches: Vec<Tranche>,
+    pub triggers: Vec<Trigger>,
+    pub waterfall: Waterfall,
+    /// Idealized expected-loss table used for implied ratings and sizing targets.
+    pub rating_table: RatingTable,
+}
+
+impl Deal {
+    /// Number of rated notes (all tranches but the last).
+    pub fn rated_count(&self) -> usize {
+        self.tranches.len() - 1
+    }
+}
+
+/// `[simulation]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SimulationSettings {
+    pub paths: usize,
+    pub seed: u64,
+}
+
+/// An annual rate that is either constant or a vector by deal month (a vector shorter than
+/// the horizon repeats its last value).
+#[derive(Debug, Clone, PartialEq)]
+pub enum RateCurve {
+    Flat(f64),
+    ByMonth(Vec<f64>),
+}
+
+impl RateCurve {
+    /// The annual rate in deal month `month` (1-based).
+    pub fn at(&self, month: u32) -> f64 {
+        match self {
+            RateCurve::Flat(rate) => *rate,
+            RateCurve::ByMonth(rates) => {
+                let index = (month.max(1) as usize - 1).min(rates.len() - 1);
+                rates[index]
+            }
+        }
+    }
+}
+
+/// `[deterministic]`: annual CDR and CPR overrides for the deterministic run.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DeterministicStress {
+    pub cdr: Option<RateCurve>,
+    pub cpr: Option<RateCurve>,
+}
+
+/// `[targets]` (SPEC §7.2): what a recommended approval policy must achieve.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Targets {
+    /// Largest acceptable pool expected net loss, as a share of the closing balance.
+    pub max_pool_el: Option<f64>,
+    /// Smallest acceptable advance rate (rated notes ÷ pool).
+    pub min_advance_rate: Option<f64>,
+    /// Funding the treasury needs, CNY.
+    pub funding_need: Option<f64>,
+}

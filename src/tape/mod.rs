@@ -1,0 +1,99 @@
+//! Receivables tape (SPEC §2.1): the pool's records, read from and written to CSV with
+//! validation, generated synthetically, and stratified for the report.
+//!
+//! First stage of the flow `tape → credit → scenario → sim → …`: nothing here knows about
+//! deals or simulations. PDs are kept as given (`pd_12m` and/or `score`); turning a score
+//! into a PD is the credit model's job.
+
+use std::fmt;
+
+/// How a receivable repays (SPEC §2.1).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Product {
+    /// Baitiao instalment: equal principal instalments, monthly fee = `rate` × original principal.
+    Installment,
+    /// Level monthly payment; `rate` is the annual nominal interest rate.
+    Annuity,
+    /// Single repayment at maturity; monthly fee = `rate` × balance (0 for interest-free).
+    Bullet,
+}
+
+impl Product {
+    /// Every product, in the order reports list them.
+    pub const ALL: [Product; 3] = [Product::Installment, Product::Annuity, Product::Bullet];
+
+    /// The name used in tape files and reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Product::Installment => "installment",
+            Product::Annuity => "annuity",
+            Product::Bullet => "bullet",
+        }
+    }
+
+    /// Parses a tape's `product` value (exact, lower case).
+    pub fn parse(text: &str) -> Option<Product> {
+        match text {
+            "installment" => Some(Product::Installment),
+            "annuity" => Some(Product::Annuity),
+            "bullet" => Some(Product::Bullet),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Product {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The segment a receivable belongs to when the tape names none (SPEC §2.1).
+pub const DEFAULT_SEGMENT: &str = "all";
+
+/// One validated receivable. Invariants (enforced by the reader and the generator):
+/// `balance > 0`, `original_principal ≥ balance`, `1 ≤ remaining_months ≤ term_months ≤ 60`,
+/// `0 ≤ rate ≤ 1`, at least one of `score` / `pd_12m`, `pd_12m ∈ (0, 1)`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Receivable {
+    pub id: String,
+    pub product: Product,
+    /// Outstanding principal, CNY.
+    pub balance: f64,
+    /// Principal at origination, CNY (the instalment fee base).
+    pub original_principal: f64,
+    pub term_months: u32,
+    pub remaining_months: u32,
+    /// Monthly fee rate for `installment` and `bullet`, annual nominal rate for `annuity`.
+    pub rate: f64,
+    /// Credit score on the scale of SPEC §3, when given.
+    pub score: Option<f64>,
+    /// 12-month default probability, when given; overrides the score's PD.
+    pub pd_12m: Option<f64>,
+    pub segment: String,
+    pub days_past_due: u32,
+}
+
+impl Receivable {
+    /// Eligible for the pool: not past due (SPEC §2.1).
+    pub fn is_eligible(&self) -> bool {
+        self.days_past_due == 0
+    }
+
+    /// The default `original_principal` when the tape leaves it empty (SPEC §2.1):
+    /// `balance × term / remaining` for instalments (on schedule), `balance` otherwise.
+    pub fn default_original_principal(
+        product: Product,
+        balance: f64,
+        term_months: u32,
+        remaining_months: u32,
+    ) -> f64 {
+        match product {
+            Product::Installment => balance * f64::from(term_months) / f64::from(remaining_months),
+            Product::Annuity | Product::Bullet => balance,
+        }
+    }
+}
