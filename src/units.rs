@@ -57,6 +57,32 @@ pub fn stressed_pd(pd_12m: f64, pd_multiplier: f64) -> f64 {
     (pd_12m * pd_multiplier).min(MAX_STRESSED_PD)
 }
 
+/// Score of the scale of SPEC §3 at good:bad odds of 50:1.
+pub const SCORE_AT_ANCHOR_ODDS: f64 = 600.0;
+/// Good:bad odds at [`SCORE_AT_ANCHOR_ODDS`].
+pub const ANCHOR_ODDS: f64 = 50.0;
+/// Points that double the odds.
+pub const POINTS_TO_DOUBLE_ODDS: f64 = 20.0;
+
+/// 12-month PD of a credit score on the scale of SPEC §3.
+///
+/// # Formula
+/// `odds = 50 · 2^((score − 600)/20)`, `PD = 1 / (1 + odds)` (600 points at 50:1 good:bad,
+/// 20 points to double the odds).
+pub fn pd_from_score(score: f64) -> f64 {
+    let odds = ANCHOR_ODDS * ((score - SCORE_AT_ANCHOR_ODDS) / POINTS_TO_DOUBLE_ODDS).exp2();
+    1.0 / (1.0 + odds)
+}
+
+/// Credit score of a 12-month PD (inverse of [`pd_from_score`]).
+///
+/// # Formula
+/// `score = 600 + 20/ln 2 · ln(odds/50)` with `odds = (1 − PD)/PD`.
+pub fn score_from_pd(pd_12m: f64) -> f64 {
+    let odds = (1.0 - pd_12m) / pd_12m;
+    SCORE_AT_ANCHOR_ODDS + POINTS_TO_DOUBLE_ODDS * (odds / ANCHOR_ODDS).log2()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -91,6 +117,17 @@ mod tests {
             mdr,
             epsilon = 1e-15
         );
+    }
+
+    #[test]
+    fn score_scale_anchors_and_round_trip() {
+        // 600 points ⇔ 50:1 ⇔ PD = 1/51; +20 points doubles the odds to 100:1.
+        assert_relative_eq!(pd_from_score(600.0), 1.0 / 51.0, epsilon = 1e-15);
+        assert_relative_eq!(pd_from_score(620.0), 1.0 / 101.0, epsilon = 1e-15);
+        assert_relative_eq!(pd_from_score(580.0), 1.0 / 26.0, epsilon = 1e-15);
+        for score in [350.0, 512.5, 600.0, 731.0, 950.0] {
+            assert_relative_eq!(score_from_pd(pd_from_score(score)), score, epsilon = 1e-9);
+        }
     }
 
     #[test]
