@@ -3,7 +3,11 @@
 //! The modules follow the data flow, one way:
 //! `tape → credit → scenario → sim → waterfall → metrics → sizing → report`, with `cli` on top.
 
+pub mod metrics;
 pub mod ratings;
+pub mod report;
 pub mod scenario;
+pub mod sim;
 pub mod tape;
 pub mod units;
+pub mod waterfall;

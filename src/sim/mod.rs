@@ -1,0 +1,15 @@
+//! Pool cash-flow models (SPEC §4): the closing pool and its purchase templates, unit
+//! schedules, the cohort book that turns default and prepayment events into monthly flows,
+//! and the deterministic (expected-path) pool. The Monte Carlo paths build on the same
+//! cohort book.
+//!
+//! Sits after `scenario`; the `waterfall` drives a [`Collateral`] month by month.
+
+pub mod cohort;
+pub mod deterministic;
+pub mod pool;
+pub mod schedule;
+
+pub use cohort::{Collateral, PoolFlows};
+pub use deterministic::{DeterministicCollateral, DeterministicRates};
+pub use pool::{Pool, PoolError};

@@ -1,0 +1,254 @@
+//! The closing pool: the tape's eligible receivables with their PDs resolved, scaled to the
+//! target balance, mapped to unit schedules and segments; and the templates revolving
+//! purchases copy (SPEC §2.1, §4, §5 step 4).
+
+use std::collections::BTreeSet;
+
+use super::schedule::{ScheduleKey, ScheduleTable};
+use crate::scenario::{Assumptions, Deal, Scenario};
+use crate::tape::{Product, Receivable};
+use crate::units::pd_from_score;
+
+/// A receivable of the closing pool, reduced to what the cash-flow models need.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PoolAsset {
+    /// Outstanding principal at cut-off (after scaling), CNY.
+    pub balance: f64,
+    /// Monthly fee while alive (instalment: rate × original principal; bullet: rate ×
+    /// balance; annuity: 0, its interest follows its schedule), CNY.
+    pub monthly_fee: f64,
+    /// 12-month PD before `pd_multiplier`.
+    pub pd_12m: f64,
+    /// Annual CPR for this receivable's term.
+    pub annual_cpr: f64,
+    /// Index into the pool's [`ScheduleTable`].
+    pub schedule: usize,
+    /// Index into [`Pool::segments`].
+    pub segment: usize,
+}
+
+/// A receivable revolving purchases copy: product, term, rate, PD and segment of an eligible
+/// cut-off receivable, with `balance = original_principal` and `remaining = term`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PurchaseTemplate {
+    /// Original principal of the template (after scaling): the purchased balance, CNY.
+    pub balance: f64,
+    /// Monthly fee per CNY of purchased balance (instalment and bullet `rate`; annuity 0).
+    pub fee_rate: f64,
+    pub pd_12m: f64,
+    pub annual_cpr: f64,
+    /// Schedule over the full term.
+    pub schedule: usize,
+    pub segment: usize,
+    /// Probability weight: the cut-off receivable's balance (SPEC §5: drawn with
+    /// probability proportional to balance).
+    pub weight: f64,
+}
+
+/// The closing pool.
+#[derive(Debug, Clone)]
+pub struct Pool {
+    pub assets: Vec<PoolAsset>,
+    pub templates: Vec<PurchaseTemplate>,
+    pub schedules: ScheduleTable,
+    /// Segment names, indexed by `PoolAsset::segment`.
+    pub segments: Vec<String>,
+    /// Sum of eligible balances after scaling, CNY.
+    pub closing_balance: f64,
+    /// Factor applied to balances to reach `target_balance` (1 without one).
+    pub scale: f64,
+    /// Receivables left out because they are past due (count, balance before scaling).
+    pub ineligible_count: usize,
+    pub ineligible_balance: f64,
+    /// Longest term among the templates, months.
+    pub longest_template_term: u32,
+}
+
+/// Problems joining a tape to a scenario, all reported at once.
+#[derive(Debug, thiserror::Error)]
+#[error("{}", problems.join("\n"))]
+pub struct PoolError {
+    pub problems: Vec<String>,
+}
+
+/// The 12-month PD of a tape receivable: `pd_12m` when given, else its score's PD (SPEC §3).
+pub fn receivable_pd(receivable: &Receivable) -> Option<f64> {
+    receivable
+        .pd_12m
+        .or_else(|| receivable.score.map(pd_from_score))
+}
+
+impl Pool {
+    /// Builds the closing pool from a validated tape under a scenario's assumptions.
+    /// `tape_label` names the tape in errors.
+    pub fn build(
+        receivables: &[Receivable],
+        scenario: &Scenario,
+        tape_label: &str,
+    ) -> Result<Pool, PoolError> {
+        Pool::build_with(
+            receivables,
+            &scenario.assumptions,
+            scenario.pool.target_balance,
+            tape_label,
+        )
+    }
+
+    /// [`Pool::build`] from the parts of a scenario it reads.
+    pub fn build_with(
+        receivables: &[Receivable],
+        assumptions: &Assumptions,
+        target_balance: Option<f64>,
+        tape_label: &str,
+    ) -> Result<Pool, PoolError> {
+        let mut problems = Vec::new();
+        let mut segments: Vec<String> = match &assumptions.segments {
+            Some(config) => config.names.clone(),
+            None => Vec::new(),
+        };
+        let mut unknown_segments = BTreeSet::new();
+        let mut missing_terms = BTreeSet::new();
+        let mut ineligible_count = 0;
+        let mut ineligible_balance = 0.0;
+        let eligible: Vec<&Receivable> = receivables
+            .iter()
+            .filter(|r| {
+                if r.is_eligible() {
+                    true
+                } else {
+                    ineligible_count += 1;
+                    ineligible_balance += r.balance;
+                    false
+                }
+            })
+            .collect();
+        if eligible.is_empty() {
+            problems.push(format!(
+                "{tape_label}: no eligible receivable (all {} are past due)",
+                receivables.len()
+            ));
+            return Err(PoolError { problems });
+        }
+        let raw_balance: f64 = eligible.iter().map(|r| r.balance).sum();
+        let scale = target_balance.map_or(1.0, |target| target / raw_balance);
+
+        let mut schedules = ScheduleTable::default();
+        let mut assets = Vec::with_capacity(eligible.len());
+        let mut templates = Vec::with_capacity(eligible.len());
+        let mut longest_template_term = 0;
+        for r in eligible {
+            let segment = match segments.iter().position(|s| *s == r.segment) {
+                Some(index) => index,
+                None if assumptions.segments.is_some() => {
+                    unknown_segments.insert(r.segment.clone());
+                    0
+                }
+                None => {
+                    segments.push(r.segment.clone());
+                    segments.len() - 1
+                }
+            };
+            let Some(annual_cpr) = assumptions.prepayment.annual_cpr(r.term_months) else {
+                missing_terms.insert(r.term_months);
+                continue;
+            };
+            let Some(pd_12m) = receivable_pd(r) else {
+                // the tape reader guarantees a score or a PD
+                problems.push(format!(
+                    "{tape_label}: receivable `{}` has neither score nor pd_12m",
+                    r.id
+                ));
+                continue;
+            };
+            let balance = r.balance * scale;
+            let original = r.original_principal * scale;
+            let monthly_fee = match r.product {
+                Product::Installment => r.rate * original,
+                Product::Bullet => r.rate * balance,
+                Product::Annuity => 0.0,
+            };
+            assets.push(PoolAsset {
+                balance,
+                monthly_fee,
+                pd_12m,
+                annual_cpr,
+                schedule: schedules.intern(ScheduleKey::new(r.product, r.remaining_months, r.rate)),
+                segment,
+            });
+            templates.push(PurchaseTemplate {
+                balance: original,
+                fee_rate: if r.product == Product::Annuity {
+                    0.0
+                } else {
+                    r.rate
+                },
+                pd_12m,
+                annual_cpr,
+                schedule: schedules.intern(ScheduleKey::new(r.product, r.term_months, r.rate)),
+                segment,
+                weight: balance,
+            });
+            longest_template_term = longest_template_term.max(r.term_months);
+        }
+        if !unknown_segments.is_empty() {
+            let names: Vec<String> = unknown_segments.into_iter().collect();
+            problems.push(format!(
+                "{tape_label}: column `segment`: {} not in `assumptions.segments.names` (add them or fix the tape)",
+                names.join(", ")
+            ));
+        }
+        if !missing_terms.is_empty() {
+            let terms: Vec<String> = missing_terms.iter().map(u32::to_string).collect();
+            problems.push(format!(
+                "{tape_label}: column `term_months`: terms {} have no entry in `assumptions.cpr_by_term`",
+                terms.join(", ")
+            ));
+        }
+        if !problems.is_empty() {
+            return Err(PoolError { problems });
+        }
+        let closing_balance = assets.iter().map(|a| a.balance).sum();
+        Ok(Pool {
+            assets,
+            templates,
+            schedules,
+            segments,
+            closing_balance,
+            scale,
+            ineligible_count,
+            ineligible_balance,
+            longest_template_term,
+        })
+    }
+
+    /// Warnings a user should see before trusting a run on this pool.
+    pub fn warnings(&self, deal: &Deal) -> Vec<String> {
+        let mut warnings = Vec::new();
+        if self.ineligible_count > 0 {
+            warnings.push(format!(
+                "{} receivables past due (balance {:.2} CNY before scaling) are not eligible and were left out of the pool",
+                self.ineligible_count, self.ineligible_balance
+            ));
+        }
+        if deal.revolving_months > 0
+            && deal.revolving_months + self.longest_template_term > deal.horizon_months
+        {
+            warnings.push(format!(
+                "receivables bought in month {} can mature in month {}, after the horizon ({}): the originator buys them back at par at the legal final",
+                deal.revolving_months,
+                deal.revolving_months + self.longest_template_term,
+                deal.horizon_months
+            ));
+        }
+        warnings
+    }
+
+    /// Balance-weighted 12-month PD before any multiplier.
+    pub fn weighted_pd(&self) -> f64 {
+        self.assets
+            .iter()
+            .map(|a| a.balance * a.pd_12m)
+            .sum::<f64>()
+            / self.closing_balance
+    }
+}
