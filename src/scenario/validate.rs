@@ -1397,3 +1397,6 @@ impl WaterfallList {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
