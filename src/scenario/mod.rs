@@ -9,6 +9,14 @@ use std::path::PathBuf;
 
 use crate::ratings::RatingTable;
 
+pub mod schema;
+mod validate;
+
+pub use validate::{
+    CORRELATION_MATRIX_TOLERANCE, DEFAULT_PATHS, DEFAULT_SEED, Loaded, MAX_MONTHS, MAX_TERM_MONTHS,
+    SHARE_SUM_TOLERANCE, ScenarioError, load, parse,
+};
+
 /// A validated scenario: every cross-reference checked, every number in range.
 #[derive(Debug, Clone)]
 pub struct Scenario {

@@ -7,6 +7,58 @@
 
 use std::fmt;
 
+pub mod reader;
+pub mod strats;
+pub mod synthetic;
+pub mod writer;
+
+pub use reader::{Tape, read_tape, read_tape_from_reader};
+pub use strats::{StratRow, stratify, write_strats};
+pub use synthetic::generate;
+pub use writer::{write_tape, write_tape_to};
+
+/// At most this many problems are listed in a [`TapeError::Invalid`]; the rest are counted.
+pub const MAX_LISTED_PROBLEMS: usize = 100;
+
+/// Why a tape could not be read or written. Every message names the file; validation
+/// problems also name the line and the column.
+#[derive(Debug, thiserror::Error)]
+pub enum TapeError {
+    /// The file could not be opened or read (missing, unreadable, I/O failure mid-file).
+    #[error("{file}: cannot read the tape: {source}")]
+    Io {
+        file: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file could not be written.
+    #[error("{file}: cannot write the tape: {source}")]
+    Write {
+        file: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The tape breaks SPEC §2.1. `problems` holds up to [`MAX_LISTED_PROBLEMS`] lines of the
+    /// form `FILE:LINE: column `NAME`: "VALUE" rule broken`; `more` counts the ones left out.
+    #[error("{}", join_problems(problems, *more))]
+    Invalid {
+        file: String,
+        problems: Vec<String>,
+        more: usize,
+    },
+    /// The tape has a header but no receivables (or is empty).
+    #[error("{file}: the tape has no receivables; add at least one row below the header")]
+    Empty { file: String },
+}
+
+fn join_problems(problems: &[String], more: usize) -> String {
+    let mut text = problems.join("\n");
+    if more > 0 {
+        text.push_str(&format!("\n... and {more} more problems"));
+    }
+    text
+}
+
 /// How a receivable repays (SPEC §2.1).
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
