@@ -3,6 +3,8 @@
 //! The modules follow the data flow, one way:
 //! `tape → credit → scenario → sim → waterfall → metrics → sizing → report`, with `cli` on top.
 
+pub mod app;
+pub mod cli;
 pub mod metrics;
 pub mod ratings;
 pub mod report;
