@@ -1152,3 +1152,20 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn a_rate_curve_of_the_wrong_type_says_what_is_expected() {
+    let text = plus("[deterministic]\ncdr = \"high\"");
+    let line = text
+        .lines()
+        .position(|l| l.starts_with("cdr"))
+        .expect("added")
+        + 1;
+    assert_single_problem(
+        &text,
+        &[
+            &format!("t.toml:{line}:"),
+            "an annual rate (a number) or a vector of annual rates by deal month",
+        ],
+    );
+}
