@@ -51,6 +51,7 @@ pub const DEFAULT_SEED: u64 = 20_151_024;
 /// A scenario that passed validation, with the warnings it raised.
 #[derive(Debug, Clone)]
 pub struct Loaded {
+    /// The validated scenario.
     pub scenario: Scenario,
     /// One line each, `FILE: `key.path`: …`; suspicious but not wrong.
     pub warnings: Vec<String>,
