@@ -138,7 +138,10 @@ pub struct RawDeterministic {
 
 /// An annual rate written as one number or as a vector by deal month.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(untagged)]
+#[serde(
+    untagged,
+    expecting = "an annual rate (a number) or a vector of annual rates by deal month"
+)]
 pub enum RawRateCurve {
     Flat(f64),
     ByMonth(Vec<f64>),

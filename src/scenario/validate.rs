@@ -51,6 +51,7 @@ pub const DEFAULT_SEED: u64 = 20_151_024;
 /// A scenario that passed validation, with the warnings it raised.
 #[derive(Debug, Clone)]
 pub struct Loaded {
+    /// The validated scenario.
     pub scenario: Scenario,
     /// One line each, `FILE: `key.path`: …`; suspicious but not wrong.
     pub warnings: Vec<String>,
@@ -156,6 +157,11 @@ fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
     let line = before.matches('\n').count() + 1;
     let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
     (line, column)
+}
+
+/// Whether two matrix entries agree to [`CORRELATION_MATRIX_TOLERANCE`]; false for NaN.
+fn within_tolerance(value: f64, expected: f64) -> bool {
+    (value - expected).abs() <= CORRELATION_MATRIX_TOLERANCE
 }
 
 /// A number written for a message: up to 10 decimals, trailing zeros dropped, so sums such
@@ -693,7 +699,7 @@ impl Checker<'_> {
                 let entry = rows[i][j];
                 let entry_key = format!("{key}[{i}][{j}]");
                 if i == j {
-                    if !((entry - 1.0).abs() <= CORRELATION_MATRIX_TOLERANCE) {
+                    if !within_tolerance(entry, 1.0) {
                         self.problem(
                             &entry_key,
                             format!("the diagonal must be 1, found {}", show(entry)),
@@ -705,7 +711,7 @@ impl Checker<'_> {
                     .is_none()
                 {
                     valid = false;
-                } else if j > i && !((entry - rows[j][i]).abs() <= CORRELATION_MATRIX_TOLERANCE) {
+                } else if j > i && rows[j][i].is_finite() && !within_tolerance(entry, rows[j][i]) {
                     self.problem(
                         key,
                         format!(
@@ -1210,7 +1216,14 @@ impl Checker<'_> {
         for (index, tranche) in rated_names.iter().enumerate() {
             let times = count(WaterfallStep::Interest(index));
             if times != 1 {
-                let tranche = tranche.unwrap_or("?");
+                // A missing or repeated name (reported on the tranche) cannot tell the
+                // tranches apart, so name the position instead.
+                let unique = tranche
+                    .filter(|name| rated_names.iter().filter(|n| **n == Some(*name)).count() == 1);
+                let tranche = match unique {
+                    Some(name) => name.to_string(),
+                    None => format!("deal.tranches[{index}]"),
+                };
                 self.problem(
                     &key,
                     format!(

@@ -1064,3 +1064,108 @@ fn numbers_in_messages_read_as_written() {
     assert_eq!(show(20_151_024.0), "20151024");
     assert_eq!(show(f64::NAN), "NaN");
 }
+
+#[test]
+fn nan_matrix_entry_is_reported_once() {
+    let text = plus(&SEGMENTS.replace("[0.3, 0.4, 1.0]", "[0.3, nan, 1.0]"));
+    assert_single_problem(
+        &text,
+        &["`assumptions.segments.factor_correlation[2][1]`: NaN is out of range"],
+    );
+}
+
+#[test]
+fn duplicate_tranche_names_do_not_confuse_waterfall_messages() {
+    let text = with("name = \"B\"", "name = \"A\"")
+        + "\n[deal.waterfall]\nrevolving = [\"senior_fees\", \"interest:A\", \"purchases\", \"residual\"]\n";
+    let problems = problems_of(&text);
+    assert_eq!(problems.len(), 2, "{problems:#?}");
+    assert!(problems[0].contains("`deal.tranches[1].name`"));
+    assert!(
+        problems[1].contains("interest on `deal.tranches[1]` appears 0 times"),
+        "{problems:#?}"
+    );
+}
+
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// `VALID` with its three tranches replaced by these shares.
+    fn with_shares(shares: &[f64]) -> String {
+        let rated: Vec<String> = shares[..shares.len() - 1]
+            .iter()
+            .enumerate()
+            .map(|(i, share)| format!("  {{ name = \"T{i}\", share = {share:?}, coupon = 0.05 }},"))
+            .collect();
+        let residual = format!(
+            "  {{ name = \"Sub\", share = {:?} }},",
+            shares[shares.len() - 1]
+        );
+        let start = VALID.find("tranches = [").expect("tranches");
+        format!(
+            "{}tranches = [\n{}\n{}\n]\n",
+            &VALID[..start],
+            rated.join("\n"),
+            residual
+        )
+    }
+
+    proptest! {
+        #[test]
+        fn shares_normalised_to_one_are_accepted(weights in prop::collection::vec(0.01f64..1.0, 2..8)) {
+            let total: f64 = weights.iter().sum();
+            let mut shares: Vec<f64> = weights.iter().map(|w| w / total).collect();
+            // Absorb the rounding of the division in the residual so the sum is 1 to 1e-15.
+            let others: f64 = shares[..shares.len() - 1].iter().sum();
+            let last = shares.len() - 1;
+            shares[last] = 1.0 - others;
+            prop_assume!(shares[last] > 0.0);
+            let deal = valid(&with_shares(&shares)).scenario.deal;
+            prop_assert_eq!(deal.tranches.len(), shares.len());
+            prop_assert_eq!(deal.waterfall, Waterfall::standard(shares.len() - 1));
+        }
+
+        #[test]
+        fn shares_off_by_more_than_the_tolerance_are_rejected(
+            weights in prop::collection::vec(0.01f64..1.0, 2..8),
+            excess in prop_oneof![1e-6f64..0.5, -0.5f64..-1e-6],
+        ) {
+            let total: f64 = weights.iter().sum();
+            let mut shares: Vec<f64> = weights.iter().map(|w| w / total).collect();
+            shares[0] += excess;
+            prop_assume!(shares.iter().all(|s| *s > 0.0 && *s <= 1.0));
+            let problems = problems_of(&with_shares(&shares));
+            prop_assert_eq!(problems.len(), 1);
+            prop_assert!(problems[0].contains("`deal.tranches`: shares sum to"));
+        }
+
+        #[test]
+        fn rate_curve_is_the_month_value_then_the_last(
+            rates in prop::collection::vec(0.0f64..1.0, 1..30),
+            month in 1u32..=120,
+        ) {
+            let curve = RateCurve::ByMonth(rates.clone());
+            let expected = rates[(month as usize).min(rates.len()) - 1];
+            prop_assert_eq!(curve.at(month), expected);
+        }
+    }
+}
+
+#[test]
+fn a_rate_curve_of_the_wrong_type_says_what_is_expected() {
+    let text = plus("[deterministic]\ncdr = \"high\"");
+    let line = text
+        .lines()
+        .position(|l| l.starts_with("cdr"))
+        .expect("added")
+        + 1;
+    assert_single_problem(
+        &text,
+        &[
+            &format!("t.toml:{line}:"),
+            "an annual rate (a number) or a vector of annual rates by deal month",
+        ],
+    );
+}
