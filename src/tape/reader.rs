@@ -667,3 +667,85 @@ impl Hasher for PrehashedKey {
         self.0 = value;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(text: &str) -> Result<Tape, TapeError> {
+        read_tape_from_reader(text.as_bytes(), "t.csv")
+    }
+
+    #[test]
+    fn id_index_tells_apart_ids_whose_hashes_collide() {
+        let mut ids = IdIndex::default();
+        assert_eq!(ids.first_line_or_insert(b"A", 2), None);
+        // Force a collision: a second, different id chained under the same hash.
+        let hash = hash_id(b"A");
+        ids.text.extend_from_slice(b"B");
+        ids.entries.push(IdEntry {
+            start: 1,
+            end: 2,
+            line: 3,
+            next: ids.heads[&hash],
+        });
+        ids.heads.insert(hash, 1);
+        assert_eq!(ids.first_line_or_insert(b"A", 9), Some(2));
+        assert_eq!(ids.first_line_or_insert(b"C", 4), None);
+        assert_eq!(ids.first_line_or_insert(b"C", 5), Some(4));
+    }
+
+    #[test]
+    fn hash_depends_on_every_byte_and_the_length() {
+        let ids: [&[u8]; 5] = [b"R00000001", b"R00000002", b"R0000000", b"R000000010", b""];
+        for (i, a) in ids.iter().enumerate() {
+            for b in &ids[i + 1..] {
+                assert_ne!(hash_id(a), hash_id(b), "{a:?} {b:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn whole_numbers_written_as_decimals_are_accepted() {
+        let tape = read("id,product,balance,term_months,remaining_months,rate,pd_12m\nA,installment,100,12.0,6.0,0.01,0.02\n")
+            .expect("valid");
+        assert_eq!(tape.receivables[0].term_months, 12);
+        assert_eq!(tape.receivables[0].remaining_months, 6);
+    }
+
+    #[test]
+    fn cells_and_header_names_are_trimmed_and_a_bom_is_ignored() {
+        let tape = read("\u{feff}id, product ,balance,term_months,remaining_months,rate,score\n A , bullet , 10 ,1,1,0, 640 \n")
+            .expect("valid");
+        let receivable = &tape.receivables[0];
+        assert_eq!((receivable.id.as_str(), receivable.balance), ("A", 10.0));
+        assert_eq!(receivable.score, Some(640.0));
+    }
+
+    #[test]
+    fn original_a_hair_below_balance_is_rounding_and_becomes_balance() {
+        let tape = read("id,product,balance,original_principal,term_months,remaining_months,rate,pd_12m\nA,annuity,1000,999.9999999999,12,6,0.12,0.02\n")
+            .expect("valid");
+        assert_eq!(tape.receivables[0].original_principal, 1000.0);
+    }
+
+    #[test]
+    fn a_column_named_twice_is_a_header_problem() {
+        let error = read("id,product,balance,balance,term_months,remaining_months,rate,pd_12m\n")
+            .expect_err("invalid");
+        assert_eq!(
+            error.to_string(),
+            "t.csv:1: column `balance`: named twice in the header; keep one"
+        );
+    }
+
+    #[test]
+    fn quoted_multi_line_cells_keep_line_numbers_right() {
+        let error = read("id,product,balance,term_months,remaining_months,rate,segment,pd_12m\nA,bullet,10,1,1,0,\"two\nlines\",0.02\nB,bullet,-1,1,1,0,x,0.02\n")
+            .expect_err("invalid");
+        assert_eq!(
+            error.to_string(),
+            "t.csv:4: column `balance`: \"-1\" must be a finite number > 0"
+        );
+    }
+}

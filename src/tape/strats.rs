@@ -214,3 +214,87 @@ pub fn write_strats(path: &Path, rows: &[StratRow]) -> std::io::Result<()> {
     }
     writer.flush()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn receivable(
+        product: Product,
+        balance: f64,
+        term: u32,
+        remaining: u32,
+        pd: f64,
+    ) -> Receivable {
+        Receivable {
+            id: format!("{product}-{balance}"),
+            product,
+            balance,
+            original_principal: balance,
+            term_months: term,
+            remaining_months: remaining,
+            rate: 0.01,
+            score: None,
+            pd_12m: Some(pd),
+            segment: "core".into(),
+            days_past_due: 0,
+        }
+    }
+
+    #[test]
+    fn hand_computed_buckets_and_averages() {
+        let pool = [
+            receivable(Product::Bullet, 500.0, 1, 1, 0.004),
+            receivable(Product::Installment, 1_500.0, 12, 12, 0.02),
+            receivable(Product::Installment, 20_000.0, 24, 13, 0.10),
+        ];
+        let rows = stratify(&pool, |r| r.pd_12m.unwrap_or(0.0));
+        let find = |dimension: &str, bucket: &str| {
+            rows.iter()
+                .find(|r| r.dimension == dimension && r.bucket == bucket)
+                .unwrap_or_else(|| panic!("{dimension}/{bucket} in {rows:#?}"))
+        };
+        let installment = find("product", "installment");
+        assert_eq!(installment.count, 2);
+        assert_eq!(installment.balance, 21_500.0);
+        // (1,500 × 0.02 + 20,000 × 0.10) / 21,500
+        assert!((installment.wa_pd_12m - 2_030.0 / 21_500.0).abs() < 1e-15);
+        // (1,500 × 12 + 20,000 × 24) / 21,500
+        assert!((installment.wa_term_months - 498_000.0 / 21_500.0).abs() < 1e-12);
+        assert_eq!(find("remaining_months", "7-12").count, 1);
+        assert_eq!(find("remaining_months", "13-24").count, 1);
+        assert_eq!(find("balance", "<1k").count, 1);
+        assert_eq!(find("balance", ">=20k").count, 1);
+        // Band lower bounds are inclusive.
+        assert_eq!(find("pd_12m", "2-5%").count, 1);
+        assert_eq!(find("pd_12m", ">=10%").count, 1);
+        assert_eq!(find("pd_12m", "<0.5%").count, 1);
+        let total = find("total", "all");
+        assert_eq!(
+            (total.count, total.balance, total.balance_share),
+            (3, 22_000.0, 1.0)
+        );
+        let products: Vec<&str> = rows
+            .iter()
+            .filter(|r| r.dimension == "product")
+            .map(|r| r.bucket.as_str())
+            .collect();
+        assert_eq!(products, ["installment", "bullet"]);
+        let terms: Vec<&str> = rows
+            .iter()
+            .filter(|r| r.dimension == "term_months")
+            .map(|r| r.bucket.as_str())
+            .collect();
+        assert_eq!(terms, ["1", "12", "24"]);
+    }
+
+    #[test]
+    fn empty_pool_gives_a_zero_total() {
+        let rows = stratify(&[], |_| 0.0);
+        assert_eq!(rows.len(), 1);
+        assert_eq!(
+            (rows[0].count, rows[0].balance, rows[0].wa_pd_12m),
+            (0, 0.0, 0.0)
+        );
+    }
+}

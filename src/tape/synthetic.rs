@@ -318,9 +318,9 @@ mod tests {
     #[test]
     fn annuity_balance_golden_values() {
         // 12,000 CNY over 12 months at 12 %: payment 1,066.19; after one payment
-        // 12,000 × 1.01 − 1,066.1855 = 10,053.8145.
+        // 12,000 × 1.01 − 1,066.1855 = 11,053.8145.
         let b1 = scheduled_annuity_balance(12_000.0, 0.12, 12, 1);
-        assert!((b1 - 10_053.814_5).abs() < 1e-3, "{b1}");
+        assert!((b1 - 11_053.814_5).abs() < 1e-3, "{b1}");
         assert!(scheduled_annuity_balance(12_000.0, 0.12, 12, 12).abs() < 1e-6);
         assert_eq!(scheduled_annuity_balance(1_200.0, 0.0, 12, 3), 900.0);
     }

@@ -95,3 +95,35 @@ fn write_text<W: Write>(out: &mut W, text: &str) -> std::io::Result<()> {
         out.write_all(text.as_bytes())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tape::Product;
+
+    #[test]
+    fn rows_are_written_in_column_order_with_cents_and_empty_cells() {
+        let receivable = Receivable {
+            id: "A,1".into(),
+            product: Product::Installment,
+            balance: 1000.0,
+            original_principal: 3000.004,
+            term_months: 3,
+            remaining_months: 1,
+            rate: 0.012,
+            score: None,
+            pd_12m: Some(0.0123456789),
+            segment: "core".into(),
+            days_past_due: 5,
+        };
+        let mut out = Vec::new();
+        write_tape_to(&mut out, &[receivable]).expect("write");
+        assert_eq!(
+            String::from_utf8(out).expect("UTF-8"),
+            format!(
+                "{}\n\"A,1\",installment,1000.00,3000.00,3,1,0.012,,0.0123456789,core,5\n",
+                TAPE_COLUMNS.join(",")
+            )
+        );
+    }
+}
