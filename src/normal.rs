@@ -23,6 +23,7 @@ pub fn normal_pdf(x: f64) -> f64 {
 /// # Formula
 /// Wichura's algorithm AS 241 (PPND16), Applied Statistics 37 (1988) 477–484: rational
 /// approximations with relative error about 1e-16, coefficients as in R's `qnorm`.
+#[allow(clippy::inconsistent_digit_grouping, clippy::excessive_precision)]
 pub fn normal_quantile(p: f64) -> f64 {
     if !(0.0..=1.0).contains(&p) {
         return f64::NAN;

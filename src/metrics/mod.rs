@@ -5,5 +5,7 @@
 
 pub mod cashflow;
 pub mod deterministic;
+pub mod distribution;
+pub mod montecarlo;
 
 pub use deterministic::{DeterministicRun, PoolPeriod, TrancheSummary, run_deterministic};

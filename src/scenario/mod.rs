@@ -297,6 +297,8 @@ impl Deal {
 pub struct SimulationSettings {
     pub paths: usize,
     pub seed: u64,
+    /// Importance sampling of the systematic factor (SPEC §6; on by default).
+    pub importance_sampling: bool,
 }
 
 /// An annual rate that is either constant or a vector by deal month (a vector shorter than

@@ -126,6 +126,7 @@ pub struct RawWaterfall {
 pub struct RawSimulation {
     pub paths: Option<i64>,
     pub seed: Option<i64>,
+    pub importance_sampling: Option<bool>,
 }
 
 /// `[deterministic]`.

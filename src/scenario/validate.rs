@@ -1299,6 +1299,7 @@ impl Checker<'_> {
         Some(SimulationSettings {
             paths: paths?,
             seed: seed?,
+            importance_sampling: raw.importance_sampling.unwrap_or(true),
         })
     }
 

@@ -195,15 +195,27 @@ struct ColdReceivable {
     segment: u32,
 }
 
-/// Walker–Vose alias table over the purchase templates (probability ∝ weight).
+/// One column of the Walker–Vose alias table over the purchase templates: the column's
+/// own template and its alias, with their balances, in one cache line's reach (the picks of
+/// a month land at random places in a table as long as the pool).
+#[derive(Debug, Clone, Copy)]
+struct AliasColumn {
+    /// Keep the column's own template when the 32-bit draw is below this.
+    keep_below: u64,
+    own: u32,
+    alias: u32,
+    own_balance: f64,
+    alias_balance: f64,
+}
+
+/// Walker–Vose alias table (probability ∝ weight).
 #[derive(Debug, Clone)]
 struct AliasTable {
-    probability: Vec<f64>,
-    alias: Vec<u32>,
+    columns: Vec<AliasColumn>,
 }
 
 impl AliasTable {
-    fn new(weights: &[f64]) -> AliasTable {
+    fn new(weights: &[f64], balances: &[f64]) -> AliasTable {
         let n = weights.len();
         let total: f64 = weights.iter().sum();
         let mut scaled: Vec<f64> = weights.iter().map(|w| w * n as f64 / total).collect();
@@ -220,21 +232,61 @@ impl AliasTable {
                 small.push(l);
             }
         }
-        AliasTable { probability, alias }
+        let columns = (0..n)
+            .map(|i| AliasColumn {
+                // P(keep) = probability: the centred 32-bit uniform (k + ½)/2³² is below it
+                // for k < probability × 2³² − ½
+                keep_below: (probability[i] * 4_294_967_296.0 - 0.5).ceil().max(0.0) as u64,
+                own: i as u32,
+                alias: alias[i],
+                own_balance: balances[i],
+                alias_balance: balances[alias[i] as usize],
+            })
+            .collect();
+        AliasTable { columns }
     }
 
-    /// A template index from 64 random bits: the high half picks a column, the low half
-    /// decides between it and its alias.
+    /// The column a draw lands in (high 32 bits).
     #[inline]
-    fn sample(&self, bits: u64) -> usize {
-        let column = (((bits >> 32) * self.probability.len() as u64) >> 32) as usize;
-        if centred_uniform(bits as u32) < self.probability[column] {
-            column
+    fn column(&self, bits: u64) -> usize {
+        (((bits >> 32) * self.columns.len() as u64) >> 32) as usize
+    }
+
+    /// The template and its balance: the column's own or its alias (low 32 bits).
+    #[inline]
+    fn resolve(&self, column: usize, bits: u64) -> (usize, f64) {
+        let c = &self.columns[column];
+        if (bits & 0xFFFF_FFFF) < c.keep_below {
+            (c.own as usize, c.own_balance)
         } else {
-            self.alias[column] as usize
+            (c.alias as usize, c.alias_balance)
         }
     }
+
+    #[cfg(test)]
+    fn sample(&self, bits: u64) -> usize {
+        self.resolve(self.column(bits), bits).0
+    }
 }
+
+/// Asks the CPU to start loading `value` into cache (a no-op off x86-64).
+#[inline(always)]
+fn prefetch<T>(value: &T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: prefetching is a hint; it never faults, whatever the address.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
+            (value as *const T).cast::<i8>(),
+        );
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = value;
+}
+
+/// Purchases drawn per batch before their events are drawn.
+const PICK_BATCH: usize = 64;
+/// How many picks ahead the event pass prefetches a template.
+const PREFETCH_AHEAD: usize = 8;
 
 /// Everything about the pool that is the same in every path, precomputed once.
 #[derive(Debug, Clone)]
@@ -327,6 +379,7 @@ impl<'p> StochasticPool<'p> {
                     purchase_schedules.len() - 1
                 });
                 let months = pool.schedules.get(t.schedule).months();
+                // templates carry their fee per CNY of purchased balance in `monthly_fee`
                 cold(
                     t.pd_12m,
                     t.annual_cpr,
@@ -371,6 +424,7 @@ impl<'p> StochasticPool<'p> {
         let asset_hot = asset_cold.iter().map(hot).collect();
         let template_hot = template_cold.iter().map(hot).collect();
         let weights: Vec<f64> = pool.templates.iter().map(|t| t.weight).collect();
+        let balances: Vec<f64> = pool.templates.iter().map(|t| t.balance).collect();
         StochasticPool {
             pool,
             factors,
@@ -384,7 +438,7 @@ impl<'p> StochasticPool<'p> {
             asset_cold,
             template_hot,
             template_cold,
-            alias: AliasTable::new(&weights),
+            alias: AliasTable::new(&weights, &balances),
             cutoff_cohorts,
             purchase_schedules,
         }
@@ -415,6 +469,7 @@ impl<'p> StochasticPool<'p> {
                 self.horizon_months,
             ),
             bound_table: vec![0.0; segments * THRESHOLD_GRID_CELLS],
+            picks: Vec::new(),
             w: vec![0.0; self.factors.dimension()],
             z: vec![0.0; segments],
         }
@@ -508,7 +563,7 @@ impl<'p> StochasticPool<'p> {
         let mut prepay_age = 0;
         if prepay_bits > hot.keep_until_maturity {
             let months = centred_uniform(prepay_bits).ln() * cold.inverse_log_keep;
-            prepay_age = ((months.floor() as u32).saturating_add(1))
+            prepay_age = ((months as u32).saturating_add(1))
                 .min(cold.schedule_months.saturating_sub(1))
                 .max(1);
         }
@@ -531,6 +586,8 @@ pub struct PathScratch<'p> {
     book: CohortBook<'p>,
     recoveries: Recoveries,
     bound_table: Vec<f64>,
+    /// A month's purchases: template and balance bought.
+    picks: Vec<(u32, f64)>,
     w: Vec<f64>,
     z: Vec<f64>,
 }
@@ -576,17 +633,40 @@ impl Collateral for PathCollateral<'_, '_> {
         }
         let first_cohort =
             model.cutoff_cohorts.len() + (month as usize - 1) * model.purchase_schedules.len();
+        // First the templates, in batches whose alias columns are prefetched together;
+        // draws left in the last batch are discarded (they are independent of everything).
+        let mut picks = std::mem::take(&mut self.scratch.picks);
+        picks.clear();
         let mut left = amount;
-        while left > 0.0 {
-            let index = model.alias.sample(self.rng.next_u64());
+        let mut batch = [0u64; PICK_BATCH];
+        'picking: while left > 0.0 {
+            for bits in &mut batch {
+                *bits = self.rng.next_u64();
+                prefetch(&model.alias.columns[model.alias.column(*bits)]);
+            }
+            for &bits in &batch {
+                let (index, template_balance) = model.alias.resolve(model.alias.column(bits), bits);
+                // the last purchase is scaled so the month's purchases equal the amount exactly
+                let balance = template_balance.min(left);
+                left = if balance < template_balance {
+                    0.0
+                } else {
+                    left - balance
+                };
+                picks.push((index as u32, balance));
+                if left <= 0.0 {
+                    break 'picking;
+                }
+            }
+        }
+        // Then each purchase's own default and prepayment draw.
+        for (position, &(index, balance)) in picks.iter().enumerate() {
+            if let Some(&(ahead, _)) = picks.get(position + PREFETCH_AHEAD) {
+                prefetch(&model.template_cold[ahead as usize]);
+                prefetch(&model.template_hot[ahead as usize]);
+            }
+            let index = index as usize;
             let cold = &model.template_cold[index];
-            let balance = cold.balance.min(left);
-            // the last purchase is scaled so the month's purchases equal the amount exactly
-            left = if balance < cold.balance {
-                0.0
-            } else {
-                left - balance
-            };
             let fee = cold.monthly_fee * balance;
             let cohort = first_cohort + cold.slot as usize;
             self.scratch.book.add_mass(cohort, balance, fee);
@@ -605,8 +685,9 @@ impl Collateral for PathCollateral<'_, '_> {
                     self.scratch.book.add_prepayment(cohort, age, balance, fee);
                 }
             }
-            self.purchased += 1;
         }
+        self.purchased += picks.len();
+        self.scratch.picks = picks;
     }
 
     fn sell_performing(&mut self, month: u32) -> f64 {
@@ -642,7 +723,7 @@ mod tests {
 
     #[test]
     fn alias_table_draws_in_proportion_to_weight() {
-        let table = AliasTable::new(&[1.0, 3.0, 0.0, 4.0]);
+        let table = AliasTable::new(&[1.0, 3.0, 0.0, 4.0], &[10.0, 30.0, 0.0, 40.0]);
         let mut rng = path_rng(1, 1);
         let mut counts = [0usize; 4];
         let draws = 400_000;

@@ -169,10 +169,19 @@ pub fn run_deal<C: Collateral>(
             excess_spread_3m: (!recent.is_empty())
                 .then(|| recent.iter().sum::<f64>() / recent.len() as f64),
         };
-        // Once the pool is sold the deal only winds down: nothing left to protect.
+        // Once the pool is sold the deal only winds down: nothing left to protect. An
+        // early-amortization trigger is tested only while it can still end a revolving
+        // period, so breach statistics do not count amortizing pools that merely shrink.
         let pool_sold = call_month.is_some();
+        let can_revolve =
+            month <= deal.revolving_months && !early_amortization_breached(deal, &breached);
         for (k, trigger) in deal.triggers.iter().enumerate() {
-            if !pool_sold
+            let relevant = match trigger.effect {
+                TriggerEffect::EarlyAmortization => can_revolve,
+                TriggerEffect::Sequential => true,
+            };
+            if relevant
+                && !pool_sold
                 && !breached[k]
                 && metrics
                     .value(trigger.metric)
@@ -182,11 +191,7 @@ pub fn run_deal<C: Collateral>(
                 breach_month[k] = Some(month);
             }
         }
-        let early_amortization = deal
-            .triggers
-            .iter()
-            .zip(&breached)
-            .any(|(t, &b)| b && t.effect == TriggerEffect::EarlyAmortization);
+        let early_amortization = early_amortization_breached(deal, &breached);
         let any_breach = breached.iter().any(|&b| b);
         let revolving = month <= deal.revolving_months && !early_amortization;
         if revolving {
@@ -326,6 +331,13 @@ pub fn run_deal<C: Collateral>(
         reserve_funding,
         last_revolving_month,
     })
+}
+
+fn early_amortization_breached(deal: &Deal, breached: &[bool]) -> bool {
+    deal.triggers
+        .iter()
+        .zip(breached)
+        .any(|(t, &b)| b && t.effect == TriggerEffect::EarlyAmortization)
 }
 
 /// Pays `payment` of principal: in order of seniority, or pro rata among the rated notes

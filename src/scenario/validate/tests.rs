@@ -108,7 +108,8 @@ fn minimal_scenario_gets_the_documented_defaults() {
         scenario.simulation,
         SimulationSettings {
             paths: 10_000,
-            seed: 20_151_024
+            seed: 20_151_024,
+            importance_sampling: true,
         }
     );
     assert_eq!(scenario.deterministic, DeterministicStress::default());
@@ -913,14 +914,17 @@ fn targets_are_checked() {
 
 #[test]
 fn simulation_settings_are_checked() {
-    let settings = valid(&plus("[simulation]\npaths = 500\nseed = 7"))
-        .scenario
-        .simulation;
+    let settings = valid(&plus(
+        "[simulation]\npaths = 500\nseed = 7\nimportance_sampling = false",
+    ))
+    .scenario
+    .simulation;
     assert_eq!(
         settings,
         SimulationSettings {
             paths: 500,
-            seed: 7
+            seed: 7,
+            importance_sampling: false,
         }
     );
     let problems = problems_of(&plus("[simulation]\npaths = 0\nseed = -1"));

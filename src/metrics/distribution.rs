@@ -1,0 +1,163 @@
+//! Weighted empirical distributions of per-path outcomes (SPEC §6): every statistic takes
+//! the paths' normalised weights (1/P for plain Monte Carlo, likelihood ratios under
+//! importance sampling).
+
+use serde::Serialize;
+
+/// Confidence levels of VaR and ES (SPEC §6).
+pub const RISK_LEVELS: [f64; 3] = [0.95, 0.99, 0.999];
+
+/// Summary of one weighted outcome (a loss share).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LossStatistics {
+    /// Weighted mean (expected loss).
+    pub mean: f64,
+    /// Standard error of the mean.
+    pub standard_error: f64,
+    pub standard_deviation: f64,
+    /// Weighted probability of a loss above zero.
+    pub probability_of_loss: f64,
+    /// VaR at [`RISK_LEVELS`]: the smallest x with weighted CDF ≥ α.
+    pub var: [f64; 3],
+    /// ES at [`RISK_LEVELS`]: the weighted mean of the worst (1 − α) share of paths.
+    pub es: [f64; 3],
+    /// Effective number of paths `1 / Σ w²` (the paths' information, after weighting).
+    pub effective_paths: f64,
+}
+
+/// Statistics of `values` under normalised `weights` (same length, weights sum to 1).
+///
+/// # Formula
+/// - mean `μ = Σ wᵢ xᵢ`; standard deviation `√(Σ wᵢ (xᵢ − μ)²)`;
+/// - standard error of the self-normalised estimator `√(Σ wᵢ² (xᵢ − μ)²)` (Owen, *Monte
+///   Carlo theory, methods and examples*, §9.2), which is `σ/√n` for equal weights;
+/// - `VaRα = min{x : Σ_{xᵢ ≤ x} wᵢ ≥ α}`; `ESα = (1/(1−α)) Σ` over the largest values of
+///   `wᵢ xᵢ` until their weight reaches `1 − α` (the boundary path counted in part).
+pub fn loss_statistics(values: &[f64], weights: &[f64]) -> LossStatistics {
+    let mean: f64 = values.iter().zip(weights).map(|(x, w)| w * x).sum();
+    let variance: f64 = values
+        .iter()
+        .zip(weights)
+        .map(|(x, w)| w * (x - mean).powi(2))
+        .sum();
+    let error_variance: f64 = values
+        .iter()
+        .zip(weights)
+        .map(|(x, w)| (w * (x - mean)).powi(2))
+        .sum();
+    let probability_of_loss = values
+        .iter()
+        .zip(weights)
+        .filter(|(x, _)| **x > 0.0)
+        .map(|(_, w)| w)
+        .sum();
+    let mut order: Vec<usize> = (0..values.len()).collect();
+    order.sort_by(|&a, &b| values[a].total_cmp(&values[b]).then(a.cmp(&b)));
+    let var = RISK_LEVELS.map(|level| value_at_risk(values, weights, &order, level));
+    let es = RISK_LEVELS.map(|level| expected_shortfall(values, weights, &order, level));
+    LossStatistics {
+        mean,
+        standard_error: error_variance.sqrt(),
+        standard_deviation: variance.sqrt(),
+        probability_of_loss,
+        var,
+        es,
+        effective_paths: 1.0 / weights.iter().map(|w| w * w).sum::<f64>(),
+    }
+}
+
+fn value_at_risk(values: &[f64], weights: &[f64], order: &[usize], level: f64) -> f64 {
+    let mut cumulative = 0.0;
+    for &i in order {
+        cumulative += weights[i];
+        // a relative tolerance keeps 0.99 reachable when weights sum to 1 − ε
+        if cumulative >= level * (1.0 - 1e-12) {
+            return values[i];
+        }
+    }
+    order.last().map_or(0.0, |&i| values[i])
+}
+
+fn expected_shortfall(values: &[f64], weights: &[f64], order: &[usize], level: f64) -> f64 {
+    let tail = 1.0 - level;
+    let mut mass = 0.0;
+    let mut total = 0.0;
+    for &i in order.iter().rev() {
+        let take = weights[i].min(tail - mass);
+        if take <= 0.0 {
+            break;
+        }
+        mass += take;
+        total += take * values[i];
+    }
+    if mass > 0.0 { total / mass } else { 0.0 }
+}
+
+/// Weighted quantile (the smallest x with weighted CDF ≥ `level`).
+pub fn weighted_quantile(values: &[f64], weights: &[f64], level: f64) -> f64 {
+    let mut order: Vec<usize> = (0..values.len()).collect();
+    order.sort_by(|&a, &b| values[a].total_cmp(&values[b]).then(a.cmp(&b)));
+    value_at_risk(values, weights, &order, level)
+}
+
+/// The path whose value is the weighted `level` quantile (ties: the lowest path index).
+pub fn quantile_path(values: &[f64], weights: &[f64], level: f64) -> usize {
+    let mut order: Vec<usize> = (0..values.len()).collect();
+    order.sort_by(|&a, &b| values[a].total_cmp(&values[b]).then(a.cmp(&b)));
+    let mut cumulative = 0.0;
+    for &i in &order {
+        cumulative += weights[i];
+        if cumulative >= level * (1.0 - 1e-12) {
+            return i;
+        }
+    }
+    *order.last().unwrap_or(&0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use approx::assert_relative_eq;
+
+    #[test]
+    fn equal_weights_give_the_textbook_statistics() {
+        // 0, 1, ..., 999 with weight 1/1000 each
+        let values: Vec<f64> = (0..1000).map(f64::from).collect();
+        let weights = vec![1e-3; 1000];
+        let s = loss_statistics(&values, &weights);
+        assert_relative_eq!(s.mean, 499.5, epsilon = 1e-9);
+        // population variance of 0..n−1 is (n² − 1)/12
+        assert_relative_eq!(
+            s.standard_deviation,
+            ((1e6 - 1.0) / 12.0_f64).sqrt(),
+            epsilon = 1e-9
+        );
+        assert_relative_eq!(
+            s.standard_error,
+            s.standard_deviation / 1000f64.sqrt(),
+            epsilon = 1e-9
+        );
+        assert_relative_eq!(s.probability_of_loss, 0.999, epsilon = 1e-12);
+        // 95 % VaR: smallest x with CDF ≥ 0.95 → 949 (CDF of 949 is 950/1000)
+        assert_eq!(s.var, [949.0, 989.0, 998.0]);
+        // ES 95 %: mean of the worst 50 values 950..999 = 974.5
+        assert_relative_eq!(s.es[0], 974.5, epsilon = 1e-9);
+        assert_relative_eq!(s.es[2], 999.0, epsilon = 1e-9);
+        assert_relative_eq!(s.effective_paths, 1000.0, epsilon = 1e-6);
+    }
+
+    #[test]
+    fn weights_move_the_quantiles() {
+        // a rare large loss carrying 2 % of the probability
+        let values = [0.0, 0.5, 1.0];
+        let weights = [0.9, 0.08, 0.02];
+        let s = loss_statistics(&values, &weights);
+        assert_relative_eq!(s.mean, 0.06);
+        assert_eq!(s.var, [0.5, 1.0, 1.0]);
+        // worst 5 %: 2 % at 1.0 and 3 % at 0.5 → (0.02 + 0.015)/0.05 = 0.7
+        assert_relative_eq!(s.es[0], 0.7, epsilon = 1e-12);
+        assert_relative_eq!(s.probability_of_loss, 0.1);
+        assert_eq!(quantile_path(&values, &weights, 0.5), 0);
+        assert_eq!(quantile_path(&values, &weights, 0.99), 2);
+    }
+}

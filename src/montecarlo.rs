@@ -1,0 +1,426 @@
+//! The Monte Carlo run (SPEC §4–§6): every path's pool through the deal's real waterfall,
+//! in parallel, gathered in path order.
+//!
+//! Reproducibility (SPEC §4.5): path `i` draws only from its own stream (seed, i); paths
+//! run in blocks of [`BLOCK_PATHS`] consecutive paths, each block's sums are taken in path
+//! order and the block totals in block order, so results are bit-identical whatever the
+//! number of threads. Memory holds one block of per-period flows at a time, never paths ×
+//! receivables.
+//!
+//! Importance sampling (on by default): a pilot finds, for each rated tranche, the shift `t`
+//! of the systematic factors at which the tranche starts to lose in a path (common random
+//! numbers, bisection); paths then draw their factors from an equal mixture of the plain
+//! distribution and normals centred on those shifts, each weighted by its likelihood ratio
+//! (Glasserman & Li 2005, with a defensive plain component that bounds every weight by the
+//! number of components).
+
+use rayon::prelude::*;
+
+use crate::scenario::Deal;
+use crate::sim::montecarlo::{FactorSampling, PathScratch, StochasticPool, path_rng};
+use crate::waterfall::{WaterfallError, run_deal};
+
+/// Paths per block of the fixed-order reduction (SPEC §4.5).
+pub const BLOCK_PATHS: usize = 4096;
+
+/// Factor shifts searched by the pilot, in standard deviations of the systematic factor.
+pub const PILOT_MAX_SHIFT: f64 = 8.0;
+
+/// Bisection steps of the pilot (interval `PILOT_MAX_SHIFT / 2^steps`).
+const PILOT_STEPS: usize = 20;
+
+/// Seed offset of the pilot's common random numbers (so the pilot never shares a stream
+/// with a path).
+const PILOT_SEED_SALT: u64 = 0x5049_4c4f_545f_4953;
+
+/// Pool fields recorded per period and path, in this order.
+pub const POOL_FIELDS: [&str; 13] = [
+    "begin_balance",
+    "defaults",
+    "interest",
+    "scheduled_principal",
+    "prepayments",
+    "recoveries",
+    "purchases",
+    "end_balance",
+    "senior_fees",
+    "residual",
+    "sale_proceeds",
+    "reserve_balance",
+    "available_funds",
+];
+
+/// Tranche fields recorded per period, path and tranche, in this order.
+pub const TRANCHE_FIELDS: [&str; 4] = [
+    "interest_paid",
+    "principal_paid",
+    "end_balance",
+    "interest_shortfall",
+];
+
+/// What one path leaves for the distributions (shares of the closing pool or of each
+/// tranche's original balance).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PathResult {
+    pub path: u64,
+    /// Likelihood ratio of the path's factors (1 for plain Monte Carlo), not normalised.
+    pub likelihood_ratio: f64,
+    /// Cumulative defaulted balance ÷ closing balance.
+    pub pool_default: f64,
+    /// (Cumulative defaults − recoveries received) ÷ closing balance.
+    pub pool_net_loss: f64,
+    /// Unpaid principal at the legal final ÷ original balance, per tranche.
+    pub tranche_loss: Vec<f64>,
+    /// Interest unpaid at the legal final, CNY, per tranche.
+    pub tranche_interest_shortfall: Vec<f64>,
+    /// Month each trigger breached (0 = never).
+    pub trigger_breach_month: Vec<u32>,
+    /// Month of the clean-up call (0 = none).
+    pub call_month: u32,
+    /// Performing balance at the end of each month (after purchases, call and buy-back).
+    pub end_balance: Vec<f64>,
+    /// Receivables simulated: the closing pool plus purchases.
+    pub receivable_lives: u64,
+}
+
+/// Sums over paths of `likelihood ratio × flow`, by period.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PeriodSums {
+    pub months: usize,
+    pub tranches: usize,
+    /// `pool[(month − 1) × POOL_FIELDS.len() + field]`.
+    pub pool: Vec<f64>,
+    /// `tranche[((month − 1) × tranches + j) × TRANCHE_FIELDS.len() + field]`.
+    pub tranche: Vec<f64>,
+}
+
+impl PeriodSums {
+    fn new(months: usize, tranches: usize) -> PeriodSums {
+        PeriodSums {
+            months,
+            tranches,
+            pool: vec![0.0; months * POOL_FIELDS.len()],
+            tranche: vec![0.0; months * tranches * TRANCHE_FIELDS.len()],
+        }
+    }
+
+    fn add_scaled(&mut self, other: &PeriodSums, scale: f64) {
+        for (a, b) in self.pool.iter_mut().zip(&other.pool) {
+            *a += scale * b;
+        }
+        for (a, b) in self.tranche.iter_mut().zip(&other.tranche) {
+            *a += scale * b;
+        }
+    }
+
+    /// A pool field in a month (1-based).
+    pub fn pool_value(&self, month: usize, field: usize) -> f64 {
+        self.pool[(month - 1) * POOL_FIELDS.len() + field]
+    }
+
+    /// A tranche field in a month (1-based).
+    pub fn tranche_value(&self, month: usize, tranche: usize, field: usize) -> f64 {
+        self.tranche[((month - 1) * self.tranches + tranche) * TRANCHE_FIELDS.len() + field]
+    }
+}
+
+/// Settings of a Monte Carlo run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MonteCarloSettings {
+    pub paths: usize,
+    pub seed: u64,
+    pub importance_sampling: bool,
+}
+
+/// The whole run: per-path results in path order and weighted period sums.
+#[derive(Debug, Clone)]
+pub struct MonteCarloRun {
+    pub settings: MonteCarloSettings,
+    /// The pool's closing balance, CNY.
+    pub closing_balance: f64,
+    pub sampling: FactorSampling,
+    /// Factor shifts found by the pilot for each rated tranche (`None`: no loss even at
+    /// the largest shift searched).
+    pub tail_shifts: Vec<Option<f64>>,
+    pub paths: Vec<PathResult>,
+    /// Sum of likelihood ratios (normalises weights and period sums).
+    pub ratio_sum: f64,
+    /// Σ ratio × flow by period (divide by `ratio_sum` for expected flows).
+    pub period_sums: PeriodSums,
+    pub receivable_lives: u64,
+}
+
+impl MonteCarloRun {
+    /// Normalised path weights (sum to 1), in path order.
+    pub fn weights(&self) -> Vec<f64> {
+        self.paths
+            .iter()
+            .map(|p| p.likelihood_ratio / self.ratio_sum)
+            .collect()
+    }
+
+    /// Expected value of a pool field in a month.
+    pub fn expected_pool(&self, month: usize, field: usize) -> f64 {
+        self.period_sums.pool_value(month, field) / self.ratio_sum
+    }
+
+    /// Expected value of a tranche field in a month.
+    pub fn expected_tranche(&self, month: usize, tranche: usize, field: usize) -> f64 {
+        self.period_sums.tranche_value(month, tranche, field) / self.ratio_sum
+    }
+}
+
+/// One path's result and its per-period flows.
+struct PathOutput {
+    result: PathResult,
+    periods: PeriodSums,
+}
+
+/// Runs path `path` through the deal.
+fn simulate_path<'p>(
+    model: &StochasticPool<'p>,
+    deal: &Deal,
+    scratch: &mut PathScratch<'p>,
+    seed: u64,
+    path: u64,
+    sampling: &FactorSampling,
+) -> Result<PathOutput, WaterfallError> {
+    let months = deal.horizon_months as usize;
+    let tranche_count = deal.tranches.len();
+    let mut periods = PeriodSums::new(months, tranche_count);
+    let mut end_balance = Vec::with_capacity(months);
+    let (mut collateral, likelihood_ratio) = model.start_path(scratch, seed, path, sampling);
+    let outcome = run_deal(deal, &mut collateral, |report| {
+        let m = report.month as usize - 1;
+        let pool = &mut periods.pool[m * POOL_FIELDS.len()..(m + 1) * POOL_FIELDS.len()];
+        let f = &report.pool;
+        pool.copy_from_slice(&[
+            f.begin_balance,
+            f.defaults,
+            f.interest,
+            f.scheduled_principal,
+            f.prepayments,
+            f.recoveries,
+            report.purchases,
+            report.end_balance,
+            report.senior_fees_paid,
+            report.residual,
+            report.sale_proceeds,
+            report.reserve_end,
+            report.available_funds,
+        ]);
+        for (j, t) in report.tranches.iter().enumerate() {
+            let at = (m * tranche_count + j) * TRANCHE_FIELDS.len();
+            periods.tranche[at..at + TRANCHE_FIELDS.len()].copy_from_slice(&[
+                t.interest_paid,
+                t.principal_paid,
+                t.end_balance,
+                t.interest_shortfall,
+            ]);
+        }
+        end_balance.push(report.end_balance);
+    })?;
+    let closing = model.pool.closing_balance;
+    let receivable_lives = (model.receivables() + collateral.purchased_receivables()) as u64;
+    let result = PathResult {
+        path,
+        likelihood_ratio,
+        pool_default: outcome.cumulative_defaults / closing,
+        pool_net_loss: (outcome.cumulative_defaults - outcome.cumulative_recoveries) / closing,
+        tranche_loss: outcome
+            .principal_loss
+            .iter()
+            .zip(&outcome.original_balance)
+            // below half a cent is rounding, not a loss
+            .map(|(&loss, &original)| if loss > 0.005 { loss / original } else { 0.0 })
+            .collect(),
+        tranche_interest_shortfall: outcome.interest_shortfall.clone(),
+        trigger_breach_month: outcome
+            .trigger_breach_month
+            .iter()
+            .map(|m| m.unwrap_or(0))
+            .collect(),
+        call_month: outcome.call_month.unwrap_or(0),
+        end_balance,
+        receivable_lives,
+    };
+    Ok(PathOutput { result, periods })
+}
+
+/// Tranche losses of one pilot path whose factors are shifted by `shift` along
+/// `direction` (every segment factor moves by `shift`), with the pilot's common random
+/// numbers.
+fn pilot_losses<'p>(
+    model: &StochasticPool<'p>,
+    deal: &Deal,
+    scratch: &mut PathScratch<'p>,
+    seed: u64,
+    direction: &[f64],
+    shift: f64,
+) -> Result<Vec<f64>, WaterfallError> {
+    let w: Vec<f64> = direction.iter().map(|d| d * shift).collect();
+    let rng = path_rng(seed ^ PILOT_SEED_SALT, 0);
+    let mut collateral = model.start_path_with_factors(scratch, rng, &w);
+    let outcome = run_deal(deal, &mut collateral, |_| {})?;
+    Ok(outcome.principal_loss)
+}
+
+/// The direction in factor space that moves every segment factor by one: `L v = 1`.
+fn uniform_shift_direction(model: &StochasticPool) -> Vec<f64> {
+    match &model.factors.cholesky {
+        None => vec![1.0],
+        Some(l) => {
+            let n = l.nrows();
+            let mut v = vec![0.0; n];
+            for i in 0..n {
+                let partial: f64 = (0..i).map(|k| l[(i, k)] * v[k]).sum();
+                v[i] = (1.0 - partial) / l[(i, i)];
+            }
+            v
+        }
+    }
+}
+
+/// For each rated tranche, the least extreme factor shift (≤ 0) at which a pilot path
+/// shows a principal loss; `None` if none up to [`PILOT_MAX_SHIFT`].
+pub fn find_tail_shifts(
+    model: &StochasticPool,
+    deal: &Deal,
+    seed: u64,
+) -> Result<Vec<Option<f64>>, WaterfallError> {
+    let direction = uniform_shift_direction(model);
+    let mut scratch = model.scratch();
+    let loses = |losses: &[f64], j: usize| losses[j] > 0.005;
+    let at_zero = pilot_losses(model, deal, &mut scratch, seed, &direction, 0.0)?;
+    let at_extreme = pilot_losses(
+        model,
+        deal,
+        &mut scratch,
+        seed,
+        &direction,
+        -PILOT_MAX_SHIFT,
+    )?;
+    let mut shifts = Vec::new();
+    for j in 0..deal.rated_count() {
+        if loses(&at_zero, j) {
+            shifts.push(Some(0.0));
+            continue;
+        }
+        if !loses(&at_extreme, j) {
+            shifts.push(None);
+            continue;
+        }
+        // invariant: no loss at `safe`, a loss at `losing`
+        let (mut safe, mut losing) = (0.0, -PILOT_MAX_SHIFT);
+        for _ in 0..PILOT_STEPS {
+            let mid = 0.5 * (safe + losing);
+            if loses(
+                &pilot_losses(model, deal, &mut scratch, seed, &direction, mid)?,
+                j,
+            ) {
+                losing = mid;
+            } else {
+                safe = mid;
+            }
+        }
+        shifts.push(Some(losing));
+    }
+    Ok(shifts)
+}
+
+/// The factor sampling of a run: plain, or the defensive mixture over the tail shifts.
+pub fn factor_sampling(model: &StochasticPool, shifts: &[Option<f64>]) -> FactorSampling {
+    let direction = uniform_shift_direction(model);
+    let mut centres: Vec<f64> = shifts
+        .iter()
+        .flatten()
+        .copied()
+        .filter(|&s| s < 0.0)
+        .collect();
+    centres.sort_by(|a, b| b.total_cmp(a));
+    centres.dedup_by(|a, b| (*a - *b).abs() < 0.05);
+    if centres.is_empty() {
+        return FactorSampling::plain(direction.len());
+    }
+    let share = 1.0 / (centres.len() + 1) as f64;
+    let mut components = vec![(share, vec![0.0; direction.len()])];
+    components.extend(
+        centres
+            .iter()
+            .map(|&c| (share, direction.iter().map(|d| d * c).collect())),
+    );
+    FactorSampling { components }
+}
+
+/// Runs `settings.paths` paths of `model` through `deal`. `on_block` is called with the
+/// number of paths finished after each block (for a progress bar).
+pub fn run_monte_carlo(
+    model: &StochasticPool,
+    deal: &Deal,
+    settings: &MonteCarloSettings,
+    mut on_block: impl FnMut(usize),
+) -> Result<MonteCarloRun, WaterfallError> {
+    let tail_shifts = if settings.importance_sampling {
+        find_tail_shifts(model, deal, settings.seed)?
+    } else {
+        Vec::new()
+    };
+    let sampling = factor_sampling(model, &tail_shifts);
+    let months = deal.horizon_months as usize;
+    let tranche_count = deal.tranches.len();
+    let mut totals = PeriodSums::new(months, tranche_count);
+    let mut ratio_sum = 0.0;
+    let mut paths = Vec::with_capacity(settings.paths);
+    let mut receivable_lives = 0;
+    let mut start = 0;
+    while start < settings.paths {
+        let end = (start + BLOCK_PATHS).min(settings.paths);
+        let outputs: Vec<Result<PathOutput, WaterfallError>> = (start..end)
+            .into_par_iter()
+            .map_init(
+                || model.scratch(),
+                |scratch, path| {
+                    simulate_path(model, deal, scratch, settings.seed, path as u64, &sampling)
+                },
+            )
+            .collect();
+        let mut block = PeriodSums::new(months, tranche_count);
+        let mut block_ratio = 0.0;
+        for output in outputs {
+            let output = output?;
+            block.add_scaled(&output.periods, output.result.likelihood_ratio);
+            block_ratio += output.result.likelihood_ratio;
+            receivable_lives += output.result.receivable_lives;
+            paths.push(output.result);
+        }
+        totals.add_scaled(&block, 1.0);
+        ratio_sum += block_ratio;
+        on_block(end);
+        start = end;
+    }
+    Ok(MonteCarloRun {
+        settings: settings.clone(),
+        closing_balance: model.pool.closing_balance,
+        sampling,
+        tail_shifts,
+        paths,
+        ratio_sum,
+        period_sums: totals,
+        receivable_lives,
+    })
+}
+
+/// Re-runs one path and returns its per-period report (for `paths_detail.csv`): the same
+/// stream and factor sampling give the same path as in the run.
+pub fn replay_path<'p>(
+    model: &StochasticPool<'p>,
+    deal: &Deal,
+    seed: u64,
+    path: u64,
+    sampling: &FactorSampling,
+    observe: impl FnMut(&crate::waterfall::PeriodReport),
+) -> Result<crate::waterfall::DealOutcome, WaterfallError> {
+    let mut scratch = model.scratch();
+    let (mut collateral, _) = model.start_path(&mut scratch, seed, path, sampling);
+    run_deal(deal, &mut collateral, observe)
+}
