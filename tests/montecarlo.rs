@@ -391,11 +391,7 @@ fn with_zero_correlation_monte_carlo_means_match_the_deterministic_run() {
             Product::Bullet => 2000.0,
             _ => 2000.0 * f64::from(remaining) / f64::from(term),
         };
-        let original = if product == Product::Bullet {
-            2000.0
-        } else {
-            2000.0
-        };
+        let original = 2000.0;
         let mut r = receivable(
             "r",
             product,
