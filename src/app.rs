@@ -7,11 +7,18 @@ use std::path::{Path, PathBuf};
 
 use serde_json::json;
 
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::metrics::distribution::quantile_path;
+use crate::metrics::montecarlo::{MonteCarloSummary, summarize};
 use crate::metrics::{DeterministicRun, run_deterministic};
+use crate::montecarlo::{MonteCarloRun, MonteCarloSettings, replay_path, run_monte_carlo};
 use crate::report::manifest::{InputDigest, Manifest, TOOL_NAME, TOOL_VERSION};
+use crate::report::montecarlo as mc_report;
 use crate::report::{ReportDir, deterministic as det_report};
 use crate::scenario::{self, PoolSource, Scenario};
 use crate::sim::Pool;
+use crate::sim::montecarlo::StochasticPool;
 use crate::sim::pool::receivable_pd;
 use crate::tape::{self, Receivable};
 
@@ -167,6 +174,7 @@ pub fn run(options: &RunOptions) -> Result<RunResult, AppError> {
         &scenario.deal,
     )
     .map_err(|e| AppError::Failure(e.into()))?;
+    let monte_carlo = run_monte_carlo_stage(&prepared, options.quiet)?;
 
     let out_dir = options
         .out
@@ -194,6 +202,43 @@ pub fn run(options: &RunOptions) -> Result<RunResult, AppError> {
             .map_err(|e| failure("deterministic_tranches.csv", e))?,
     )?;
 
+    let deal = &scenario.deal;
+    let mc = &monte_carlo;
+    let csv_files: [(&str, Result<Vec<u8>, csv::Error>); 7] = [
+        ("tranches.csv", mc_report::tranches_csv(&mc.summary)),
+        (
+            "path_results.csv",
+            mc_report::path_results_csv(&mc.run, deal),
+        ),
+        (
+            "pool_loss_distribution.csv",
+            mc_report::pool_loss_distribution_csv(&mc.run),
+        ),
+        ("triggers.csv", mc_report::triggers_csv(&mc.summary)),
+        (
+            "pool_balance_bands.csv",
+            mc_report::balance_bands_csv(
+                &mc.summary,
+                &deterministic
+                    .pool
+                    .iter()
+                    .map(|p| p.end_balance)
+                    .collect::<Vec<_>>(),
+            ),
+        ),
+        (
+            "expected_cashflows.csv",
+            mc_report::expected_cashflows_csv(&mc.run, deal),
+        ),
+        (
+            "paths_detail.csv",
+            mc_report::paths_detail_csv(deal, &mc.details),
+        ),
+    ];
+    for (name, bytes) in csv_files {
+        write(name, &bytes.map_err(|e| failure(name, e))?)?;
+    }
+
     let (inputs_digest, inputs) = prepared.digest.clone().finish();
     let manifest = Manifest {
         tool: TOOL_NAME.into(),
@@ -204,7 +249,7 @@ pub fn run(options: &RunOptions) -> Result<RunResult, AppError> {
         seed: scenario.simulation.seed,
         paths: scenario.simulation.paths,
     };
-    let summary = summary_json(&prepared, &manifest, &deterministic);
+    let summary = summary_json(&prepared, &manifest, &deterministic, &monte_carlo);
     let mut summary_bytes =
         serde_json::to_vec_pretty(&summary).map_err(|e| failure("summary.json", e))?;
     summary_bytes.push(b'\n');
@@ -214,9 +259,96 @@ pub fn run(options: &RunOptions) -> Result<RunResult, AppError> {
         .map_err(|e| failure(&out_dir.display().to_string(), e))?;
 
     Ok(RunResult {
-        terminal_summary: terminal_summary(&prepared, &deterministic, &out_dir),
+        terminal_summary: terminal_summary(&prepared, &deterministic, &monte_carlo, &out_dir),
         out_dir,
         warnings: prepared.warnings.clone(),
+    })
+}
+
+/// The Monte Carlo stage's results.
+pub struct MonteCarloStage {
+    pub run: MonteCarloRun,
+    pub summary: MonteCarloSummary,
+    /// Replays of the median, 99th-percentile and worst pool-loss paths.
+    pub details: Vec<mc_report::PathDetail>,
+    pub seconds: f64,
+}
+
+/// Runs the scenario's paths with a progress bar (hidden with `--quiet` or off a terminal),
+/// summarises them and replays the named paths.
+pub fn run_monte_carlo_stage(
+    prepared: &Prepared,
+    quiet: bool,
+) -> Result<MonteCarloStage, AppError> {
+    let scenario = &prepared.scenario;
+    let deal = &scenario.deal;
+    let model = StochasticPool::new(
+        &prepared.pool,
+        &scenario.assumptions,
+        deal.horizon_months,
+        deal.revolving_months,
+    );
+    let settings = MonteCarloSettings {
+        paths: scenario.simulation.paths,
+        seed: scenario.simulation.seed,
+        importance_sampling: scenario.simulation.importance_sampling,
+    };
+    let bar = if quiet {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new(settings.paths as u64)
+    };
+    bar.set_style(
+        ProgressStyle::with_template(
+            "Monte Carlo {bar:40} {pos}/{len} paths, {elapsed} elapsed, about {eta} left",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let started = std::time::Instant::now();
+    let run = run_monte_carlo(&model, deal, &settings, |done| {
+        bar.set_position(done as u64)
+    })
+    .map_err(|e| AppError::Failure(e.into()))?;
+    bar.finish_and_clear();
+    let seconds = started.elapsed().as_secs_f64();
+    let summary = summarize(&run, deal);
+
+    let weights = run.weights();
+    let losses: Vec<f64> = run.paths.iter().map(|p| p.pool_net_loss).collect();
+    let worst = (0..losses.len())
+        .max_by(|&a, &b| losses[a].total_cmp(&losses[b]).then(b.cmp(&a)))
+        .unwrap_or(0);
+    let named = [
+        ("median_pool_loss", quantile_path(&losses, &weights, 0.5)),
+        ("p99_pool_loss", quantile_path(&losses, &weights, 0.99)),
+        ("worst_pool_loss", worst),
+    ];
+    let mut details = Vec::new();
+    for (label, index) in named {
+        let path = &run.paths[index];
+        let mut rows = Vec::new();
+        replay_path(
+            &model,
+            deal,
+            settings.seed,
+            path.path,
+            &run.sampling,
+            |report| rows.push(mc_report::path_detail_row(report)),
+        )
+        .map_err(|e| AppError::Failure(e.into()))?;
+        details.push(mc_report::PathDetail {
+            label: label.into(),
+            path: path.path,
+            weight: weights[index],
+            pool_net_loss: path.pool_net_loss,
+            rows,
+        });
+    }
+    Ok(MonteCarloStage {
+        run,
+        summary,
+        details,
+        seconds,
     })
 }
 
@@ -239,6 +371,7 @@ fn summary_json(
     prepared: &Prepared,
     manifest: &Manifest,
     run: &DeterministicRun,
+    monte_carlo: &MonteCarloStage,
 ) -> serde_json::Value {
     let scenario = &prepared.scenario;
     let pool = &prepared.pool;
@@ -279,6 +412,10 @@ fn summary_json(
             "triggers": triggers,
             "tranches": run.summaries,
         },
+        "monte_carlo": monte_carlo.summary,
+        "named_paths": monte_carlo.details.iter().map(|d| json!({
+            "label": d.label, "path": d.path, "weight": d.weight, "pool_net_loss": d.pool_net_loss,
+        })).collect::<Vec<_>>(),
         "warnings": prepared.warnings,
     })
 }
@@ -309,7 +446,12 @@ fn percent(value: Option<f64>) -> String {
     value.map_or_else(|| "-".into(), |v| format!("{:.2}%", 100.0 * v))
 }
 
-fn terminal_summary(prepared: &Prepared, run: &DeterministicRun, out_dir: &Path) -> String {
+fn terminal_summary(
+    prepared: &Prepared,
+    run: &DeterministicRun,
+    monte_carlo: &MonteCarloStage,
+    out_dir: &Path,
+) -> String {
     let scenario = &prepared.scenario;
     let mut text = String::new();
     let _ = writeln!(
@@ -346,6 +488,55 @@ fn terminal_summary(prepared: &Prepared, run: &DeterministicRun, out_dir: &Path)
             s.wal_years
                 .map_or_else(|| "-".into(), |w| format!("{w:.2}")),
             percent(s.annual_yield)
+        );
+    }
+    let mc = &monte_carlo.summary;
+    let _ = writeln!(
+        text,
+        "Monte Carlo: {} paths{} in {:.1} s ({:.0} M receivable-lives/s); pool net loss EL {:.3}% ± {:.3}%, VaR 99% {:.2}%, ES 99% {:.2}%",
+        mc.paths,
+        if mc.importance_sampling {
+            " (importance-sampled factor)"
+        } else {
+            ""
+        },
+        monte_carlo.seconds,
+        mc.receivable_lives as f64 / monte_carlo.seconds.max(1e-9) / 1e6,
+        100.0 * mc.pool_net_loss.mean,
+        100.0 * mc.pool_net_loss.standard_error,
+        100.0 * mc.pool_net_loss.var[1],
+        100.0 * mc.pool_net_loss.es[1],
+    );
+    let _ = writeln!(
+        text,
+        "{:<8} {:>15} {:>22} {:>10} {:>8} {:>8} {:>6} {:>7} {:>13}",
+        "tranche", "amount CNY", "EL ± se", "PD", "VaR99", "ES99", "WAL", "yield", "rating/target"
+    );
+    for t in &mc.tranches {
+        let _ = writeln!(
+            text,
+            "{:<8} {:>15} {:>22} {:>10.3e} {:>8} {:>8} {:>6} {:>7} {:>13}",
+            t.tranche,
+            thousands(t.amount),
+            format!("{:.2e} ± {:.1e}", t.loss.mean, t.loss.standard_error),
+            t.loss.probability_of_loss,
+            percent(Some(t.loss.var[1])),
+            percent(Some(t.loss.es[1])),
+            t.wal_years
+                .map_or_else(|| "-".into(), |w| format!("{w:.2}")),
+            percent(t.annual_yield),
+            format!(
+                "{}/{}",
+                t.implied_rating.as_deref().unwrap_or("<B3"),
+                t.target_rating.as_deref().unwrap_or("-")
+            ),
+        );
+    }
+    for t in &mc.triggers {
+        let _ = writeln!(
+            text,
+            "trigger {}: breach probability {:.2e}",
+            t.trigger, t.probability
         );
     }
     let _ = write!(text, "Report: {}", out_dir.display());

@@ -6,6 +6,7 @@
 
 pub mod deterministic;
 pub mod manifest;
+pub mod montecarlo;
 
 use std::fs;
 use std::io::{self, Write};
