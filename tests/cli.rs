@@ -115,9 +115,33 @@ fn run_writes_the_deterministic_report_folder() {
         "deterministic_pool.csv",
         "deterministic_tranches.csv",
         "pool_strats.csv",
+        "tranches.csv",
+        "path_results.csv",
+        "pool_loss_distribution.csv",
+        "triggers.csv",
+        "pool_balance_bands.csv",
+        "expected_cashflows.csv",
+        "paths_detail.csv",
     ] {
         assert!(folder.join(file).is_file(), "{file} missing");
     }
+    let tranches = fs::read_to_string(folder.join("tranches.csv")).unwrap();
+    assert!(tranches.starts_with(
+        "tranche,share,amount,coupon,el,el_se,pd,var95,var99,var999,es95,es99,es999,wal,yield,implied_rating,target_rating"
+    ));
+    assert_eq!(tranches.lines().count(), 4);
+    let paths = fs::read_to_string(folder.join("path_results.csv")).unwrap();
+    assert!(paths.starts_with("path,weight,pool_default,pool_net_loss,loss_A,loss_B,loss_Sub"));
+    assert_eq!(paths.lines().count(), 101, "one row per path");
+    let weight_sum: f64 = paths
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(1).unwrap().parse::<f64>().unwrap())
+        .sum();
+    assert!((weight_sum - 1.0).abs() < 1e-9, "weights sum to 1: {weight_sum}");
+    // three named paths, 12 periods each
+    let detail = fs::read_to_string(folder.join("paths_detail.csv")).unwrap();
+    assert_eq!(detail.lines().count(), 1 + 3 * 12);
     let pool = fs::read_to_string(folder.join("deterministic_pool.csv")).unwrap();
     assert!(pool.starts_with(
         "period,begin_balance,defaults,interest,scheduled_principal,prepayments,recoveries,purchases,end_balance,senior_fees,residual"
@@ -162,6 +186,13 @@ fn the_same_inputs_give_the_same_bytes_and_overrides_change_the_manifest() {
         "deterministic_pool.csv",
         "deterministic_tranches.csv",
         "pool_strats.csv",
+        "tranches.csv",
+        "path_results.csv",
+        "pool_loss_distribution.csv",
+        "triggers.csv",
+        "pool_balance_bands.csv",
+        "expected_cashflows.csv",
+        "paths_detail.csv",
     ] {
         assert_eq!(
             fs::read(case.path().join("a").join(file)).unwrap(),
