@@ -12,6 +12,7 @@ pub mod ratings;
 pub mod report;
 pub mod scenario;
 pub mod sim;
+pub mod sizing;
 pub mod tape;
 pub mod units;
 pub mod waterfall;

@@ -1,0 +1,85 @@
+//! Breakevens: the CDR multiple (`pd_multiplier`) at which each tranche first loses
+//! principal in the deterministic run — the number a structured-finance desk quotes next to
+//! each tranche ("A breaks at 9.3× base defaults").
+
+use serde::Serialize;
+
+use crate::metrics::run_deterministic;
+use crate::scenario::{Assumptions, Deal, DeterministicStress};
+use crate::sim::Pool;
+use crate::waterfall::WaterfallError;
+
+/// Largest multiple searched (PDs are capped at 0.999 long before this matters).
+pub const MAX_MULTIPLE: f64 = 1000.0;
+
+/// The multiple is found to this relative precision.
+pub const RELATIVE_TOLERANCE: f64 = 1e-4;
+
+/// A loss below half a cent is rounding, not a loss.
+const LOSS_THRESHOLD_CNY: f64 = 0.005;
+
+/// One tranche's breakeven.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Breakeven {
+    pub tranche: String,
+    /// Smallest multiple of every PD at which the tranche loses principal; `None` when it
+    /// does not lose even at [`MAX_MULTIPLE`].
+    pub pd_multiple: Option<f64>,
+}
+
+/// Breakevens of every tranche: bisection on `pd_multiplier` (geometric, the multiple
+/// spans orders of magnitude) with the deterministic run at each point, with the
+/// scenario's prepayment and recoveries and no `[deterministic]` CDR override.
+pub fn breakevens(
+    pool: &Pool,
+    assumptions: &Assumptions,
+    deal: &Deal,
+) -> Result<Vec<Breakeven>, WaterfallError> {
+    let stress = DeterministicStress {
+        cdr: None,
+        cpr: None,
+    };
+    let losses_at = |multiple: f64| -> Result<Vec<f64>, WaterfallError> {
+        let mut stressed = assumptions.clone();
+        stressed.pd_multiplier = multiple;
+        Ok(run_deterministic(pool, &stressed, &stress, deal)?
+            .outcome
+            .principal_loss)
+    };
+    let at_max = losses_at(MAX_MULTIPLE)?;
+    let mut result = Vec::with_capacity(deal.tranches.len());
+    for (j, tranche) in deal.tranches.iter().enumerate() {
+        if at_max[j] <= LOSS_THRESHOLD_CNY {
+            result.push(Breakeven {
+                tranche: tranche.name.clone(),
+                pd_multiple: None,
+            });
+            continue;
+        }
+        // invariant: no loss at `safe`, a loss at `losing`
+        let (mut safe, mut losing) = (0.0_f64, MAX_MULTIPLE);
+        if losses_at(1e-6)?[j] > LOSS_THRESHOLD_CNY {
+            losing = 1e-6;
+        }
+        while losing - safe > RELATIVE_TOLERANCE * losing {
+            let mid = if safe > 0.0 {
+                (safe * losing).sqrt()
+            } else {
+                losing / 16.0
+            };
+            if losses_at(mid)?[j] > LOSS_THRESHOLD_CNY {
+                losing = mid;
+            } else {
+                safe = mid;
+            }
+            if losing < 1e-6 {
+                break;
+            }
+        }
+        result.push(Breakeven {
+            tranche: tranche.name.clone(),
+            pd_multiple: Some(losing),
+        });
+    }
+    Ok(result)
+}

@@ -1,0 +1,175 @@
+//! Sizing (SPEC §7.1) against the closed form, and deterministic breakevens.
+
+mod common;
+
+use baitiao_abs::montecarlo::MonteCarloSettings;
+use baitiao_abs::normal::{normal_cdf, normal_pdf, normal_quantile};
+use baitiao_abs::sim::Pool;
+use baitiao_abs::sim::montecarlo::StochasticPool;
+use baitiao_abs::sizing::breakeven::breakevens;
+use baitiao_abs::sizing::{SHARE_TOLERANCE, SizingPaths, size_deal};
+use baitiao_abs::tape::{Product, Receivable};
+use baitiao_abs::units::cumulative_default_probability;
+use common::*;
+
+fn bullets(n: usize, pd: f64) -> Vec<Receivable> {
+    (0..n)
+        .map(|i| {
+            let mut r = receivable("b", Product::Bullet, 1000.0, 1000.0, 12, 12, 0.0, pd);
+            r.id = format!("b{i}");
+            r
+        })
+        .collect()
+}
+
+/// Senior EL of a finite homogeneous pool of bullets maturing at the horizon, no spread,
+/// no recoveries: `E[(K/N − a)⁺]/(1 − a)` over the binomial mixture, by quadrature.
+fn exact_senior_el(n: usize, pd: f64, rho: f64, attachment: f64) -> f64 {
+    let mut ln_fact = vec![0.0; n + 1];
+    for k in 1..=n {
+        ln_fact[k] = ln_fact[k - 1] + (k as f64).ln();
+    }
+    let threshold = normal_quantile(cumulative_default_probability(pd, 12.0));
+    let steps = 3000;
+    let h = 18.0 / steps as f64;
+    let mut total = 0.0;
+    for i in 0..=steps {
+        let z = -9.0 + i as f64 * h;
+        let q = normal_cdf((threshold - rho.sqrt() * z) / (1.0 - rho).sqrt());
+        let start = (attachment * n as f64).floor() as usize + 1;
+        let conditional: f64 = (start..=n)
+            .map(|k| {
+                let pmf = (ln_fact[n] - ln_fact[k] - ln_fact[n - k]
+                    + k as f64 * q.ln()
+                    + (n - k) as f64 * (-q).ln_1p())
+                .exp();
+                pmf * (k as f64 / n as f64 - attachment)
+            })
+            .sum();
+        let w = if i == 0 || i == steps { 0.5 } else { 1.0 };
+        total += w * h * normal_pdf(z) * conditional;
+    }
+    total / (1.0 - attachment)
+}
+
+#[test]
+fn senior_size_matches_the_closed_form_attachment() {
+    let (n, pd, rho) = (1000, 0.04, 0.12);
+    let mut assumptions = assumptions(0.0, 0.0, 0);
+    assumptions.correlation = rho;
+    let pool = Pool::build_with(&bullets(n, pd), &assumptions, None, "sizing").unwrap();
+    let mut deal = deal(
+        12,
+        0,
+        0.0,
+        0.0,
+        0.0,
+        tranches(&[("A", 0.8, Some(0.0)), ("S", 0.2, None)]),
+        vec![],
+    );
+    deal.tranches[0].target_rating = Some("A2".into());
+    // bullets repay at month 12: the senior's WAL is exactly one year, target EL = A2 at y1
+    let target = deal.rating_table.idealized_el("A2", 1.0).unwrap();
+    let model = StochasticPool::new(&pool, &assumptions, 12, 0);
+    let settings = MonteCarloSettings {
+        paths: 6000,
+        seed: 3,
+        importance_sampling: true,
+    };
+    let paths = SizingPaths::record(&model, &deal, &settings).unwrap();
+    let sized = size_deal(&paths, &deal).unwrap();
+    let senior = &sized.tranches[0];
+    assert_eq!(senior.wal, Some(1.0));
+    assert_eq!(
+        sized.resimulated_paths, 0,
+        "no revolving, no spread: every candidate replays"
+    );
+    // the closed-form attachment: largest senior share with exact EL ≤ target (bisection)
+    let (mut low, mut high) = (0.5, 0.999);
+    for _ in 0..40 {
+        let mid = 0.5 * (low + high);
+        if exact_senior_el(n, pd, rho, 1.0 - mid) <= target {
+            low = mid;
+        } else {
+            high = mid;
+        }
+    }
+    let exact_share = low;
+    // translate the Monte Carlo error of the EL into an error of the share through the
+    // slope of the exact EL in the share
+    let slope = (exact_senior_el(n, pd, rho, 1.0 - exact_share - 0.01)
+        - exact_senior_el(n, pd, rho, 1.0 - exact_share + 0.01))
+        / 0.02;
+    let share_error = 4.0 * senior.el_se / slope.abs() + 2.0 * SHARE_TOLERANCE + 1.0 / n as f64;
+    assert!(
+        (senior.share - exact_share).abs() < share_error,
+        "sized {} vs closed form {exact_share} (allowed {share_error})",
+        senior.share
+    );
+    assert!(senior.el <= target + 1e-15);
+    assert!((sized.advance_rate - senior.share).abs() < 1e-12);
+    assert!((sized.tranches[1].share - (1.0 - senior.share)).abs() < 1e-12);
+}
+
+#[test]
+fn breakevens_order_by_seniority_and_bracket_the_first_loss() {
+    let receivables: Vec<Receivable> = (0..200)
+        .map(|i| {
+            let mut r = receivable(
+                "r",
+                Product::Installment,
+                1000.0,
+                2000.0,
+                12,
+                6,
+                0.01,
+                0.01 + 0.0005 * (i % 20) as f64,
+            );
+            r.id = format!("r{i}");
+            r
+        })
+        .collect();
+    let assumptions = assumptions(0.1, 0.2, 2);
+    let pool = Pool::build_with(&receivables, &assumptions, None, "breakeven").unwrap();
+    let deal = deal(
+        12,
+        3,
+        30.0,
+        0.0,
+        0.0,
+        tranches(&[
+            ("A", 0.8, Some(0.05)),
+            ("B", 0.1, Some(0.08)),
+            ("S", 0.1, None),
+        ]),
+        vec![],
+    );
+    let result = breakevens(&pool, &assumptions, &deal).unwrap();
+    let multiples: Vec<f64> = result
+        .iter()
+        .map(|b| b.pd_multiple.expect("every tranche breaks"))
+        .collect();
+    assert!(
+        multiples[0] > multiples[1] && multiples[1] > multiples[2],
+        "{multiples:?}"
+    );
+    // just below the breakeven the tranche is whole, just above it loses
+    for (j, &m) in multiples.iter().enumerate() {
+        let at = |multiple: f64| {
+            let mut a = assumptions.clone();
+            a.pd_multiplier = multiple;
+            baitiao_abs::metrics::run_deterministic(&pool, &a, &Default::default(), &deal)
+                .unwrap()
+                .outcome
+                .principal_loss[j]
+        };
+        assert!(
+            at(m * 0.999) <= 0.005,
+            "tranche {j} loses below its breakeven"
+        );
+        assert!(
+            at(m * 1.001) > 0.005,
+            "tranche {j} whole above its breakeven"
+        );
+    }
+}
