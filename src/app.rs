@@ -115,6 +115,10 @@ pub fn prepare(scenario_path: &Path) -> Result<Prepared, AppError> {
     }
     let pool = Pool::build(&receivables, &scenario, &tape_label)
         .map_err(|e| AppError::Input(e.to_string()))?;
+    if matches!(scenario.pool.source, PoolSource::Synthetic { .. }) {
+        // a tape's reader has already reported its past-due receivables
+        warnings.extend(pool.past_due_warning());
+    }
     warnings.extend(pool.warnings(&scenario.deal));
     Ok(Prepared {
         scenario,

@@ -221,15 +221,10 @@ impl Pool {
         })
     }
 
-    /// Warnings a user should see before trusting a run on this pool.
+    /// Warnings a user should see before trusting a run on this pool (past-due receivables
+    /// are reported where the tape is read, or by [`Pool::past_due_warning`]).
     pub fn warnings(&self, deal: &Deal) -> Vec<String> {
         let mut warnings = Vec::new();
-        if self.ineligible_count > 0 {
-            warnings.push(format!(
-                "{} receivables past due (balance {:.2} CNY before scaling) are not eligible and were left out of the pool",
-                self.ineligible_count, self.ineligible_balance
-            ));
-        }
         if deal.revolving_months > 0
             && deal.revolving_months + self.longest_template_term > deal.horizon_months
         {
@@ -241,6 +236,16 @@ impl Pool {
             ));
         }
         warnings
+    }
+
+    /// The line reporting receivables left out as past due, if any.
+    pub fn past_due_warning(&self) -> Option<String> {
+        (self.ineligible_count > 0).then(|| {
+            format!(
+                "{} receivables past due (balance {:.2} CNY before scaling) are not eligible and were left out of the pool",
+                self.ineligible_count, self.ineligible_balance
+            )
+        })
     }
 
     /// Balance-weighted 12-month PD before any multiplier.
