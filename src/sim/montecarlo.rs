@@ -905,19 +905,25 @@ impl Collateral for PathCollateral<'_, '_> {
         let event_base = self.scratch.purchase_event_index[month as usize] as usize;
         let columns = &model.alias.columns;
         let mut left = amount;
-        let mut batch = [0u64; PICK_BATCH];
         let mut candidates = [(0u32, 0u32, 0u64, 0.0f64, 0.0f64); PICK_BATCH];
         let mut bought = 0;
         let mut done = false;
-        // Batches of alias draws whose columns are prefetched together, then each pick's
-        // mass and its own default and prepayment draw, noting the picks that may have an
-        // event (their cold data prefetched), then those events. Alias draws left in the
-        // last batch are discarded (they are independent of everything).
-        while !done {
-            for bits in &mut batch {
-                *bits = self.rng.next_u64();
+        // Alias draws come a batch ahead: a batch's columns are prefetched while the
+        // previous batch is processed (each pick's mass and its own default and prepayment
+        // draw, noting the picks that may have an event and prefetching their cold data),
+        // then those events. Alias draws not needed at the month's end are discarded (they
+        // are independent of everything).
+        let draw_batch = |rng: &mut Xoshiro256PlusPlus, batch: &mut [u64; PICK_BATCH]| {
+            for bits in batch.iter_mut() {
+                *bits = rng.next_u64();
                 prefetch(&columns[model.alias.column(*bits)]);
             }
+        };
+        let mut next = [0u64; PICK_BATCH];
+        draw_batch(&mut self.rng, &mut next);
+        while !done {
+            let batch = next;
+            draw_batch(&mut self.rng, &mut next);
             let mut found = 0;
             for &pick in &batch {
                 let column = &columns[model.alias.column(pick)];
