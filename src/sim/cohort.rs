@@ -61,7 +61,8 @@ pub trait Collateral {
     fn sell_performing(&mut self, month: u32) -> f64;
 }
 
-/// Event masses of one cohort by age.
+/// One cohort: its schedule, start and alive masses; its event masses live in the book's
+/// flat event table.
 #[derive(Debug, Clone)]
 struct Cohort {
     schedule: usize,
@@ -70,8 +71,10 @@ struct Cohort {
     /// Alive balance and fee masses at the start of the next month to collect.
     alive_balance: f64,
     alive_fee: f64,
-    /// `[default balance, default fee, prepay balance, prepay fee]` by age − 1.
-    events: Vec<[f64; 4]>,
+    /// Index of the cohort's age-1 entry in the book's event table.
+    offset: usize,
+    /// Schedule months (entries in the event table).
+    months: usize,
 }
 
 /// Cohorts of one pool, and the month flows they produce.
@@ -79,6 +82,10 @@ struct Cohort {
 pub struct CohortBook<'a> {
     schedules: &'a ScheduleTable,
     cohorts: Vec<Cohort>,
+    /// `[default balance, default fee, prepay balance, prepay fee]` by cohort and age − 1,
+    /// one flat table so that a Monte Carlo path records an event with one indexed add
+    /// (see [`CohortBook::event_index`]).
+    events: Vec<[f64; 4]>,
     sold: bool,
 }
 
@@ -90,6 +97,7 @@ impl<'a> CohortBook<'a> {
         CohortBook {
             schedules,
             cohorts: Vec::new(),
+            events: Vec::new(),
             sold: false,
         }
     }
@@ -106,9 +114,29 @@ impl<'a> CohortBook<'a> {
             start,
             alive_balance: 0.0,
             alive_fee: 0.0,
-            events: vec![[0.0; 4]; months],
+            offset: self.events.len(),
+            months,
         });
+        self.events.resize(self.events.len() + months, [0.0; 4]);
         self.cohorts.len() - 1
+    }
+
+    /// Index in the event table of `cohort`'s events at age 1 (age `a` is `index + a − 1`):
+    /// cohorts take consecutive ranges in the order they were added.
+    pub fn event_index(&self, cohort: CohortId) -> usize {
+        self.cohorts[cohort].offset
+    }
+
+    /// Records an event at event-table index `index` (see [`CohortBook::event_index`]):
+    /// a prepayment if `prepaid`, else a default, of starting balance `balance` and fees
+    /// `fee`.
+    #[inline]
+    pub fn add_event_at(&mut self, index: usize, prepaid: bool, balance: f64, fee: f64) {
+        let e = &mut self.events[index];
+        // branch-free: defaults in [0, 1], prepayments in [2, 3]
+        let k = 2 * usize::from(prepaid);
+        e[k] += balance;
+        e[k + 1] += fee;
     }
 
     /// Empties every cohort (keeping their allocation) and forgets a sale: ready for
@@ -117,8 +145,8 @@ impl<'a> CohortBook<'a> {
         for cohort in &mut self.cohorts {
             cohort.alive_balance = 0.0;
             cohort.alive_fee = 0.0;
-            cohort.events.iter_mut().for_each(|e| *e = [0.0; 4]);
         }
+        self.events.fill([0.0; 4]);
         self.sold = false;
     }
 
@@ -133,7 +161,12 @@ impl<'a> CohortBook<'a> {
     /// Records that receivables of starting balance `balance` (fees `fee`) default at `age`.
     #[inline]
     pub fn add_default(&mut self, cohort: CohortId, age: u32, balance: f64, fee: f64) {
-        let e = &mut self.cohorts[cohort].events[age as usize - 1];
+        let c = &self.cohorts[cohort];
+        assert!(
+            age >= 1 && age as usize <= c.months,
+            "age {age} outside the schedule"
+        );
+        let e = &mut self.events[c.offset + age as usize - 1];
         e[0] += balance;
         e[1] += fee;
     }
@@ -142,7 +175,12 @@ impl<'a> CohortBook<'a> {
     /// (after paying that month's scheduled flows).
     #[inline]
     pub fn add_prepayment(&mut self, cohort: CohortId, age: u32, balance: f64, fee: f64) {
-        let e = &mut self.cohorts[cohort].events[age as usize - 1];
+        let c = &self.cohorts[cohort];
+        assert!(
+            age >= 1 && age as usize <= c.months,
+            "age {age} outside the schedule"
+        );
+        let e = &mut self.events[c.offset + age as usize - 1];
         e[2] += balance;
         e[3] += fee;
     }
@@ -160,10 +198,11 @@ impl<'a> CohortBook<'a> {
             }
             let age = (month - cohort.start) as usize;
             let schedule = self.schedules.get(cohort.schedule);
-            if age > cohort.events.len() || cohort.alive_balance == 0.0 {
+            if age > cohort.months || cohort.alive_balance == 0.0 {
                 continue;
             }
-            let [default_balance, default_fee, prepay_balance, prepay_fee] = cohort.events[age - 1];
+            let [default_balance, default_fee, prepay_balance, prepay_fee] =
+                self.events[cohort.offset + age - 1];
             let begin = schedule.begin_factor[age - 1];
             let after = schedule.begin_factor[age];
             let paying_balance = cohort.alive_balance - default_balance;
@@ -176,7 +215,7 @@ impl<'a> CohortBook<'a> {
             flows.end_balance += (paying_balance - prepay_balance) * after;
             cohort.alive_balance = paying_balance - prepay_balance;
             cohort.alive_fee = paying_fee - prepay_fee;
-            if age == cohort.events.len() {
+            if age == cohort.months {
                 // matured: nothing alive is left, whatever rounding says
                 cohort.alive_balance = 0.0;
                 cohort.alive_fee = 0.0;
@@ -193,7 +232,7 @@ impl<'a> CohortBook<'a> {
         }
         self.cohorts
             .iter()
-            .filter(|c| c.start <= month && ((month - c.start) as usize) < c.events.len() + 1)
+            .filter(|c| c.start <= month && ((month - c.start) as usize) < c.months + 1)
             .map(|c| {
                 c.alive_balance
                     * self.schedules.get(c.schedule).begin_factor[(month - c.start) as usize]

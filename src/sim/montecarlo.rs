@@ -34,7 +34,7 @@ use rand::rngs::Xoshiro256PlusPlus;
 use rand::{Rng, SeedableRng};
 use rand_distr::{Distribution, StandardNormal};
 
-use super::cohort::{CohortBook, CohortId, Collateral, PoolFlows, Recoveries};
+use super::cohort::{CohortBook, Collateral, PoolFlows, Recoveries};
 use super::pool::Pool;
 use crate::normal::{normal_cdf, normal_quantile};
 use crate::scenario::Assumptions;
@@ -168,44 +168,119 @@ impl FactorSampling {
     }
 }
 
-/// What a receivable needs in the hot loop: its grid cell (segment offset included) and the
-/// largest 32-bit prepayment draw that means "no prepayment before maturity".
+/// What a cut-off receivable needs in the hot loop: its grid cell (segment offset included)
+/// and the largest 32-bit prepayment draw that means "no prepayment before maturity".
 #[derive(Debug, Clone, Copy)]
 struct HotReceivable {
     cell: u32,
     keep_until_maturity: u32,
 }
 
-/// The rest, read only when an event happens.
+/// The rest, read only when a draw says an event may happen.
 #[derive(Debug, Clone, Copy)]
 struct ColdReceivable {
-    /// `Φ⁻¹(F(L))`: defaults within `life_months` iff `X < threshold`.
-    threshold: f64,
-    /// `12 / ln(1 − p)`: months per unit of log-survival.
-    months_per_log_survival: f64,
-    /// `1 / ln(1 − SMM)` (0 when SMM = 0).
-    inverse_log_keep: f64,
+    /// `12 / −ln(1 − p)`: months per unit of cumulative hazard (`+∞` when `p = 0`).
+    months_per_hazard: f64,
     balance: f64,
+    /// Monthly fee (templates: fee per CNY of purchased balance).
     monthly_fee: f64,
+    /// Event-table index of the receivable's cohort at age 1 (templates: relative to the
+    /// first purchase cohort of the month of purchase).
+    event_base: u32,
     /// Months over which defaults are drawn (the life, capped at the horizon for cut-off).
-    life_months: u32,
-    /// Schedule months (prepayment possible in months 1..months − 1).
-    schedule_months: u32,
-    slot: u32,
-    segment: u32,
+    life_months: u8,
+    /// Index of the receivable's [`PrepayTable`].
+    prepay_class: u8,
+    segment: u16,
 }
 
-/// One column of the Walker–Vose alias table over the purchase templates: the column's
-/// own template and its alias, with their balances, in one cache line's reach (the picks of
-/// a month land at random places in a table as long as the pool).
+/// Bits of the default uniform that index the per-path default-month table.
+const MONTH_TABLE_BITS: u32 = 11;
+/// Cells of the per-path default-month table (per segment).
+const MONTH_TABLE_CELLS: usize = 1 << MONTH_TABLE_BITS;
+/// Bits of `W = !k_p` dropped to index a [`PrepayTable`]'s start months.
+const PREPAY_INDEX_SHIFT: u32 = 20;
+
+/// Prepayment months for one SMM, from the 32-bit prepayment draw `k_p` alone.
+///
+/// With `W = 2³² − 1 − k_p` (so `V = (k_p + ½)/2³² = 1 − (W + ½)/2³²`), the month
+/// `t_p = ⌊ln V / ln(1 − SMM)⌋ + 1` satisfies `t_p ≤ t ⟺ V > (1 − SMM)^t ⟺ W < thr[t]` with
+/// `thr[t] = ⌈2³² (1 − (1 − SMM)^t) − ½⌉`: exact integer thresholds, no logarithm per draw.
+#[derive(Debug, Clone)]
+struct PrepayTable {
+    /// `thr[t]` for `t = 0..=max_months` (`thr[0] = 0`), non-decreasing.
+    thresholds: Vec<u64>,
+    /// For each cell `W >> PREPAY_INDEX_SHIFT`: the prepayment month of the cell's smallest
+    /// `W` (where the scan for `t_p` starts).
+    start: Vec<u8>,
+}
+
+impl PrepayTable {
+    fn new(smm: f64, max_months: u32) -> PrepayTable {
+        let log_keep = (-smm).ln_1p();
+        let thresholds: Vec<u64> = (0..=max_months)
+            .map(|t| {
+                let share = -(f64::from(t) * log_keep).exp_m1();
+                let x = (share * 4_294_967_296.0 - 0.5).ceil();
+                if x.is_nan() {
+                    0
+                } else {
+                    x.clamp(0.0, 4_294_967_296.0) as u64
+                }
+            })
+            .collect();
+        let start = (0..(1u64 << (32 - PREPAY_INDEX_SHIFT)))
+            .map(|cell| {
+                let low = cell << PREPAY_INDEX_SHIFT;
+                // smallest t ≥ 1 with low < thr[t]; months cap at 255 in the table
+                (1..=max_months as usize)
+                    .find(|&t| low < thresholds[t])
+                    .unwrap_or(max_months as usize)
+                    .min(255) as u8
+            })
+            .collect();
+        PrepayTable { thresholds, start }
+    }
+
+    /// `thr[months − 1]`: prepaying before maturity means `W` below this.
+    fn before_maturity(&self, months: u32) -> u64 {
+        self.thresholds[months.saturating_sub(1) as usize]
+    }
+
+    /// The prepayment month of a draw `W = !k_p` known to prepay before maturity
+    /// (`W < thr[months − 1]`, so the scan stops by `months − 1`).
+    #[inline]
+    fn month(&self, w: u32) -> u32 {
+        let mut t = usize::from(self.start[(w >> PREPAY_INDEX_SHIFT) as usize]);
+        // the cells are narrower than a month's share of prepayments for ordinary SMMs,
+        // so this loop runs zero or one time
+        while self.thresholds[t] <= u64::from(w) {
+            t += 1;
+        }
+        t as u32
+    }
+}
+
+/// One column of the Walker–Vose alias table over the purchase templates, holding
+/// everything a purchase needs for its pick, its mass and its event test for both the
+/// column's own template (index 0) and its alias (index 1) in one 64-byte cache line: the
+/// picks of a month land at random places in a table as long as the pool.
 #[derive(Debug, Clone, Copy)]
+#[repr(C, align(64))]
 struct AliasColumn {
-    /// Keep the column's own template when the 32-bit draw is below this.
-    keep_below: u64,
-    own: u32,
-    alias: u32,
-    own_balance: f64,
-    alias_balance: f64,
+    balance: [f64; 2],
+    /// Fee per CNY of purchased balance.
+    fee_rate: [f64; 2],
+    /// Threshold-grid cell (segment offset included).
+    cell: [u32; 2],
+    /// Largest 32-bit prepayment draw with no prepayment before maturity.
+    keep_until_maturity: [u32; 2],
+    /// Index into the template cold data.
+    template: [u32; 2],
+    /// Purchase-schedule slot (cohort within the month's purchases).
+    slot: [u16; 2],
+    /// Keep the column's own template when the low 32 bits of the draw are below this.
+    keep_below: u32,
 }
 
 /// Walker–Vose alias table (probability ∝ weight).
@@ -215,7 +290,9 @@ struct AliasTable {
 }
 
 impl AliasTable {
-    fn new(weights: &[f64], balances: &[f64]) -> AliasTable {
+    /// The alias table; `entry(i)` gives template `i`'s balance, fee rate, cell,
+    /// prepayment keep and slot.
+    fn new(weights: &[f64], entry: impl Fn(usize) -> (f64, f64, u32, u32, u16)) -> AliasTable {
         let n = weights.len();
         let total: f64 = weights.iter().sum();
         let mut scaled: Vec<f64> = weights.iter().map(|w| w * n as f64 / total).collect();
@@ -233,14 +310,27 @@ impl AliasTable {
             }
         }
         let columns = (0..n)
-            .map(|i| AliasColumn {
+            .map(|i| {
                 // P(keep) = probability: the centred 32-bit uniform (k + ½)/2³² is below it
-                // for k < probability × 2³² − ½
-                keep_below: (probability[i] * 4_294_967_296.0 - 0.5).ceil().max(0.0) as u64,
-                own: i as u32,
-                alias: alias[i],
-                own_balance: balances[i],
-                alias_balance: balances[alias[i] as usize],
+                // for k < probability × 2³² − ½; a column kept with certainty (2³² does
+                // not fit in 32 bits) is its own alias instead
+                let keep = (probability[i] * 4_294_967_296.0 - 0.5).ceil().max(0.0);
+                let (other, keep_below) = if keep >= 4_294_967_296.0 {
+                    (i, u32::MAX)
+                } else {
+                    (alias[i] as usize, keep as u32)
+                };
+                let (b0, f0, c0, k0, s0) = entry(i);
+                let (b1, f1, c1, k1, s1) = entry(other);
+                AliasColumn {
+                    balance: [b0, b1],
+                    fee_rate: [f0, f1],
+                    cell: [c0, c1],
+                    keep_until_maturity: [k0, k1],
+                    template: [i as u32, other as u32],
+                    slot: [s0, s1],
+                    keep_below,
+                }
             })
             .collect();
         AliasTable { columns }
@@ -252,20 +342,16 @@ impl AliasTable {
         (((bits >> 32) * self.columns.len() as u64) >> 32) as usize
     }
 
-    /// The template and its balance: the column's own or its alias (low 32 bits).
+    /// 0 for the column's own template, 1 for its alias (low 32 bits).
     #[inline]
-    fn resolve(&self, column: usize, bits: u64) -> (usize, f64) {
-        let c = &self.columns[column];
-        if (bits & 0xFFFF_FFFF) < c.keep_below {
-            (c.own as usize, c.own_balance)
-        } else {
-            (c.alias as usize, c.alias_balance)
-        }
+    fn side(column: &AliasColumn, bits: u64) -> usize {
+        usize::from(bits as u32 >= column.keep_below)
     }
 
     #[cfg(test)]
     fn sample(&self, bits: u64) -> usize {
-        self.resolve(self.column(bits), bits).0
+        let c = &self.columns[self.column(bits)];
+        c.template[Self::side(c, bits)] as usize
     }
 }
 
@@ -283,10 +369,18 @@ fn prefetch<T>(value: &T) {
     let _ = value;
 }
 
-/// Purchases drawn per batch before their events are drawn.
-const PICK_BATCH: usize = 64;
-/// How many picks ahead the event pass prefetches a template.
-const PREFETCH_AHEAD: usize = 8;
+/// Cut-off receivables drawn per chunk before their events are resolved (a power of two).
+const CUTOFF_CHUNK: usize = 256;
+
+/// Purchases whose alias draws are made (and columns prefetched) together.
+const PICK_BATCH: usize = 32;
+
+/// `⌈b · 2³² − ½⌉`: the 32-bit draws `k` with `(k + ½)/2³² < b` are exactly `k` below it.
+fn draws_below(b: f64) -> u64 {
+    (b * 4_294_967_296.0 - 0.5)
+        .ceil()
+        .clamp(0.0, 4_294_967_296.0) as u64
+}
 
 /// Everything about the pool that is the same in every path, precomputed once.
 #[derive(Debug, Clone)]
@@ -300,9 +394,11 @@ pub struct StochasticPool<'p> {
     yield_haircut: f64,
     /// Upper edge of each grid cell, in threshold units.
     grid_upper: Vec<f64>,
+    /// `Φ⁻¹(j / MONTH_TABLE_CELLS)` for `j = 0..=MONTH_TABLE_CELLS`.
+    month_grid_quantiles: Vec<f64>,
+    prepay_tables: Vec<PrepayTable>,
     asset_hot: Vec<HotReceivable>,
     asset_cold: Vec<ColdReceivable>,
-    template_hot: Vec<HotReceivable>,
     template_cold: Vec<ColdReceivable>,
     alias: AliasTable,
     /// Cut-off cohorts: schedule and starting balance and fee masses.
@@ -311,8 +407,15 @@ pub struct StochasticPool<'p> {
     purchase_schedules: Vec<usize>,
 }
 
+/// A receivable's parameters before they are split into hot and cold data.
+struct Prepared {
+    threshold: f64,
+    cold: ColdReceivable,
+    keep_until_maturity: u32,
+}
+
 impl<'p> StochasticPool<'p> {
-    /// Precomputes thresholds, grid cells and the purchase alias table.
+    /// Precomputes thresholds, grid cells, prepayment tables and the purchase alias table.
     pub fn new(
         pool: &'p Pool,
         assumptions: &Assumptions,
@@ -320,34 +423,12 @@ impl<'p> StochasticPool<'p> {
         revolving_months: u32,
     ) -> Self {
         let factors = FactorModel::new(pool, assumptions);
+        let months_of = |schedule: usize| pool.schedules.get(schedule).months();
         let mut cutoff_slot_of = HashMap::new();
         let mut cutoff_cohorts: Vec<(usize, f64, f64)> = Vec::new();
         let mut purchase_slot_of = HashMap::new();
         let mut purchase_schedules = Vec::new();
-
-        let cold = |pd: f64,
-                    cpr: f64,
-                    life: u32,
-                    months: u32,
-                    balance: f64,
-                    fee: f64,
-                    slot: usize,
-                    segment: usize| {
-            let p = stressed_pd(pd, assumptions.pd_multiplier);
-            let smm = smm_from_cpr(cpr);
-            ColdReceivable {
-                threshold: normal_quantile(cumulative_default_probability(p, f64::from(life))),
-                months_per_log_survival: 12.0 / (-p).ln_1p(),
-                inverse_log_keep: if smm > 0.0 { 1.0 / (-smm).ln_1p() } else { 0.0 },
-                balance,
-                monthly_fee: fee,
-                life_months: life,
-                schedule_months: months,
-                slot: slot as u32,
-                segment: segment as u32,
-            }
-        };
-        let asset_cold: Vec<ColdReceivable> = pool
+        let asset_slots: Vec<usize> = pool
             .assets
             .iter()
             .map(|a| {
@@ -357,74 +438,159 @@ impl<'p> StochasticPool<'p> {
                 });
                 cutoff_cohorts[slot].1 += a.balance;
                 cutoff_cohorts[slot].2 += a.monthly_fee;
-                let months = pool.schedules.get(a.schedule).months();
-                cold(
+                slot
+            })
+            .collect();
+        let template_slots: Vec<usize> = pool
+            .templates
+            .iter()
+            .map(|t| {
+                *purchase_slot_of.entry(t.schedule).or_insert_with(|| {
+                    purchase_schedules.push(t.schedule);
+                    purchase_schedules.len() - 1
+                })
+            })
+            .collect();
+        // event-table offsets, in the order `scratch` adds the cohorts to the book
+        let prefix = |schedules: &mut dyn Iterator<Item = usize>| -> Vec<u32> {
+            let mut at = 0u32;
+            schedules
+                .map(|s| {
+                    let offset = at;
+                    at += months_of(s);
+                    offset
+                })
+                .collect()
+        };
+        let cutoff_offsets = prefix(&mut cutoff_cohorts.iter().map(|c| c.0));
+        let purchase_offsets = prefix(&mut purchase_schedules.iter().copied());
+
+        let max_months = pool
+            .assets
+            .iter()
+            .map(|a| a.schedule)
+            .chain(pool.templates.iter().map(|t| t.schedule))
+            .map(months_of)
+            .max()
+            .unwrap_or(1)
+            .max(1);
+        assert!(
+            max_months <= 255,
+            "schedules longer than 255 months are not supported"
+        );
+        let mut prepay_classes: Vec<u64> = Vec::new();
+        let mut prepay_tables = Vec::new();
+        let mut prepare = |pd: f64,
+                           cpr: f64,
+                           life: u32,
+                           months: u32,
+                           balance: f64,
+                           fee: f64,
+                           event_base: u32,
+                           segment: usize| {
+            let p = stressed_pd(pd, assumptions.pd_multiplier);
+            let smm = smm_from_cpr(cpr);
+            let class = match prepay_classes.iter().position(|&c| c == smm.to_bits()) {
+                Some(class) => class,
+                None => {
+                    prepay_classes.push(smm.to_bits());
+                    prepay_tables.push(PrepayTable::new(smm, max_months));
+                    prepay_classes.len() - 1
+                }
+            };
+            let before_maturity: u64 = prepay_tables[class].before_maturity(months);
+            Prepared {
+                threshold: normal_quantile(cumulative_default_probability(p, f64::from(life))),
+                cold: ColdReceivable {
+                    months_per_hazard: -12.0 / (-p).ln_1p(),
+                    balance,
+                    monthly_fee: fee,
+                    event_base,
+                    life_months: life as u8,
+                    prepay_class: u8::try_from(class).expect("at most 256 prepayment rates"),
+                    segment: segment as u16,
+                },
+                // prepays iff W = 2³² − 1 − k_p < thr[months − 1]; thr = 2³² (SMM ≈ 1)
+                // is kept at 2³² − 1, as before
+                keep_until_maturity: (4_294_967_295u64.saturating_sub(before_maturity)) as u32,
+            }
+        };
+        let assets: Vec<Prepared> = pool
+            .assets
+            .iter()
+            .zip(&asset_slots)
+            .map(|(a, &slot)| {
+                let months = months_of(a.schedule);
+                prepare(
                     a.pd_12m,
                     a.annual_cpr,
                     months.min(horizon_months),
                     months,
                     a.balance,
                     a.monthly_fee,
-                    slot,
+                    cutoff_offsets[slot],
                     a.segment,
                 )
             })
             .collect();
-        let template_cold: Vec<ColdReceivable> = pool
+        let templates: Vec<Prepared> = pool
             .templates
             .iter()
-            .map(|t| {
-                let slot = *purchase_slot_of.entry(t.schedule).or_insert_with(|| {
-                    purchase_schedules.push(t.schedule);
-                    purchase_schedules.len() - 1
-                });
-                let months = pool.schedules.get(t.schedule).months();
+            .zip(&template_slots)
+            .map(|(t, &slot)| {
+                let months = months_of(t.schedule);
                 // templates carry their fee per CNY of purchased balance in `monthly_fee`
-                cold(
+                prepare(
                     t.pd_12m,
                     t.annual_cpr,
                     months,
                     months,
                     t.balance,
                     t.fee_rate,
-                    slot,
+                    purchase_offsets[slot],
                     t.segment,
                 )
             })
             .collect();
 
-        let (low, high) = asset_cold
+        let (low, high) = assets
             .iter()
-            .chain(&template_cold)
-            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), c| {
-                (lo.min(c.threshold), hi.max(c.threshold))
+            .chain(&templates)
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), r| {
+                (lo.min(r.threshold), hi.max(r.threshold))
             });
         let width = ((high - low) / THRESHOLD_GRID_CELLS as f64).max(1e-12);
         let grid_upper: Vec<f64> = (1..=THRESHOLD_GRID_CELLS)
             .map(|k| low + width * k as f64)
             .collect();
-        let hot = |c: &ColdReceivable| {
-            let mut cell = (((c.threshold - low) / width) as usize).min(THRESHOLD_GRID_CELLS - 1);
-            while c.threshold > grid_upper[cell] && cell + 1 < THRESHOLD_GRID_CELLS {
+        let cell_of = |r: &Prepared| {
+            let mut cell = (((r.threshold - low) / width) as usize).min(THRESHOLD_GRID_CELLS - 1);
+            while r.threshold > grid_upper[cell] && cell + 1 < THRESHOLD_GRID_CELLS {
                 cell += 1;
             }
-            let keep = if c.inverse_log_keep == 0.0 {
-                1.0
-            } else {
-                // (1 − SMM)^(months − 1)
-                ((f64::from(c.schedule_months) - 1.0) / c.inverse_log_keep).exp()
-            };
-            HotReceivable {
-                cell: (c.segment as usize * THRESHOLD_GRID_CELLS + cell) as u32,
-                keep_until_maturity: (keep * 4_294_967_296.0 - 0.5)
-                    .floor()
-                    .clamp(0.0, u32::MAX as f64) as u32,
-            }
+            (usize::from(r.cold.segment) * THRESHOLD_GRID_CELLS + cell) as u32
         };
-        let asset_hot = asset_cold.iter().map(hot).collect();
-        let template_hot = template_cold.iter().map(hot).collect();
+        let asset_hot = assets
+            .iter()
+            .map(|r| HotReceivable {
+                cell: cell_of(r),
+                keep_until_maturity: r.keep_until_maturity,
+            })
+            .collect();
         let weights: Vec<f64> = pool.templates.iter().map(|t| t.weight).collect();
-        let balances: Vec<f64> = pool.templates.iter().map(|t| t.balance).collect();
+        let alias = AliasTable::new(&weights, |i| {
+            let r = &templates[i];
+            (
+                r.cold.balance,
+                r.cold.monthly_fee,
+                cell_of(r),
+                r.keep_until_maturity,
+                template_slots[i] as u16,
+            )
+        });
+        let month_grid_quantiles = (0..=MONTH_TABLE_CELLS)
+            .map(|j| normal_quantile(j as f64 / MONTH_TABLE_CELLS as f64))
+            .collect();
         StochasticPool {
             pool,
             factors,
@@ -434,11 +600,12 @@ impl<'p> StochasticPool<'p> {
             recovery_lag_months: assumptions.recovery_lag_months,
             yield_haircut: assumptions.yield_haircut,
             grid_upper,
+            month_grid_quantiles,
+            prepay_tables,
             asset_hot,
-            asset_cold,
-            template_hot,
-            template_cold,
-            alias: AliasTable::new(&weights, &balances),
+            asset_cold: assets.iter().map(|r| r.cold).collect(),
+            template_cold: templates.iter().map(|r| r.cold).collect(),
+            alias,
             cutoff_cohorts,
             purchase_schedules,
         }
@@ -455,9 +622,13 @@ impl<'p> StochasticPool<'p> {
         for &(schedule, _, _) in &self.cutoff_cohorts {
             book.add_cohort(schedule, 0);
         }
+        let mut purchase_event_index = vec![0];
         for month in 1..=self.revolving_months {
-            for &schedule in &self.purchase_schedules {
-                book.add_cohort(schedule, month);
+            for (slot, &schedule) in self.purchase_schedules.iter().enumerate() {
+                let cohort = book.add_cohort(schedule, month);
+                if slot == 0 {
+                    purchase_event_index.push(book.event_index(cohort) as u32);
+                }
             }
         }
         let segments = self.factors.loadings.len();
@@ -468,8 +639,11 @@ impl<'p> StochasticPool<'p> {
                 self.recovery_lag_months,
                 self.horizon_months,
             ),
-            bound_table: vec![0.0; segments * THRESHOLD_GRID_CELLS],
-            picks: Vec::new(),
+            bound_table: vec![0; segments * THRESHOLD_GRID_CELLS],
+            month_edges: vec![0.0; segments * (MONTH_TABLE_CELLS + 1)],
+            offsets: vec![(0.0, 1.0); segments],
+            purchase_event_index,
+            slot_mass: vec![(0.0, 0.0); self.purchase_schedules.len()],
             w: vec![0.0; self.factors.dimension()],
             z: vec![0.0; segments],
         }
@@ -486,46 +660,69 @@ impl<'p> StochasticPool<'p> {
     ) -> (PathCollateral<'s, 'p>, f64) {
         let mut rng = path_rng(seed, path);
         let ratio = sampling.sample(&mut rng, &mut scratch.w);
-        let w = scratch.w.clone();
-        (self.start_path_with_factors(scratch, rng, &w), ratio)
+        self.factors.segment_factors(&scratch.w, &mut scratch.z);
+        (self.start_path_from_factors(scratch, rng), ratio)
     }
 
     /// Starts a path with given independent factor normals `w` (for pilot runs and tests).
     pub fn start_path_with_factors<'s>(
         &'s self,
         scratch: &'s mut PathScratch<'p>,
-        mut rng: Xoshiro256PlusPlus,
+        rng: Xoshiro256PlusPlus,
         w: &[f64],
+    ) -> PathCollateral<'s, 'p> {
+        self.factors.segment_factors(w, &mut scratch.z);
+        self.start_path_from_factors(scratch, rng)
+    }
+
+    /// Starts a path whose segment factors are in `scratch.z`: the per-path tables, then
+    /// the cut-off receivables' events.
+    fn start_path_from_factors<'s>(
+        &'s self,
+        scratch: &'s mut PathScratch<'p>,
+        mut rng: Xoshiro256PlusPlus,
     ) -> PathCollateral<'s, 'p> {
         scratch.book.reset();
         scratch.recoveries.reset();
-        self.factors.segment_factors(w, &mut scratch.z);
-        for (s, &(sqrt_rho, sqrt_one_minus_rho)) in self.factors.loadings.iter().enumerate() {
-            let offset = sqrt_rho * scratch.z[s];
-            let table =
-                &mut scratch.bound_table[s * THRESHOLD_GRID_CELLS..(s + 1) * THRESHOLD_GRID_CELLS];
-            for (bound, &upper) in table.iter_mut().zip(&self.grid_upper) {
-                *bound = normal_cdf((upper - offset) / sqrt_one_minus_rho);
-            }
-        }
+        self.fill_path_tables(scratch);
         for (cohort, &(_, balance, fee)) in self.cutoff_cohorts.iter().enumerate() {
             scratch.book.add_mass(cohort, balance, fee);
         }
-        for (hot, cold) in self.asset_hot.iter().zip(&self.asset_cold) {
-            let bits = rng.next_u64();
-            if let Some((age, defaulted)) =
-                self.event(*hot, cold, bits, &scratch.bound_table, &scratch.z, 0)
-            {
-                let cohort = cold.slot as CohortId;
-                if defaulted {
-                    scratch
-                        .book
-                        .add_default(cohort, age, cold.balance, cold.monthly_fee);
-                } else {
-                    scratch
-                        .book
-                        .add_prepayment(cohort, age, cold.balance, cold.monthly_fee);
-                }
+        // Chunks of receivables: first every draw and its quick tests, noting the few
+        // receivables that may have an event (no call and one predictable branch per
+        // receivable), then those receivables' events.
+        let mut candidates = [(0u32, 0u64); CUTOFF_CHUNK];
+        for (hots, colds) in self
+            .asset_hot
+            .chunks(CUTOFF_CHUNK)
+            .zip(self.asset_cold.chunks(CUTOFF_CHUNK))
+        {
+            let mut found = 0;
+            for (i, (hot, cold)) in hots.iter().zip(colds).enumerate() {
+                let bits = rng.next_u64();
+                let may_default = (bits >> 32) < scratch.bound_table[hot.cell as usize];
+                let may_prepay = bits as u32 > hot.keep_until_maturity;
+                let candidate = may_default | may_prepay;
+                // found ≤ i < CUTOFF_CHUNK, so the mask never changes the index (it only
+                // spares the bounds check)
+                candidates[found & (CUTOFF_CHUNK - 1)] = (i as u32, bits);
+                found += usize::from(candidate);
+                // the cold data of the few candidates is scattered: ask for it now (a
+                // select, not a branch; the chunk's first entry stands in for the others)
+                prefetch(if candidate { cold } else { &colds[0] });
+            }
+            for &(i, bits) in &candidates[..found] {
+                let (hot, cold) = (hots[i as usize], &colds[i as usize]);
+                let candidate = Candidate {
+                    bits,
+                    may_default: (bits >> 32) < scratch.bound_table[hot.cell as usize],
+                    may_prepay: bits as u32 > hot.keep_until_maturity,
+                    start: 0,
+                    event_index: cold.event_base as usize,
+                    balance: cold.balance,
+                    fee: cold.monthly_fee,
+                };
+                self.record_event(scratch, cold, candidate);
             }
         }
         PathCollateral {
@@ -536,58 +733,130 @@ impl<'p> StochasticPool<'p> {
         }
     }
 
-    /// The receivable's event within the horizon, if any: `(age, defaulted)`.
-    #[inline(always)]
-    fn event(
-        &self,
-        hot: HotReceivable,
-        cold: &ColdReceivable,
-        bits: u64,
-        bound_table: &[f64],
-        z: &[f64],
-        start: u32,
-    ) -> Option<(u32, bool)> {
-        let default_uniform = centred_uniform((bits >> 32) as u32);
-        let prepay_bits = bits as u32;
-        let mut default_age = 0;
-        if default_uniform < bound_table[hot.cell as usize] {
-            let (sqrt_rho, sqrt_one_minus_rho) = self.factors.loadings[cold.segment as usize];
-            let latent = sqrt_rho * z[cold.segment as usize]
-                + sqrt_one_minus_rho * normal_quantile(default_uniform);
-            if latent < cold.threshold {
-                let months = normal_cdf(-latent).ln() * cold.months_per_log_survival;
-                default_age =
-                    ((months.floor() as u32).saturating_add(1)).clamp(1, cold.life_months);
+    /// The per-path tables of every segment: the lifetime-default bound at each threshold
+    /// grid edge (as 32-bit draw counts) and the default-month table.
+    ///
+    /// The default-month table: with `a = √ρ Z`, `b = √(1 − ρ)`, a receivable with default
+    /// uniform `U` has `X = a + b Φ⁻¹(U)` and cumulative hazard at default
+    /// `S(U) = −ln(1 − Φ(X))`, increasing in `U`; it defaults in month
+    /// `⌊S(U) · 12 / −ln(1 − p)⌋ + 1` if that is within its life (SPEC §4.1:
+    /// `Φ(X) < F(t) ⟺ S(U) < t · (−ln(1 − p))/12`). The table holds `S` at the cell edges
+    /// `j / 2^MONTH_TABLE_BITS`, so a draw's month lies between the months of its cell's
+    /// edges; only when those differ is `S(U)` computed.
+    fn fill_path_tables(&self, scratch: &mut PathScratch<'_>) {
+        for (s, &(sqrt_rho, sqrt_one_minus_rho)) in self.factors.loadings.iter().enumerate() {
+            let offset = sqrt_rho * scratch.z[s];
+            scratch.offsets[s] = (offset, sqrt_one_minus_rho);
+            let table =
+                &mut scratch.bound_table[s * THRESHOLD_GRID_CELLS..(s + 1) * THRESHOLD_GRID_CELLS];
+            let mut largest = 0.0;
+            for (bound, &upper) in table.iter_mut().zip(&self.grid_upper) {
+                let b = normal_cdf((upper - offset) / sqrt_one_minus_rho);
+                largest = b;
+                *bound = draws_below(b);
+            }
+            // draws at or above the largest bound never default: their cells are not needed
+            let needed = ((largest * MONTH_TABLE_CELLS as f64).ceil() as usize + 2)
+                .min(MONTH_TABLE_CELLS + 1);
+            let edges = &mut scratch.month_edges
+                [s * (MONTH_TABLE_CELLS + 1)..(s + 1) * (MONTH_TABLE_CELLS + 1)];
+            for (edge, &q) in edges.iter_mut().zip(&self.month_grid_quantiles[..needed]) {
+                *edge = cumulative_hazard(offset + sqrt_one_minus_rho * q);
             }
         }
-        let mut prepay_age = 0;
-        if prepay_bits > hot.keep_until_maturity {
-            let months = centred_uniform(prepay_bits).ln() * cold.inverse_log_keep;
-            prepay_age = ((months as u32).saturating_add(1))
-                .min(cold.schedule_months.saturating_sub(1))
-                .max(1);
+    }
+
+    /// Resolves and records the event of a receivable whose draw passed a quick test.
+    #[inline(never)]
+    fn record_event(&self, scratch: &mut PathScratch<'_>, cold: &ColdReceivable, c: Candidate) {
+        let life = u32::from(cold.life_months);
+        let mut age = u32::MAX;
+        let mut prepaid = false;
+        if c.may_default {
+            let months = self.months_before_default(scratch, cold, (c.bits >> 32) as u32, life);
+            if months < life {
+                age = months + 1;
+            }
         }
-        let (age, defaulted) = if default_age > 0 && (prepay_age == 0 || default_age <= prepay_age)
-        {
-            (default_age, true)
-        } else if prepay_age > 0 {
-            (prepay_age, false)
-        } else {
-            return None;
-        };
-        (start + age <= self.horizon_months).then_some((age, defaulted))
+        if c.may_prepay {
+            let t = self.prepay_tables[usize::from(cold.prepay_class)].month(!(c.bits as u32));
+            // a default in the same month comes first (SPEC §4.3)
+            if t < age {
+                age = t;
+                prepaid = true;
+            }
+        }
+        if age <= self.horizon_months - c.start {
+            scratch
+                .book
+                .add_event_at(c.event_index + age as usize - 1, prepaid, c.balance, c.fee);
+        }
+    }
+
+    /// `⌊S(U) · months_per_hazard⌋` capped at `life` (`life` = no default within the
+    /// life), from the path's default-month table; exact `S(U)` only when the cell's edges
+    /// disagree.
+    #[inline]
+    fn months_before_default(
+        &self,
+        scratch: &PathScratch<'_>,
+        cold: &ColdReceivable,
+        draw: u32,
+        life: u32,
+    ) -> u32 {
+        let segment = usize::from(cold.segment);
+        let edges = &scratch.month_edges
+            [segment * (MONTH_TABLE_CELLS + 1)..(segment + 1) * (MONTH_TABLE_CELLS + 1)];
+        let j = (draw >> (32 - MONTH_TABLE_BITS)) as usize;
+        // `as u32` saturates (∞ → u32::MAX) and floors non-negative values
+        let low = ((edges[j] * cold.months_per_hazard) as u32).min(life);
+        let high = ((edges[j + 1] * cold.months_per_hazard) as u32).min(life);
+        if low == high {
+            return low;
+        }
+        let (offset, scale) = scratch.offsets[segment];
+        let hazard = cumulative_hazard(offset + scale * normal_quantile(centred_uniform(draw)));
+        ((hazard * cold.months_per_hazard) as u32).clamp(low, high)
     }
 }
 
-/// Per-thread working memory for paths: the cohort book, recoveries, the per-path bound
-/// table and factor values.
+/// A receivable whose draw passed a quick test, and where its event would be recorded.
+struct Candidate {
+    bits: u64,
+    /// The default uniform is below the lifetime bound of the receivable's grid cell.
+    may_default: bool,
+    /// The prepayment draw prepays before maturity.
+    may_prepay: bool,
+    /// Month of purchase (0: cut-off pool).
+    start: u32,
+    /// Event-table index of the receivable's cohort at age 1.
+    event_index: usize,
+    balance: f64,
+    fee: f64,
+}
+
+/// `S = −ln(1 − Φ(x)) = −ln Φ(−x)`: the cumulative hazard at which a latent `x` defaults.
+#[inline]
+fn cumulative_hazard(x: f64) -> f64 {
+    -normal_cdf(-x).ln()
+}
+
+/// Per-thread working memory for paths: the cohort book, recoveries, the per-path tables
+/// and factor values.
 #[derive(Debug, Clone)]
 pub struct PathScratch<'p> {
     book: CohortBook<'p>,
     recoveries: Recoveries,
-    bound_table: Vec<f64>,
-    /// A month's purchases: template and balance bought.
-    picks: Vec<(u32, f64)>,
+    /// Lifetime-default bounds per threshold grid cell, as counts of 32-bit draws below.
+    bound_table: Vec<u64>,
+    /// `S` at the default-month table's edges, per segment (`MONTH_TABLE_CELLS + 1` each).
+    month_edges: Vec<f64>,
+    /// `(√ρ Z, √(1 − ρ))` per segment.
+    offsets: Vec<(f64, f64)>,
+    /// Event-table index of the first purchase cohort of each month (index 0 unused).
+    purchase_event_index: Vec<u32>,
+    /// A month's purchased balance and fee masses by purchase-schedule slot.
+    slot_mass: Vec<(f64, f64)>,
     w: Vec<f64>,
     z: Vec<f64>,
 }
@@ -633,61 +902,82 @@ impl Collateral for PathCollateral<'_, '_> {
         }
         let first_cohort =
             model.cutoff_cohorts.len() + (month as usize - 1) * model.purchase_schedules.len();
-        // First the templates, in batches whose alias columns are prefetched together;
-        // draws left in the last batch are discarded (they are independent of everything).
-        let mut picks = std::mem::take(&mut self.scratch.picks);
-        picks.clear();
+        let event_base = self.scratch.purchase_event_index[month as usize] as usize;
+        let columns = &model.alias.columns;
         let mut left = amount;
-        let mut batch = [0u64; PICK_BATCH];
-        'picking: while left > 0.0 {
-            for bits in &mut batch {
-                *bits = self.rng.next_u64();
-                prefetch(&model.alias.columns[model.alias.column(*bits)]);
+        let mut candidates = [(0u32, 0u32, 0u64, 0.0f64, 0.0f64); PICK_BATCH];
+        let mut bought = 0;
+        let mut done = false;
+        // Alias draws come a batch ahead: a batch's columns are prefetched while the
+        // previous batch is processed (each pick's mass and its own default and prepayment
+        // draw, noting the picks that may have an event and prefetching their cold data),
+        // then those events. Alias draws not needed at the month's end are discarded (they
+        // are independent of everything).
+        let draw_batch = |rng: &mut Xoshiro256PlusPlus, batch: &mut [u64; PICK_BATCH]| {
+            for bits in batch.iter_mut() {
+                *bits = rng.next_u64();
+                prefetch(&columns[model.alias.column(*bits)]);
             }
-            for &bits in &batch {
-                let (index, template_balance) = model.alias.resolve(model.alias.column(bits), bits);
-                // the last purchase is scaled so the month's purchases equal the amount exactly
-                let balance = template_balance.min(left);
-                left = if balance < template_balance {
-                    0.0
-                } else {
-                    left - balance
+        };
+        let mut next = [0u64; PICK_BATCH];
+        draw_batch(&mut self.rng, &mut next);
+        while !done {
+            let batch = next;
+            draw_batch(&mut self.rng, &mut next);
+            let mut found = 0;
+            for &pick in &batch {
+                let column = &columns[model.alias.column(pick)];
+                let side = AliasTable::side(column, pick);
+                let template_balance = column.balance[side];
+                // the last purchase is scaled so the month's purchases equal the amount
+                let last = template_balance >= left;
+                let balance = if last { left } else { template_balance };
+                left -= balance;
+                let fee = column.fee_rate[side] * balance;
+                let mass = &mut self.scratch.slot_mass[usize::from(column.slot[side])];
+                mass.0 += balance;
+                mass.1 += fee;
+                bought += 1;
+                let bits = self.rng.next_u64();
+                let may_default =
+                    (bits >> 32) < self.scratch.bound_table[column.cell[side] as usize];
+                let may_prepay = bits as u32 > column.keep_until_maturity[side];
+                let candidate = may_default | may_prepay;
+                let template = column.template[side];
+                // found ≤ the pick's position < PICK_BATCH (a power of two): the mask
+                // never changes the index
+                let flags = u32::from(may_default) | (u32::from(may_prepay) << 1);
+                candidates[found & (PICK_BATCH - 1)] = (template, flags, bits, balance, fee);
+                found += usize::from(candidate);
+                prefetch(&model.template_cold[if candidate { template as usize } else { 0 }]);
+                if last {
+                    done = true;
+                    break;
+                }
+            }
+            for &(template, flags, bits, balance, fee) in &candidates[..found] {
+                let cold = &model.template_cold[template as usize];
+                let candidate = Candidate {
+                    bits,
+                    may_default: flags & 1 != 0,
+                    may_prepay: flags & 2 != 0,
+                    start: month,
+                    event_index: event_base + cold.event_base as usize,
+                    balance,
+                    fee,
                 };
-                picks.push((index as u32, balance));
-                if left <= 0.0 {
-                    break 'picking;
-                }
+                model.record_event(self.scratch, cold, candidate);
             }
         }
-        // Then each purchase's own default and prepayment draw.
-        for (position, &(index, balance)) in picks.iter().enumerate() {
-            if let Some(&(ahead, _)) = picks.get(position + PREFETCH_AHEAD) {
-                prefetch(&model.template_cold[ahead as usize]);
-                prefetch(&model.template_hot[ahead as usize]);
-            }
-            let index = index as usize;
-            let cold = &model.template_cold[index];
-            let fee = cold.monthly_fee * balance;
-            let cohort = first_cohort + cold.slot as usize;
-            self.scratch.book.add_mass(cohort, balance, fee);
-            let bits = self.rng.next_u64();
-            if let Some((age, defaulted)) = model.event(
-                model.template_hot[index],
-                cold,
-                bits,
-                &self.scratch.bound_table,
-                &self.scratch.z,
-                month,
-            ) {
-                if defaulted {
-                    self.scratch.book.add_default(cohort, age, balance, fee);
-                } else {
-                    self.scratch.book.add_prepayment(cohort, age, balance, fee);
-                }
+        for (slot, mass) in self.scratch.slot_mass.iter_mut().enumerate() {
+            if mass.0 != 0.0 || mass.1 != 0.0 {
+                self.scratch
+                    .book
+                    .add_mass(first_cohort + slot, mass.0, mass.1);
+                *mass = (0.0, 0.0);
             }
         }
-        self.purchased += picks.len();
-        self.scratch.picks = picks;
+        self.purchased += bought;
     }
 
     fn sell_performing(&mut self, month: u32) -> f64 {
@@ -723,7 +1013,7 @@ mod tests {
 
     #[test]
     fn alias_table_draws_in_proportion_to_weight() {
-        let table = AliasTable::new(&[1.0, 3.0, 0.0, 4.0], &[10.0, 30.0, 0.0, 40.0]);
+        let table = AliasTable::new(&[1.0, 3.0, 0.0, 4.0], |i| (10.0 * i as f64, 0.0, 0, 0, 0));
         let mut rng = path_rng(1, 1);
         let mut counts = [0usize; 4];
         let draws = 400_000;
