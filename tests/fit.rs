@@ -33,7 +33,7 @@ struct Simulated {
 
 /// `n` rows of eight features of different kinds (standard normals, binaries, a uniform, a
 /// shifted normal, a feature correlated with another, a score-like feature around 500) and
-/// outcomes drawn from the logistic model with [`TRUE_BETA`]; default rate about 5 %.
+/// outcomes drawn from the logistic model with [`TRUE_BETA`]; default rate about 7 %.
 fn simulate(n: usize, seed: u64) -> Simulated {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
     let mut rows = Vec::with_capacity(n * FEATURES);
