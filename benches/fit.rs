@@ -34,7 +34,7 @@ fn simulate() -> (Vec<f64>, Vec<bool>) {
                 _ => rng.random::<f64>(),
             };
         }
-        row[5] = 0.5 * row[4] + row[5];
+        row[5] += 0.5 * row[4];
         let eta = TRUE_BETA[0]
             + row
                 .iter()

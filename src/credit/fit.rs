@@ -274,15 +274,15 @@ pub fn fit_logistic(
     design.check_collinearity(&scaling)?;
     design.check_single_feature_separation(&summary)?;
     let outcome = design.irls(&scaling, summary.events, &options)?;
-    Ok(design.into_fit(&scaling, summary.events, outcome))
+    Ok(design.to_fit(&scaling, summary.events, outcome))
 }
 
 fn validate_options(options: &FitOptions) -> Result<(), FitError> {
     let reason = if options.max_iterations == 0 {
         "max_iterations must be at least 1"
-    } else if !(options.log_likelihood_tolerance > 0.0) {
+    } else if !is_positive(options.log_likelihood_tolerance) {
         "log_likelihood_tolerance must be positive"
-    } else if !(options.coefficient_tolerance > 0.0) {
+    } else if !is_positive(options.coefficient_tolerance) {
         "coefficient_tolerance must be positive"
     } else {
         return Ok(());
@@ -290,6 +290,11 @@ fn validate_options(options: &FitOptions) -> Result<(), FitError> {
     Err(FitError::InvalidOptions {
         reason: reason.to_string(),
     })
+}
+
+/// Positive and not NaN.
+fn is_positive(value: f64) -> bool {
+    value.partial_cmp(&0.0) == Some(std::cmp::Ordering::Greater)
 }
 
 /// Logistic function `1 / (1 + e^{−η})`, evaluated without overflow for either sign.
@@ -390,7 +395,7 @@ impl<'a> Design<'a> {
         let expected = n * features;
         if rows.len() != expected {
             // A length that is a multiple of the row count means the names are what is off.
-            if n > 0 && rows.len() % n == 0 {
+            if n > 0 && rows.len().is_multiple_of(n) {
                 return Err(FitError::NameCountMismatch {
                     names: features,
                     features: rows.len() / n,
@@ -788,7 +793,7 @@ impl<'a> Design<'a> {
     /// Transforms the standardized estimate back to the units of the features.
     ///
     /// `βₖ = γₖ / sdₖ`, `β₀ = γ₀ − Σₖ γₖ meanₖ / sdₖ`; with `β = Aγ`, `Cov(β) = A Cov(γ) Aᵀ`.
-    fn into_fit(&self, scaling: &Scaling, events: usize, outcome: IrlsOutcome) -> LogisticFit {
+    fn to_fit(&self, scaling: &Scaling, events: usize, outcome: IrlsOutcome) -> LogisticFit {
         let parameters = self.features + 1;
         let mut transform = DMatrix::<f64>::identity(parameters, parameters);
         for j in 0..self.features {

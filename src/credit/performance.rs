@@ -315,7 +315,7 @@ pub fn calibration_table(
     check_lengths("predicted PD", pd.len(), defaulted.len())?;
     check_lengths("score", scores.len(), defaulted.len())?;
     for (index, window) in bands.windows(2).enumerate() {
-        if !(window[0] < window[1]) || !window[1].is_finite() {
+        if window[0] >= window[1] || !window[1].is_finite() {
             return Err(PerformanceError::InvalidBands {
                 index: index + 1,
                 value: window[1],
