@@ -493,3 +493,63 @@ fn discrimination_figures_agree_with_the_single_functions() {
     let mean_pd = data.true_pd.iter().sum::<f64>() / data.true_pd.len() as f64;
     assert!(interval.contains(mean_pd), "{interval:?} vs {mean_pd}");
 }
+
+#[test]
+fn too_few_iterations_return_an_unconverged_fit() {
+    let data = simulate(5_000, 10);
+    let options = FitOptions {
+        max_iterations: 1,
+        ..FitOptions::default()
+    };
+    let fit = fit_logistic(
+        &data.rows,
+        &data.outcomes,
+        &feature_names(FEATURES),
+        options,
+    )
+    .expect("one Newton step runs");
+    assert!(!fit.converged);
+    assert_eq!(fit.iterations, 1);
+    let full = fit_logistic(
+        &data.rows,
+        &data.outcomes,
+        &feature_names(FEATURES),
+        FitOptions::default(),
+    )
+    .expect("well-posed");
+    assert!(full.converged && full.log_likelihood > fit.log_likelihood);
+}
+
+#[test]
+fn rescaling_a_feature_rescales_its_coefficient_and_standard_error() {
+    // x7 → 0.001·x7 − 40 (a score in thousands, shifted): β₇ scales by 1000, its standard error
+    // too, the intercept absorbs the shift, and nothing else changes.
+    let data = simulate(20_000, 12);
+    let names = feature_names(FEATURES);
+    let fit = fit_logistic(&data.rows, &data.outcomes, &names, FitOptions::default())
+        .expect("well-posed");
+    let mut rows = data.rows.clone();
+    for row in rows.chunks_mut(FEATURES) {
+        row[7] = 0.001 * row[7] - 40.0;
+    }
+    let scaled =
+        fit_logistic(&rows, &data.outcomes, &names, FitOptions::default()).expect("well-posed");
+    let close = |a: f64, b: f64| (a - b).abs() <= 1e-8 * b.abs().max(1e-3);
+    assert!(close(scaled.coefficients[7], 1000.0 * fit.coefficients[7]));
+    assert!(close(
+        scaled.standard_errors[8],
+        1000.0 * fit.standard_errors[8]
+    ));
+    assert!(close(
+        scaled.intercept,
+        fit.intercept + 40_000.0 * fit.coefficients[7]
+    ));
+    for j in 0..7 {
+        assert!(close(scaled.coefficients[j], fit.coefficients[j]), "x{j}");
+        assert!(
+            close(scaled.standard_errors[j + 1], fit.standard_errors[j + 1]),
+            "x{j}"
+        );
+    }
+    assert!(close(scaled.log_likelihood, fit.log_likelihood));
+}

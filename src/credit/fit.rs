@@ -50,6 +50,11 @@ const SATURATED_LINEAR_PREDICTOR: f64 = 25.0;
 /// standard deviation do not occur in credit data that has a finite maximum-likelihood estimate.
 const DIVERGING_STANDARDIZED_COEFFICIENT: f64 = 15.0;
 
+/// Separation is only declared after this many consecutive iterations in which ℓ rose and the
+/// largest coefficient grew: a single large step (from a poor start, or before a step-halving
+/// settles) is not divergence.
+const DIVERGING_ITERATIONS: usize = 3;
+
 /// Features whose standardized coefficient is at least this share of the largest one are named in
 /// a separation error.
 const SEPARATION_MEMBER_SHARE: f64 = 0.5;
@@ -273,7 +278,7 @@ pub fn fit_logistic(
     let scaling = design.scaling(&summary)?;
     design.check_collinearity(&scaling)?;
     design.check_single_feature_separation(&summary)?;
-    let outcome = design.irls(&scaling, summary.events, &options)?;
+    let outcome = design.irls(&scaling, design.null_start(summary.events), &options)?;
     Ok(design.to_fit(&scaling, summary.events, outcome))
 }
 
@@ -377,6 +382,11 @@ impl Accumulation {
         }
         matrix
     }
+}
+
+/// Largest |γₖ| over the features (not the intercept).
+fn largest_standardized_coefficient(gamma: &[f64]) -> f64 {
+    gamma[1..].iter().map(|g| g.abs()).fold(0.0, f64::max)
 }
 
 /// Where the iterations ended, on the standardized scale.
@@ -655,21 +665,28 @@ impl<'a> Design<'a> {
         )
     }
 
+    /// The intercept-only estimate, where the iterations start: the log-odds of the default
+    /// rate, all standardized coefficients 0.
+    fn null_start(&self, events: usize) -> Vec<f64> {
+        let mut gamma = vec![0.0; self.features + 1];
+        gamma[0] = (events as f64 / (self.len() - events) as f64).ln();
+        gamma
+    }
+
+    /// Newton (IRLS) iterations from `start` (standardized coefficients, intercept first).
     fn irls(
         &self,
         scaling: &Scaling,
-        events: usize,
+        start: Vec<f64>,
         options: &FitOptions,
     ) -> Result<IrlsOutcome, FitError> {
         let parameters = self.features + 1;
-        let n = self.len() as f64;
-        let events = events as f64;
-        // Start at the intercept-only estimate: the log-odds of the default rate.
-        let mut gamma = vec![0.0; parameters];
-        gamma[0] = (events / (n - events)).ln();
+        let mut gamma = start;
         let mut current = self.accumulate(scaling, &gamma);
         let mut iterations = 0;
         let mut converged = false;
+        // Consecutive iterations in which ℓ rose and the largest coefficient grew.
+        let mut growth_streak = 0;
         while iterations < options.max_iterations {
             iterations += 1;
             let information = current.information_matrix(parameters);
@@ -712,19 +729,29 @@ impl<'a> Design<'a> {
                 .map(|(old, new)| (new - old).abs())
                 .fold(0.0, f64::max);
             let rising = next.log_likelihood > current.log_likelihood;
+            let previous_largest = largest_standardized_coefficient(&gamma);
             gamma = candidate;
             current = next;
+            growth_streak = if rising && largest_standardized_coefficient(&gamma) > previous_largest
+            {
+                growth_streak + 1
+            } else {
+                0
+            };
             if change < options.log_likelihood_tolerance
                 && largest_step < options.coefficient_tolerance
             {
                 converged = true;
                 break;
             }
-            if rising && current.saturated_rows > 0 && self.diverging(&gamma) {
+            if growth_streak >= DIVERGING_ITERATIONS
+                && current.saturated_rows > 0
+                && largest_standardized_coefficient(&gamma) > DIVERGING_STANDARDIZED_COEFFICIENT
+            {
                 return Err(self.separation_error(&gamma, &current, iterations));
             }
         }
-        if !converged && current.saturated_rows > 0 {
+        if !converged && current.saturated_rows > 0 && growth_streak >= DIVERGING_ITERATIONS {
             return Err(self.separation_error(&gamma, &current, iterations));
         }
         let information = current.information_matrix(parameters);
@@ -740,19 +767,13 @@ impl<'a> Design<'a> {
         })
     }
 
-    fn diverging(&self, gamma: &[f64]) -> bool {
-        gamma[1..]
-            .iter()
-            .any(|g| g.abs() > DIVERGING_STANDARDIZED_COEFFICIENT)
-    }
-
     fn separation_error(
         &self,
         gamma: &[f64],
         current: &Accumulation,
         iterations: usize,
     ) -> FitError {
-        let largest = gamma[1..].iter().map(|g| g.abs()).fold(0.0, f64::max);
+        let largest = largest_standardized_coefficient(gamma);
         let mut members: Vec<(usize, f64)> = gamma[1..]
             .iter()
             .enumerate()
@@ -939,6 +960,64 @@ mod tests {
         assert!((logistic(-40.0) - (-40.0_f64).exp() / (1.0 + (-40.0_f64).exp())).abs() < 1e-30);
         assert_eq!(logistic(800.0), 1.0);
         assert_eq!(logistic(-800.0), 0.0);
+    }
+
+    #[test]
+    fn step_halving_recovers_from_a_far_start() {
+        // Two features, 4,000 rows, outcomes from a deterministic pseudo-random sequence.
+        let n = 4_000;
+        let mut state = 12_345_u64;
+        let mut uniform = || {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let mut rows = Vec::new();
+        let mut outcomes = Vec::new();
+        for _ in 0..n {
+            let (a, b) = (uniform() * 4.0 - 2.0, uniform());
+            rows.extend_from_slice(&[a, b]);
+            outcomes.push(uniform() < logistic(-2.0 + 1.0 * a - 0.5 * b));
+        }
+        let feature_names = names(&["a", "b"]);
+        let design = Design::new(&rows, &outcomes, &feature_names).expect("valid design");
+        let summary = design.column_summary();
+        let scaling = design.scaling(&summary).expect("not constant");
+        let options = FitOptions::default();
+        let from_null = design
+            .irls(&scaling, design.null_start(summary.events), &options)
+            .expect("well-posed");
+        // Far from the optimum the full Newton step overshoots and lowers ℓ; halving must
+        // bring the iterations back to the same maximum.
+        let far = vec![6.0, -9.0, 7.0];
+        let first_step_ll = {
+            let at_far = design.accumulate(&scaling, &far);
+            let step = at_far
+                .information_matrix(3)
+                .cholesky()
+                .expect("positive definite")
+                .solve(&DVector::from_column_slice(&at_far.score));
+            let full: Vec<f64> = far.iter().zip(step.iter()).map(|(g, s)| g + s).collect();
+            (
+                at_far.log_likelihood,
+                design.accumulate(&scaling, &full).log_likelihood,
+            )
+        };
+        assert!(
+            first_step_ll.1 < first_step_ll.0,
+            "the test needs an overshooting first step: {first_step_ll:?}"
+        );
+        let from_far = design.irls(&scaling, far, &options).expect("well-posed");
+        assert!(from_far.converged);
+        for (a, b) in from_null.gamma.iter().zip(&from_far.gamma) {
+            assert!(
+                (a - b).abs() < 1e-8,
+                "{:?} vs {:?}",
+                from_null.gamma,
+                from_far.gamma
+            );
+        }
     }
 
     #[test]
