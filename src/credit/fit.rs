@@ -691,12 +691,17 @@ impl<'a> Design<'a> {
             iterations += 1;
             let information = current.information_matrix(parameters);
             let Some(cholesky) = information.clone().cholesky() else {
-                return Err(self.singular_information_error(&information, &gamma, &current));
+                return Err(self.singular_information_error(
+                    &information,
+                    &gamma,
+                    &current,
+                    iterations,
+                ));
             };
             let step = cholesky.solve(&DVector::from_column_slice(&current.score));
             let mut scale = 1.0;
             let mut halvings = 0;
-            let (candidate, next) = loop {
+            let (candidate, next, acceptable) = loop {
                 let candidate: Vec<f64> = gamma
                     .iter()
                     .zip(step.iter())
@@ -704,20 +709,17 @@ impl<'a> Design<'a> {
                     .collect();
                 let next = self.accumulate(scaling, &candidate);
                 let noise = LOG_LIKELIHOOD_NOISE * (current.log_likelihood.abs() + 1.0);
-                if next.log_likelihood >= current.log_likelihood - noise
-                    || halvings == MAX_STEP_HALVINGS
-                {
-                    break (candidate, next);
+                // Written so that a NaN likelihood counts as a fall.
+                let acceptable = next.log_likelihood >= current.log_likelihood - noise;
+                if acceptable || halvings == MAX_STEP_HALVINGS {
+                    break (candidate, next, acceptable);
                 }
                 scale *= 0.5;
                 halvings += 1;
             };
-            if next.log_likelihood < current.log_likelihood
-                && halvings == MAX_STEP_HALVINGS
-                && current.log_likelihood.is_finite()
-            {
-                // No step along the Newton direction helps: ℓ is at its maximum to within
-                // rounding. Keep the current estimate.
+            if !acceptable {
+                // Along an ascent direction a step of 2⁻³⁰ of Newton's would raise ℓ unless ℓ is
+                // at its maximum to within rounding: keep the current estimate.
                 converged = true;
                 break;
             }
@@ -756,7 +758,12 @@ impl<'a> Design<'a> {
         }
         let information = current.information_matrix(parameters);
         let Some(cholesky) = information.clone().cholesky() else {
-            return Err(self.singular_information_error(&information, &gamma, &current));
+            return Err(self.singular_information_error(
+                &information,
+                &gamma,
+                &current,
+                iterations,
+            ));
         };
         Ok(IrlsOutcome {
             covariance: cholesky.inverse(),
@@ -798,6 +805,7 @@ impl<'a> Design<'a> {
         information: &DMatrix<f64>,
         gamma: &[f64],
         current: &Accumulation,
+        iterations: usize,
     ) -> FitError {
         if current.saturated_rows == 0 {
             let diagonal: Vec<f64> = information.diagonal().iter().map(|d| d.sqrt()).collect();
@@ -808,7 +816,7 @@ impl<'a> Design<'a> {
                 return self.collinear_error(dependence, 1);
             }
         }
-        self.separation_error(gamma, current, 0)
+        self.separation_error(gamma, current, iterations)
     }
 
     /// Transforms the standardized estimate back to the units of the features.
