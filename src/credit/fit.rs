@@ -952,6 +952,16 @@ mod tests {
     }
 
     #[test]
+    fn intercept_only_model_gives_the_logit_of_the_default_rate() {
+        let outcomes: Vec<bool> = (0..400).map(|i| i % 8 == 0).collect();
+        let fit = fit_logistic(&[], &outcomes, &[], FitOptions::default()).expect("well-posed");
+        let (events, others): (f64, f64) = (50.0, 350.0);
+        assert!((fit.intercept - (events / others).ln()).abs() < 1e-12);
+        assert!((fit.standard_errors[0] - (1.0 / events + 1.0 / others).sqrt()).abs() < 1e-12);
+        assert!((fit.log_likelihood - fit.null_log_likelihood).abs() < 1e-9);
+    }
+
+    #[test]
     fn dependent_column_search_names_the_combination() {
         // Column 2 = column 0 + column 1 in correlation terms (unit diagonal, singular).
         let r = 0.5_f64.sqrt();
