@@ -413,6 +413,32 @@ fn exact_collinearity_names_both_features() {
 }
 
 #[test]
+fn near_collinearity_is_an_error_but_strong_correlation_is_not() {
+    let data = simulate(5_000, 13);
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(14);
+    let names = feature_names(FEATURES);
+    // x2 = x0 + 10⁻⁶·noise: 1 − R² ≈ 10⁻¹², below the 10⁻⁹ threshold.
+    let mut near = data.rows.clone();
+    // x2 = x0 + 0.03·noise: correlation 0.9995, 1 − R² ≈ 10⁻³; estimable, with wide errors.
+    let mut strong = data.rows.clone();
+    for (near_row, strong_row) in near.chunks_mut(FEATURES).zip(strong.chunks_mut(FEATURES)) {
+        let noise: f64 = StandardNormal.sample(&mut rng);
+        near_row[2] = near_row[0] + 1e-6 * noise;
+        strong_row[2] = strong_row[0] + 0.03 * noise;
+    }
+    let err = fit_logistic(&near, &data.outcomes, &names, FitOptions::default())
+        .expect_err("near-singular design");
+    assert!(
+        matches!(&err, FitError::Collinear { feature, with, .. } if feature == "x2" && with == &["x0"]),
+        "{err:?}"
+    );
+    let fit = fit_logistic(&strong, &data.outcomes, &names, FitOptions::default())
+        .expect("correlated but estimable");
+    assert!(fit.converged);
+    assert!(fit.standard_errors[3] > 10.0 * fit.standard_errors[2]);
+}
+
+#[test]
 fn constant_feature_is_named() {
     let data = simulate(1_000, 2);
     let mut rows = data.rows.clone();
