@@ -138,10 +138,7 @@ fn run_writes_the_deterministic_report_folder() {
         .skip(1)
         .map(|l| l.split(',').nth(1).unwrap().parse::<f64>().unwrap())
         .sum();
-    assert!(
-        (weight_sum - 1.0).abs() < 1e-9,
-        "weights sum to 1: {weight_sum}"
-    );
+    assert!((weight_sum - 1.0).abs() < 1e-9, "weights sum to 1: {weight_sum}");
     // three named paths, 12 periods each
     let detail = fs::read_to_string(folder.join("paths_detail.csv")).unwrap();
     assert_eq!(detail.lines().count(), 1 + 3 * 12);
