@@ -9,6 +9,7 @@ use serde_json::json;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
+use crate::credit;
 use crate::metrics::distribution::quantile_path;
 use crate::metrics::montecarlo::{MonteCarloSummary, summarize};
 use crate::metrics::{DeterministicRun, run_deterministic};
@@ -568,4 +569,264 @@ mod tests {
         assert_eq!(thousands(-1234.0), "-1,234");
         assert_eq!(thousands(0.0), "0");
     }
+}
+
+/// `gen-applicants`: a synthetic applicant population written atomically.
+pub fn gen_applicants(applicants: usize, seed: u64, with_outcomes: bool, out: &Path) -> Result<usize, AppError> {
+    if applicants == 0 {
+        return Err(AppError::Input("--applicants: must be at least 1".into()));
+    }
+    let population = credit::generate_applicants(applicants, seed, with_outcomes);
+    credit::write_applicants(out, &population).map_err(|e| failure(&out.display().to_string(), e))?;
+    Ok(population.len())
+}
+
+/// The model and policy a command uses: the files given, else the built-in ones.
+fn load_model_and_policy(
+    model: Option<&Path>,
+    policy: Option<&Path>,
+) -> Result<(credit::Scorecard, credit::Policy), AppError> {
+    let config_error = |e: credit::ConfigError| {
+        if e.is_bad_input() {
+            AppError::Input(e.to_string())
+        } else {
+            // an unreadable file named on the command line is the user's to fix too
+            AppError::Input(e.to_string())
+        }
+    };
+    let scorecard = match model {
+        Some(path) => credit::Scorecard::read(path).map_err(config_error)?,
+        None => credit::Scorecard::built_in(),
+    };
+    let policy = match policy {
+        Some(path) => credit::Policy::read(path).map_err(config_error)?,
+        None => credit::Policy::built_in(),
+    };
+    Ok((scorecard, policy))
+}
+
+fn applicant_error(error: credit::ApplicantError) -> AppError {
+    if error.is_bad_input() {
+        AppError::Input(error.to_string())
+    } else {
+        AppError::Failure(anyhow::anyhow!(error.to_string()))
+    }
+}
+
+/// `decide`: decisions with reasons and limits for every applicant of a file.
+pub fn decide(
+    applicants: &Path,
+    model: Option<&Path>,
+    policy: Option<&Path>,
+    out: &Path,
+) -> Result<credit::DecisionSummary, AppError> {
+    let (scorecard, policy) = load_model_and_policy(model, policy)?;
+    credit::decide_file(applicants, &scorecard, &policy, out).map_err(applicant_error)
+}
+
+/// Score bands of the calibration table written by `fit`.
+pub const CALIBRATION_BANDS: [f64; 9] = [520.0, 550.0, 570.0, 590.0, 610.0, 630.0, 650.0, 680.0, 720.0];
+
+/// Share of the history held out to measure the fitted model.
+pub const HOLDOUT_SHARE: f64 = 0.3;
+
+/// Seed of the hold-out split (fixed, so a refit on the same file splits the same way).
+pub const HOLDOUT_SEED: u64 = 20_151_024;
+
+/// What `fit` found, for the terminal.
+pub struct FitReport {
+    pub model_path: PathBuf,
+    pub calibration_path: PathBuf,
+    pub text: String,
+    pub warnings: Vec<String>,
+}
+
+/// `fit`: maximum-likelihood fit of the scorecard's features on a labelled history; writes
+/// the model and, beside it, its calibration table on the hold-out share.
+pub fn fit(history: &Path, out: &Path) -> Result<FitReport, AppError> {
+    use credit::fit::{FitOptions, fit_logistic};
+    use credit::performance::{calibration_table, discrimination, holdout_split};
+
+    let file = credit::read_applicants(history).map_err(applicant_error)?;
+    let label = history.display().to_string();
+    let features = credit::Scorecard::built_in().features();
+    let names: Vec<String> = features.iter().map(|f| f.name().to_string()).collect();
+    let mut rows = Vec::new();
+    let mut outcomes = Vec::new();
+    let mut missing_outcome = Vec::new();
+    let mut unscored = 0usize;
+    for (index, applicant) in file.applicants.iter().enumerate() {
+        let Some(defaulted) = applicant.defaulted_12m else {
+            if missing_outcome.len() < 10 {
+                missing_outcome.push(format!(
+                    "{label}:{}: column `defaulted_12m`: empty; a history file needs the outcome of every applicant",
+                    index + 2
+                ));
+            }
+            continue;
+        };
+        match credit::Feature::design_row(&features, applicant) {
+            Some(row) => {
+                rows.push(row);
+                outcomes.push(defaulted);
+            }
+            None => unscored += 1,
+        }
+    }
+    if !missing_outcome.is_empty() {
+        return Err(AppError::Input(missing_outcome.join("\n")));
+    }
+    let split = holdout_split(rows.len(), HOLDOUT_SHARE, HOLDOUT_SEED).map_err(|e| AppError::Input(format!("{label}: {e}")))?;
+    let take = |indices: &[usize]| -> (Vec<f64>, Vec<bool>) {
+        let mut flat = Vec::with_capacity(indices.len() * features.len());
+        let mut y = Vec::with_capacity(indices.len());
+        for &i in indices {
+            flat.extend_from_slice(&rows[i]);
+            y.push(outcomes[i]);
+        }
+        (flat, y)
+    };
+    let (train_rows, train_y) = take(&split.train);
+    let fitted = fit_logistic(&train_rows, &train_y, &names, FitOptions::default())
+        .map_err(|e| AppError::Input(format!("{label}: {e}")))?;
+    let k = features.len();
+    let means: Vec<f64> = (0..k)
+        .map(|j| split.train.iter().map(|&i| rows[i][j]).sum::<f64>() / split.train.len() as f64)
+        .collect();
+    let mut scorecard = credit::Scorecard::new(
+        fitted.intercept,
+        features.iter().copied().zip(fitted.coefficients.iter().copied()).collect(),
+        means,
+    )
+    .map_err(|problems| AppError::Input(format!("{label}: the fitted model is not usable: {}", problems.join("; "))))?;
+    scorecard.standard_errors = fitted.standard_errors[1..].iter().map(|&se| Some(se)).collect();
+    scorecard.write(out).map_err(|e| failure(&out.display().to_string(), e))?;
+
+    let evaluate = |indices: &[usize]| {
+        let pd: Vec<f64> = indices.iter().map(|&i| fitted.probability(&rows[i])).collect();
+        let y: Vec<bool> = indices.iter().map(|&i| outcomes[i]).collect();
+        (pd, y)
+    };
+    let (train_pd, train_outcomes) = evaluate(&split.train);
+    let (test_pd, test_outcomes) = evaluate(&split.test);
+    let train_metrics = discrimination(&train_pd, &train_outcomes).map_err(|e| AppError::Input(format!("{label}: {e}")))?;
+    let test_metrics = discrimination(&test_pd, &test_outcomes).map_err(|e| AppError::Input(format!("{label}: {e}")))?;
+    let test_scores: Vec<f64> = test_pd.iter().map(|&p| crate::units::score_from_pd(p)).collect();
+    let calibration = calibration_table(&test_pd, &test_outcomes, &test_scores, &CALIBRATION_BANDS)
+        .map_err(|e| AppError::Input(format!("{label}: {e}")))?;
+    let calibration_path = out.with_file_name(format!(
+        "{}_calibration.csv",
+        out.file_stem().map_or("model".into(), |s| s.to_string_lossy().into_owned())
+    ));
+    let mut csv_out = csv::Writer::from_writer(Vec::new());
+    let write_err = |e: csv::Error| failure(&calibration_path.display().to_string(), e);
+    csv_out
+        .write_record([
+            "score_from",
+            "score_to",
+            "count",
+            "defaults",
+            "mean_predicted_pd",
+            "observed_default_rate",
+            "observed_lower_95",
+            "observed_upper_95",
+            "predicted_within_interval",
+        ])
+        .map_err(write_err)?;
+    for band in &calibration {
+        csv_out
+            .write_record([
+                band.score_from.to_string(),
+                band.score_to.to_string(),
+                band.count.to_string(),
+                band.defaults.to_string(),
+                format!("{:.6}", band.mean_predicted_pd),
+                format!("{:.6}", band.observed_default_rate),
+                band.interval.map_or(String::new(), |i| format!("{:.6}", i.lower)),
+                band.interval.map_or(String::new(), |i| format!("{:.6}", i.upper)),
+                band.predicted_within_interval.to_string(),
+            ])
+            .map_err(write_err)?;
+    }
+    let bytes = csv_out
+        .into_inner()
+        .map_err(|e| failure(&calibration_path.display().to_string(), e.into_error()))?;
+    write_atomically(&calibration_path, &bytes)?;
+
+    let mut text = String::new();
+    let _ = writeln!(
+        text,
+        "{label}: fitted on {} applicants ({} defaults), {} held out; {} without an external score left out; {} iterations",
+        split.train.len(),
+        train_y.iter().filter(|&&d| d).count(),
+        split.test.len(),
+        unscored,
+        fitted.iterations
+    );
+    let _ = writeln!(text, "{:<22} {:>10} {:>10} {:>8}", "feature", "beta", "std err", "z");
+    let _ = writeln!(
+        text,
+        "{:<22} {:>10.4} {:>10.4} {:>8.2}",
+        "intercept",
+        fitted.intercept,
+        fitted.standard_errors[0],
+        fitted.intercept / fitted.standard_errors[0]
+    );
+    for (j, name) in names.iter().enumerate() {
+        let (beta, se) = (fitted.coefficients[j], fitted.standard_errors[j + 1]);
+        let _ = writeln!(text, "{name:<22} {beta:>10.4} {se:>10.4} {:>8.2}", beta / se);
+    }
+    let _ = writeln!(
+        text,
+        "AUC {:.4}  KS {:.4}  Gini {:.4} (hold-out);  AUC {:.4}  KS {:.4}  Gini {:.4} (training)",
+        test_metrics.auc, test_metrics.ks, test_metrics.gini, train_metrics.auc, train_metrics.ks, train_metrics.gini
+    );
+    let outside = calibration.iter().filter(|b| !b.predicted_within_interval).count();
+    let _ = write!(
+        text,
+        "calibration: {} of {} score bands have the predicted PD inside the 95 % interval of the observed rate ({})",
+        calibration.len() - outside,
+        calibration.len(),
+        calibration_path.display()
+    );
+    Ok(FitReport {
+        model_path: out.to_path_buf(),
+        calibration_path,
+        text,
+        warnings: file.warnings,
+    })
+}
+
+/// Writes a whole file under a temporary name, then renames it.
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), AppError> {
+    let mut temporary = path.as_os_str().to_owned();
+    temporary.push(".tmp");
+    let temporary = PathBuf::from(temporary);
+    std::fs::write(&temporary, bytes).map_err(|e| failure(&temporary.display().to_string(), e))?;
+    std::fs::rename(&temporary, path).map_err(|e| failure(&path.display().to_string(), e))
+}
+
+/// `gen-tape --from-applicants`: decides on the applicants and originates one receivable per
+/// approval, in the product, term and fee mix of the synthetic tape.
+pub fn gen_tape_from_applicants(
+    applicants: &Path,
+    model: Option<&Path>,
+    policy: Option<&Path>,
+    seed: u64,
+    out: &Path,
+) -> Result<(usize, usize), AppError> {
+    let (scorecard, policy) = load_model_and_policy(model, policy)?;
+    let file = credit::read_applicants(applicants).map_err(applicant_error)?;
+    let decisions = credit::decide_all(&file.applicants, &scorecard, &policy);
+    let mix = credit::origination::OriginationMix::from_receivables(&tape::synthetic::generate(20_000, seed))
+        .ok_or_else(|| AppError::Failure(anyhow::anyhow!("the synthetic mix is empty")))?;
+    let receivables = credit::origination::originate(&file.applicants, &decisions, &mix, seed);
+    if receivables.is_empty() {
+        return Err(AppError::Input(format!(
+            "{}: no applicant is approved under this policy, so there is nothing to originate",
+            applicants.display()
+        )));
+    }
+    tape::write_tape(out, &receivables).map_err(|e| failure(&out.display().to_string(), e))?;
+    Ok((file.applicants.len(), receivables.len()))
 }

@@ -43,15 +43,65 @@ pub enum Command {
         /// Scenario file (TOML).
         scenario: PathBuf,
     },
-    /// Write a synthetic Baitiao-like receivables tape.
+    /// Write a receivables tape: synthetic Baitiao-like receivables, or the receivables the
+    /// approved applicants of a file would draw (`--from-applicants`).
     GenTape {
-        /// Number of receivables.
-        #[arg(long)]
-        receivables: usize,
+        /// Number of synthetic receivables.
+        #[arg(long, required_unless_present = "from_applicants")]
+        receivables: Option<usize>,
+        /// Originate from these applicants instead (decided with `--model` and `--policy`).
+        #[arg(long, conflicts_with = "receivables")]
+        from_applicants: Option<PathBuf>,
+        /// Credit model file for `--from-applicants` (default: the built-in scorecard).
+        #[arg(long, requires = "from_applicants")]
+        model: Option<PathBuf>,
+        /// Approval policy file for `--from-applicants` (default: the built-in policy).
+        #[arg(long, requires = "from_applicants")]
+        policy: Option<PathBuf>,
         /// Seed (the same seed gives the same tape).
         #[arg(long, default_value_t = 7)]
         seed: u64,
         /// Output CSV file.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Write a synthetic applicant population.
+    GenApplicants {
+        /// Number of applicants.
+        #[arg(long)]
+        applicants: usize,
+        /// Seed (the same seed gives the same population).
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+        /// Add `defaulted_12m`, drawn from the true model (a history file for `fit`).
+        #[arg(long)]
+        with_outcomes: bool,
+        /// Output CSV file.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Fit the scorecard to a labelled history; prints AUC, KS and Gini and writes a
+    /// calibration table beside the model.
+    Fit {
+        /// History file: applicants with `defaulted_12m`.
+        #[arg(long)]
+        history: PathBuf,
+        /// Model file to write (TOML).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Decide on applicants: approve with a limit, decline with reasons, or pending.
+    Decide {
+        /// Applicants file (CSV).
+        #[arg(long)]
+        applicants: PathBuf,
+        /// Credit model file (default: the built-in scorecard).
+        #[arg(long)]
+        model: Option<PathBuf>,
+        /// Approval policy file (default: the built-in policy, `scenarios/policy_default.toml`).
+        #[arg(long)]
+        policy: Option<PathBuf>,
+        /// Decisions file to write (CSV).
         #[arg(long)]
         out: PathBuf,
     },
@@ -119,11 +169,68 @@ fn dispatch(cli: Cli) -> Result<(), AppError> {
         }
         Command::GenTape {
             receivables,
+            from_applicants,
+            model,
+            policy,
             seed,
             out,
         } => {
-            let written = app::gen_tape(receivables, seed, &out)?;
-            println!("{}: {written} receivables (seed {seed})", out.display());
+            if let Some(applicants) = from_applicants {
+                let (read, written) =
+                    app::gen_tape_from_applicants(&applicants, model.as_deref(), policy.as_deref(), seed, &out)?;
+                println!(
+                    "{}: {written} receivables originated for the approved applicants among {read} in {} (seed {seed})",
+                    out.display(),
+                    applicants.display()
+                );
+            } else {
+                let written = app::gen_tape(receivables.unwrap_or(0), seed, &out)?;
+                println!("{}: {written} receivables (seed {seed})", out.display());
+            }
+            Ok(())
+        }
+        Command::GenApplicants {
+            applicants,
+            seed,
+            with_outcomes,
+            out,
+        } => {
+            let written = app::gen_applicants(applicants, seed, with_outcomes, &out)?;
+            println!(
+                "{}: {written} applicants (seed {seed}){}",
+                out.display(),
+                if with_outcomes { " with 12-month outcomes" } else { "" }
+            );
+            Ok(())
+        }
+        Command::Fit { history, out } => {
+            let report = app::fit(&history, &out)?;
+            for warning in &report.warnings {
+                eprintln!("warning: {warning}");
+            }
+            println!("{}", report.text);
+            println!("model: {}", report.model_path.display());
+            Ok(())
+        }
+        Command::Decide {
+            applicants,
+            model,
+            policy,
+            out,
+        } => {
+            let summary = app::decide(&applicants, model.as_deref(), policy.as_deref(), &out)?;
+            for warning in &summary.warnings {
+                eprintln!("warning: {warning}");
+            }
+            println!(
+                "{}: {} applicants: {} approved (limits {} CNY), {} declined, {} pending",
+                out.display(),
+                summary.applicants,
+                summary.approved,
+                app::thousands(summary.approved_limits),
+                summary.declined,
+                summary.pending
+            );
             Ok(())
         }
     }
