@@ -5,6 +5,7 @@
 
 pub mod app;
 pub mod cli;
+pub mod credit;
 pub mod metrics;
 pub mod montecarlo;
 pub mod normal;
