@@ -253,9 +253,10 @@ fn reason_score_below_cutoff_names_the_costliest_features_with_their_points() {
     );
     assert!(decision.message.contains(&expected), "{}", decision.message);
     assert!(
-        decision
-            .message
-            .contains(&format!("({:.0})", decision.score.expect("scored"))),
+        decision.message.contains(&format!(
+            "({})",
+            decision.score.expect("scored").round() as i64
+        )),
         "{}",
         decision.message
     );
