@@ -6,7 +6,10 @@
 //! `FILE:LINE: column `NAME`: "VALUE" rule broken`, unknown columns one warning.
 //! [`read_applicants_in_chunks`] streams a file in chunks so `decide` on a large file never holds
 //! it whole; a chunk is handed over only while the file is still clean, and the read fails at
-//! the end if any row broke a rule.
+//! the end if any row broke a rule. Rows are split and their ids checked for duplicates on
+//! one thread, in batches, and each batch is parsed and validated in parallel (rayon), the
+//! results merged in file order, so problems and applicants come out exactly as a sequential
+//! read would give them.
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -14,6 +17,7 @@ use std::io::{Read, Write};
 use std::path::Path;
 
 use csv::ByteRecord;
+use rayon::prelude::*;
 
 use super::{MAX_LISTED_PROBLEMS, write_atomically, write_text};
 use crate::tape::reader::IdIndex;
@@ -240,41 +244,63 @@ fn stream<R: Read>(
         return Err(problems.into_error());
     };
 
-    let mut chunk = Vec::with_capacity(chunk_len.min(1 << 16));
+    let batch_len = chunk_len.clamp(1, PARSE_BATCH);
+    let mut records: Vec<ByteRecord> = Vec::new();
+    let mut duplicates: Vec<Option<u64>> = Vec::new();
     let mut ids = IdIndex::default();
     let mut rows = 0usize;
-    let mut record = ByteRecord::new();
-    while csv_reader.read_byte_record(&mut record).map_err(io_error)? {
-        rows += 1;
-        let line = record.position().map_or(0, |position| position.line());
-        if record.len() != header.len() {
-            problems.push(format!(
-                "{label}:{line}: the row has {} fields but the header has {}; check the separators and quotes",
-                record.len(),
-                header.len()
-            ));
-            continue;
+    let mut ready: Vec<Applicant> = Vec::new();
+    loop {
+        // Split a batch of rows and check ids for duplicates: cheap and sequential (the
+        // first occurrence of an id must win).
+        let mut filled = 0;
+        while filled < batch_len {
+            if filled == records.len() {
+                records.push(ByteRecord::new());
+                duplicates.push(None);
+            }
+            if !csv_reader
+                .read_byte_record(&mut records[filled])
+                .map_err(io_error)?
+            {
+                break;
+            }
+            let record = &records[filled];
+            duplicates[filled] = None;
+            if record.len() == header.len() {
+                let raw = record.get(columns.index[0]).unwrap_or(b"").trim_ascii();
+                if !raw.is_empty() && std::str::from_utf8(raw).is_ok() {
+                    let line = record.position().map_or(0, |position| position.line());
+                    duplicates[filled] = ids.first_line_or_insert(raw, line);
+                }
+            }
+            filled += 1;
         }
-        let mut row = Row {
-            record: &record,
-            line,
-            problems: &mut problems,
-            broken: false,
-        };
-        let applicant = row.parse(&columns, &mut ids);
+        rows += filled;
+        // Parse and validate the batch in parallel; parts come back in file order.
+        let parts: Vec<ParsedRows> = records[..filled]
+            .par_chunks(PARSE_PART)
+            .zip(duplicates[..filled].par_chunks(PARSE_PART))
+            .map(|(records, duplicates)| {
+                parse_rows(records, duplicates, &columns, header.len(), label)
+            })
+            .collect();
+        for part in parts {
+            problems.absorb(part.listed, part.more);
+            if problems.total() == 0 {
+                ready.extend(part.applicants);
+            }
+        }
         if problems.total() > 0 {
             // The file is invalid: keep validating, stop handing applicants over.
-            chunk.clear();
-            continue;
+            ready = Vec::new();
         }
-        if let Some(applicant) = applicant {
-            chunk.push(applicant);
-            if chunk.len() >= chunk_len {
-                on_chunk(std::mem::replace(
-                    &mut chunk,
-                    Vec::with_capacity(chunk_len.min(1 << 16)),
-                ))?;
-            }
+        while ready.len() >= chunk_len {
+            let rest = ready.split_off(chunk_len);
+            on_chunk(std::mem::replace(&mut ready, rest))?;
+        }
+        if filled < batch_len {
+            break;
         }
     }
     if problems.total() > 0 {
@@ -285,10 +311,56 @@ fn stream<R: Read>(
             file: label.to_owned(),
         });
     }
-    if !chunk.is_empty() {
-        on_chunk(chunk)?;
+    if !ready.is_empty() {
+        on_chunk(ready)?;
     }
     Ok(warnings)
+}
+
+/// Rows split per batch before parsing, and rows per parallel parsing task.
+const PARSE_BATCH: usize = 1 << 16;
+const PARSE_PART: usize = 2048;
+
+/// The valid applicants and the problems of consecutive rows.
+struct ParsedRows {
+    applicants: Vec<Applicant>,
+    listed: Vec<String>,
+    more: usize,
+}
+
+fn parse_rows(
+    records: &[ByteRecord],
+    duplicates: &[Option<u64>],
+    columns: &Columns,
+    header_len: usize,
+    label: &str,
+) -> ParsedRows {
+    let mut problems = Problems::new(label);
+    let mut applicants = Vec::with_capacity(records.len());
+    for (record, &duplicate_of) in records.iter().zip(duplicates) {
+        let line = record.position().map_or(0, |position| position.line());
+        if record.len() != header_len {
+            problems.push(format!(
+                "{label}:{line}: the row has {} fields but the header has {header_len}; check the separators and quotes",
+                record.len(),
+            ));
+            continue;
+        }
+        let mut row = Row {
+            record,
+            line,
+            problems: &mut problems,
+            broken: false,
+        };
+        if let Some(applicant) = row.parse(columns, duplicate_of) {
+            applicants.push(applicant);
+        }
+    }
+    ParsedRows {
+        applicants,
+        listed: problems.listed,
+        more: problems.more,
+    }
 }
 
 /// Collects problem lines, listing the first [`MAX_LISTED_PROBLEMS`] and counting the rest.
@@ -331,6 +403,14 @@ impl<'a> Problems<'a> {
         self.push(format!(
             "{label}:{line}: column `{column}`: {value:?} {rule}"
         ));
+    }
+
+    /// Appends the problems found by a parallel task, in order.
+    fn absorb(&mut self, listed: Vec<String>, more: usize) {
+        for problem in listed {
+            self.push(problem);
+        }
+        self.more += more;
     }
 
     fn into_error(self) -> ApplicantError {
@@ -489,7 +569,7 @@ impl<'r> Row<'r, '_, '_> {
         }
     }
 
-    fn parse(&mut self, columns: &Columns, ids: &mut IdIndex) -> Option<Applicant> {
+    fn parse(&mut self, columns: &Columns, duplicate_of: Option<u64>) -> Option<Applicant> {
         let [
             id,
             orders,
@@ -506,7 +586,7 @@ impl<'r> Row<'r, '_, '_> {
             max_value,
             electronics,
         ] = columns.index;
-        let applicant_id = self.id(id, ids);
+        let applicant_id = self.id(id, duplicate_of);
         let orders_12m = self.count(orders, "orders_12m");
         let avg_order_value = self.money(avg_value, "avg_order_value");
         let return_rate = self.share(return_rate, "return_rate");
@@ -547,7 +627,8 @@ impl<'r> Row<'r, '_, '_> {
         })
     }
 
-    fn id(&mut self, index: usize, ids: &mut IdIndex) -> Option<String> {
+    /// The id; `duplicate_of` is the line of its first occurrence when it repeats one.
+    fn id(&mut self, index: usize, duplicate_of: Option<u64>) -> Option<String> {
         let raw = self.raw(index);
         if raw.is_empty() {
             self.problem(
@@ -561,7 +642,7 @@ impl<'r> Row<'r, '_, '_> {
             self.problem("applicant_id", raw, "is not valid UTF-8 text");
             return None;
         };
-        if let Some(first) = ids.first_line_or_insert(raw, self.line) {
+        if let Some(first) = duplicate_of {
             self.problem(
                 "applicant_id",
                 raw,
