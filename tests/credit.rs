@@ -1018,3 +1018,52 @@ fn write_applicants_text(text: &mut String, applicants: &[Applicant]) {
     baitiao_abs::credit::write_applicants_to(&mut bytes, applicants).expect("write");
     text.push_str(&String::from_utf8(bytes).expect("UTF-8"));
 }
+
+// ---------------------------------------------------------------- documentation
+
+#[test]
+fn the_points_table_in_the_docs_matches_the_built_in_model() {
+    // (feature, applicant change, rounded points of that feature) from docs/credit.md.
+    type Change = fn(&mut Applicant);
+    let rows: [(Feature, Change, f64); 8] = [
+        (
+            Feature::ExternalScore,
+            |a| a.external_score = Some(450.0),
+            -54.0,
+        ),
+        (
+            Feature::ExternalScore,
+            |a| a.external_score = Some(850.0),
+            50.0,
+        ),
+        (Feature::Delinquencies, |a| a.delinquencies_12m = 9, -75.0),
+        (Feature::Delinquencies, |a| a.delinquencies_12m = 1, -10.0),
+        (Feature::OnTimeRatio, |a| a.on_time_ratio = 0.5, -40.0),
+        (Feature::Orders, |a| a.orders_12m = 0, -18.0),
+        (
+            Feature::OtherCreditLines,
+            |a| a.other_credit_lines = 12,
+            -28.0,
+        ),
+        (Feature::IdVerified, |a| a.id_verified = false, -16.0),
+    ];
+    let model = Scorecard::built_in();
+    for (feature, change, expected) in rows {
+        let mut applicant = good_applicant();
+        change(&mut applicant);
+        let points = model.points(&applicant).expect("scored");
+        let (_, got) = points
+            .iter()
+            .find(|(f, _)| *f == feature)
+            .expect("feature in the model");
+        assert_eq!(got.round(), expected, "{feature}: {got}");
+    }
+    let docs =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/credit.md"))
+            .expect("docs/credit.md");
+    assert!(
+        docs.contains(&format!("{:.1}", model.average_score())),
+        "average score in the docs"
+    );
+    assert!(docs.contains(&format!("β₀ = **{}**", model.intercept)));
+}
