@@ -1067,3 +1067,19 @@ fn the_points_table_in_the_docs_matches_the_built_in_model() {
     );
     assert!(docs.contains(&format!("β₀ = **{}**", model.intercept)));
 }
+
+#[test]
+fn a_model_that_would_break_monotone_decisions_is_refused() {
+    let problems = Scorecard::new(
+        -4.0,
+        vec![
+            (Feature::ExternalScore, 0.3),
+            (Feature::Delinquencies, -0.1),
+        ],
+        vec![0.0, 0.2],
+    )
+    .expect_err("wrong signs");
+    assert_eq!(problems.len(), 2, "{problems:?}");
+    assert!(problems[0].starts_with("model.coefficients[0].coefficient: 0.3 must be ≤ 0"));
+    assert!(problems[1].starts_with("model.coefficients[1].coefficient: -0.1 must be ≥ 0"));
+}

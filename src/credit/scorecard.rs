@@ -178,7 +178,8 @@ pub const POINTS_PER_LOG_ODDS: f64 = POINTS_TO_DOUBLE_ODDS / std::f64::consts::L
 ///
 /// Invariants (checked by [`Scorecard::new`] and [`Scorecard::from_toml`]): each feature at
 /// most once, every number finite, `standard_errors` and `population_means` parallel to
-/// `coefficients` (same length and order).
+/// `coefficients` (same length and order), and the signs that keep decisions monotone:
+/// β ≤ 0 for `external_score`, β ≥ 0 for `delinquencies_12m`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scorecard {
     /// β₀, the log-odds of default when every transformed feature is 0.
@@ -335,6 +336,17 @@ impl Scorecard {
                 problems.push(format!(
                     "model.coefficients[{index}].coefficient: {beta} must be a finite number"
                 ));
+            }
+            // Decisions must be monotone (SPEC §3): a higher external score or fewer
+            // delinquencies may never lower the score, whatever a fit says.
+            match feature {
+                Feature::ExternalScore if beta > 0.0 => problems.push(format!(
+                    "model.coefficients[{index}].coefficient: {beta} must be ≤ 0 for external_score, so that a higher external score never lowers the score"
+                )),
+                Feature::Delinquencies if beta < 0.0 => problems.push(format!(
+                    "model.coefficients[{index}].coefficient: {beta} must be ≥ 0 for delinquencies_12m, so that fewer delinquencies never lower the score"
+                )),
+                _ => {}
             }
         }
         if self.standard_errors.len() != self.coefficients.len() {
