@@ -200,16 +200,20 @@ pub fn decide(applicant: &Applicant, scorecard: &Scorecard, policy: &Policy) -> 
     let log_odds = scorecard.log_odds(applicant);
     let score = log_odds.map(super::scorecard::score_from_log_odds);
     let pd_12m = log_odds.map(super::scorecard::pd_from_log_odds);
-    let (Some(score), false) = (score, applicant.external_score.is_none() && score_needed) else {
-        let reason = ReasonCode::ExternalScoreUnavailable;
-        return Decision {
-            decision: Outcome::Pending,
-            score,
-            pd_12m,
-            limit: 0.0,
-            reasons: vec![reason],
-            message: format!("{} {}", reason.sentence(), reason.advice()),
-        };
+    let outage = applicant.external_score.is_none() && score_needed;
+    let score = match score {
+        Some(score) if !outage => score,
+        _ => {
+            let reason = ReasonCode::ExternalScoreUnavailable;
+            return Decision {
+                decision: Outcome::Pending,
+                score,
+                pd_12m,
+                limit: 0.0,
+                reasons: vec![reason],
+                message: format!("{} {}", reason.sentence(), reason.advice()),
+            };
+        }
     };
 
     let mut reasons = knock_outs(applicant, policy);

@@ -137,8 +137,8 @@ impl Feature {
     /// population average, in words an applicant understands.
     pub fn phrase(self, higher: bool) -> &'static str {
         match (self, higher) {
-            (Feature::Orders, true) => "a long purchase history",
-            (Feature::Orders, false) => "a short purchase history (few orders in 12 months)",
+            (Feature::Orders, true) => "many orders in the last 12 months",
+            (Feature::Orders, false) => "few orders in the last 12 months",
             (Feature::AvgOrderValue, true) => "high average order value",
             (Feature::AvgOrderValue, false) => "low average order value",
             (Feature::ReturnRate, true) => "many returned orders",
