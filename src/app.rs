@@ -572,12 +572,18 @@ mod tests {
 }
 
 /// `gen-applicants`: a synthetic applicant population written atomically.
-pub fn gen_applicants(applicants: usize, seed: u64, with_outcomes: bool, out: &Path) -> Result<usize, AppError> {
+pub fn gen_applicants(
+    applicants: usize,
+    seed: u64,
+    with_outcomes: bool,
+    out: &Path,
+) -> Result<usize, AppError> {
     if applicants == 0 {
         return Err(AppError::Input("--applicants: must be at least 1".into()));
     }
     let population = credit::generate_applicants(applicants, seed, with_outcomes);
-    credit::write_applicants(out, &population).map_err(|e| failure(&out.display().to_string(), e))?;
+    credit::write_applicants(out, &population)
+        .map_err(|e| failure(&out.display().to_string(), e))?;
     Ok(population.len())
 }
 
@@ -606,7 +612,8 @@ fn load_model_and_policy(
 }
 
 fn applicant_error(error: credit::ApplicantError) -> AppError {
-    if error.is_bad_input() {
+    // a missing or unreadable input file is the user's to fix, like bad rows
+    if error.is_bad_input() || matches!(error, credit::ApplicantError::Io { .. }) {
         AppError::Input(error.to_string())
     } else {
         AppError::Failure(anyhow::anyhow!(error.to_string()))
@@ -625,7 +632,9 @@ pub fn decide(
 }
 
 /// Score bands of the calibration table written by `fit`.
-pub const CALIBRATION_BANDS: [f64; 9] = [520.0, 550.0, 570.0, 590.0, 610.0, 630.0, 650.0, 680.0, 720.0];
+pub const CALIBRATION_BANDS: [f64; 9] = [
+    520.0, 550.0, 570.0, 590.0, 610.0, 630.0, 650.0, 680.0, 720.0,
+];
 
 /// Share of the history held out to measure the fitted model.
 pub const HOLDOUT_SHARE: f64 = 0.3;
@@ -676,7 +685,8 @@ pub fn fit(history: &Path, out: &Path) -> Result<FitReport, AppError> {
     if !missing_outcome.is_empty() {
         return Err(AppError::Input(missing_outcome.join("\n")));
     }
-    let split = holdout_split(rows.len(), HOLDOUT_SHARE, HOLDOUT_SEED).map_err(|e| AppError::Input(format!("{label}: {e}")))?;
+    let split = holdout_split(rows.len(), HOLDOUT_SHARE, HOLDOUT_SEED)
+        .map_err(|e| AppError::Input(format!("{label}: {e}")))?;
     let take = |indices: &[usize]| -> (Vec<f64>, Vec<bool>) {
         let mut flat = Vec::with_capacity(indices.len() * features.len());
         let mut y = Vec::with_capacity(indices.len());
@@ -695,28 +705,51 @@ pub fn fit(history: &Path, out: &Path) -> Result<FitReport, AppError> {
         .collect();
     let mut scorecard = credit::Scorecard::new(
         fitted.intercept,
-        features.iter().copied().zip(fitted.coefficients.iter().copied()).collect(),
+        features
+            .iter()
+            .copied()
+            .zip(fitted.coefficients.iter().copied())
+            .collect(),
         means,
     )
-    .map_err(|problems| AppError::Input(format!("{label}: the fitted model is not usable: {}", problems.join("; "))))?;
-    scorecard.standard_errors = fitted.standard_errors[1..].iter().map(|&se| Some(se)).collect();
-    scorecard.write(out).map_err(|e| failure(&out.display().to_string(), e))?;
+    .map_err(|problems| {
+        AppError::Input(format!(
+            "{label}: the fitted model is not usable: {}",
+            problems.join("; ")
+        ))
+    })?;
+    scorecard.standard_errors = fitted.standard_errors[1..]
+        .iter()
+        .map(|&se| Some(se))
+        .collect();
+    scorecard
+        .write(out)
+        .map_err(|e| failure(&out.display().to_string(), e))?;
 
     let evaluate = |indices: &[usize]| {
-        let pd: Vec<f64> = indices.iter().map(|&i| fitted.probability(&rows[i])).collect();
+        let pd: Vec<f64> = indices
+            .iter()
+            .map(|&i| fitted.probability(&rows[i]))
+            .collect();
         let y: Vec<bool> = indices.iter().map(|&i| outcomes[i]).collect();
         (pd, y)
     };
     let (train_pd, train_outcomes) = evaluate(&split.train);
     let (test_pd, test_outcomes) = evaluate(&split.test);
-    let train_metrics = discrimination(&train_pd, &train_outcomes).map_err(|e| AppError::Input(format!("{label}: {e}")))?;
-    let test_metrics = discrimination(&test_pd, &test_outcomes).map_err(|e| AppError::Input(format!("{label}: {e}")))?;
-    let test_scores: Vec<f64> = test_pd.iter().map(|&p| crate::units::score_from_pd(p)).collect();
+    let train_metrics = discrimination(&train_pd, &train_outcomes)
+        .map_err(|e| AppError::Input(format!("{label}: {e}")))?;
+    let test_metrics = discrimination(&test_pd, &test_outcomes)
+        .map_err(|e| AppError::Input(format!("{label}: {e}")))?;
+    let test_scores: Vec<f64> = test_pd
+        .iter()
+        .map(|&p| crate::units::score_from_pd(p))
+        .collect();
     let calibration = calibration_table(&test_pd, &test_outcomes, &test_scores, &CALIBRATION_BANDS)
         .map_err(|e| AppError::Input(format!("{label}: {e}")))?;
     let calibration_path = out.with_file_name(format!(
         "{}_calibration.csv",
-        out.file_stem().map_or("model".into(), |s| s.to_string_lossy().into_owned())
+        out.file_stem()
+            .map_or("model".into(), |s| s.to_string_lossy().into_owned())
     ));
     let mut csv_out = csv::Writer::from_writer(Vec::new());
     let write_err = |e: csv::Error| failure(&calibration_path.display().to_string(), e);
@@ -742,8 +775,8 @@ pub fn fit(history: &Path, out: &Path) -> Result<FitReport, AppError> {
                 band.defaults.to_string(),
                 format!("{:.6}", band.mean_predicted_pd),
                 format!("{:.6}", band.observed_default_rate),
-                band.interval.map_or(String::new(), |i| format!("{:.6}", i.lower)),
-                band.interval.map_or(String::new(), |i| format!("{:.6}", i.upper)),
+                format!("{:.6}", band.interval.lower),
+                format!("{:.6}", band.interval.upper),
                 band.predicted_within_interval.to_string(),
             ])
             .map_err(write_err)?;
@@ -763,7 +796,11 @@ pub fn fit(history: &Path, out: &Path) -> Result<FitReport, AppError> {
         unscored,
         fitted.iterations
     );
-    let _ = writeln!(text, "{:<22} {:>10} {:>10} {:>8}", "feature", "beta", "std err", "z");
+    let _ = writeln!(
+        text,
+        "{:<22} {:>10} {:>10} {:>8}",
+        "feature", "beta", "std err", "z"
+    );
     let _ = writeln!(
         text,
         "{:<22} {:>10.4} {:>10.4} {:>8.2}",
@@ -774,14 +811,26 @@ pub fn fit(history: &Path, out: &Path) -> Result<FitReport, AppError> {
     );
     for (j, name) in names.iter().enumerate() {
         let (beta, se) = (fitted.coefficients[j], fitted.standard_errors[j + 1]);
-        let _ = writeln!(text, "{name:<22} {beta:>10.4} {se:>10.4} {:>8.2}", beta / se);
+        let _ = writeln!(
+            text,
+            "{name:<22} {beta:>10.4} {se:>10.4} {:>8.2}",
+            beta / se
+        );
     }
     let _ = writeln!(
         text,
         "AUC {:.4}  KS {:.4}  Gini {:.4} (hold-out);  AUC {:.4}  KS {:.4}  Gini {:.4} (training)",
-        test_metrics.auc, test_metrics.ks, test_metrics.gini, train_metrics.auc, train_metrics.ks, train_metrics.gini
+        test_metrics.auc,
+        test_metrics.ks,
+        test_metrics.gini,
+        train_metrics.auc,
+        train_metrics.ks,
+        train_metrics.gini
     );
-    let outside = calibration.iter().filter(|b| !b.predicted_within_interval).count();
+    let outside = calibration
+        .iter()
+        .filter(|b| !b.predicted_within_interval)
+        .count();
     let _ = write!(
         text,
         "calibration: {} of {} score bands have the predicted PD inside the 95 % interval of the observed rate ({})",
@@ -818,8 +867,10 @@ pub fn gen_tape_from_applicants(
     let (scorecard, policy) = load_model_and_policy(model, policy)?;
     let file = credit::read_applicants(applicants).map_err(applicant_error)?;
     let decisions = credit::decide_all(&file.applicants, &scorecard, &policy);
-    let mix = credit::origination::OriginationMix::from_receivables(&tape::synthetic::generate(20_000, seed))
-        .ok_or_else(|| AppError::Failure(anyhow::anyhow!("the synthetic mix is empty")))?;
+    let mix = credit::origination::OriginationMix::from_receivables(&tape::synthetic::generate(
+        20_000, seed,
+    ))
+    .ok_or_else(|| AppError::Failure(anyhow::anyhow!("the synthetic mix is empty")))?;
     let receivables = credit::origination::originate(&file.applicants, &decisions, &mix, seed);
     if receivables.is_empty() {
         return Err(AppError::Input(format!(

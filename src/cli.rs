@@ -176,8 +176,13 @@ fn dispatch(cli: Cli) -> Result<(), AppError> {
             out,
         } => {
             if let Some(applicants) = from_applicants {
-                let (read, written) =
-                    app::gen_tape_from_applicants(&applicants, model.as_deref(), policy.as_deref(), seed, &out)?;
+                let (read, written) = app::gen_tape_from_applicants(
+                    &applicants,
+                    model.as_deref(),
+                    policy.as_deref(),
+                    seed,
+                    &out,
+                )?;
                 println!(
                     "{}: {written} receivables originated for the approved applicants among {read} in {} (seed {seed})",
                     out.display(),
@@ -199,7 +204,11 @@ fn dispatch(cli: Cli) -> Result<(), AppError> {
             println!(
                 "{}: {written} applicants (seed {seed}){}",
                 out.display(),
-                if with_outcomes { " with 12-month outcomes" } else { "" }
+                if with_outcomes {
+                    " with 12-month outcomes"
+                } else {
+                    ""
+                }
             );
             Ok(())
         }

@@ -45,12 +45,18 @@ impl OriginationMix {
             return None;
         }
         cumulative.iter_mut().for_each(|c| *c /= total);
-        Some(OriginationMix { entries, cumulative })
+        Some(OriginationMix {
+            entries,
+            cumulative,
+        })
     }
 
     /// A product, term and rate drawn with probability proportional to balance.
     fn draw(&self, uniform: f64) -> (Product, u32, f64) {
-        let index = self.cumulative.partition_point(|&c| c <= uniform).min(self.entries.len() - 1);
+        let index = self
+            .cumulative
+            .partition_point(|&c| c <= uniform)
+            .min(self.entries.len() - 1);
         self.entries[index]
     }
 }
@@ -68,9 +74,15 @@ pub fn segment_of(applicant: &Applicant) -> &'static str {
 }
 
 /// One receivable per approved applicant (in input order), deterministic by `seed`.
-pub fn originate(applicants: &[Applicant], decisions: &[Decision], mix: &OriginationMix, seed: u64) -> Vec<Receivable> {
+pub fn originate(
+    applicants: &[Applicant],
+    decisions: &[Decision],
+    mix: &OriginationMix,
+    seed: u64,
+) -> Vec<Receivable> {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
-    let utilization = Beta::new(UTILIZATION_SHAPE.0, UTILIZATION_SHAPE.1).expect("valid Beta shape");
+    let utilization =
+        Beta::new(UTILIZATION_SHAPE.0, UTILIZATION_SHAPE.1).expect("valid Beta shape");
     let mut receivables = Vec::new();
     for (applicant, decision) in applicants.iter().zip(decisions) {
         if decision.decision != Outcome::Approve || decision.limit <= 0.0 {

@@ -584,7 +584,7 @@ fn cell_value<T>(cell: Cell<T>) -> Option<T> {
 /// the map is keyed by a 64-bit hash of the id, and ids with the same hash are chained and
 /// compared byte by byte, so a hash collision can never merge two different ids.
 #[derive(Default)]
-struct IdIndex {
+pub(crate) struct IdIndex {
     text: Vec<u8>,
     entries: Vec<IdEntry>,
     /// Hash of an id → index in `entries` of the latest id with that hash.
@@ -601,7 +601,7 @@ struct IdEntry {
 
 impl IdIndex {
     /// The line where `id` first appeared, or `None` after recording it as seen on `line`.
-    fn first_line_or_insert(&mut self, id: &[u8], line: u64) -> Option<u64> {
+    pub(crate) fn first_line_or_insert(&mut self, id: &[u8], line: u64) -> Option<u64> {
         let hash = hash_id(id);
         let head = self.heads.get(&hash).copied().unwrap_or(u32::MAX);
         let mut cursor = head;
