@@ -558,19 +558,6 @@ pub fn gen_tape(receivables: usize, seed: u64, out: &Path) -> Result<usize, AppE
     Ok(tape.len())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn thousands_separators() {
-        assert_eq!(thousands(800_000_000.0), "800,000,000");
-        assert_eq!(thousands(999.4), "999");
-        assert_eq!(thousands(-1234.0), "-1,234");
-        assert_eq!(thousands(0.0), "0");
-    }
-}
-
 /// `gen-applicants`: a synthetic applicant population written atomically.
 pub fn gen_applicants(
     applicants: usize,
@@ -880,4 +867,17 @@ pub fn gen_tape_from_applicants(
     }
     tape::write_tape(out, &receivables).map_err(|e| failure(&out.display().to_string(), e))?;
     Ok((file.applicants.len(), receivables.len()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thousands_separators() {
+        assert_eq!(thousands(800_000_000.0), "800,000,000");
+        assert_eq!(thousands(999.4), "999");
+        assert_eq!(thousands(-1234.0), "-1,234");
+        assert_eq!(thousands(0.0), "0");
+    }
 }
