@@ -283,6 +283,35 @@ struct AliasColumn {
     keep_below: u32,
 }
 
+/// Collects `items` into a vector the kernel is asked to back with 2 MiB pages where it can:
+/// purchases read the alias table at random places, and with 4 KiB pages most of those
+/// reads would first miss the TLB.
+fn huge_page_vec<T>(items: impl ExactSizeIterator<Item = T>) -> Vec<T> {
+    let mut vec: Vec<T> = Vec::with_capacity(items.len());
+    #[cfg(target_os = "linux")]
+    {
+        const PAGE: usize = 4096;
+        let start = vec.as_mut_ptr() as usize;
+        let end = start + vec.capacity() * std::mem::size_of::<T>();
+        // madvise wants a page-aligned start; huge pages then back the aligned 2 MiB
+        // stretches inside
+        let aligned_start = start.div_ceil(PAGE) * PAGE;
+        if end > aligned_start + (2 << 20) {
+            // SAFETY: advice on memory this vector owns (page-aligned inside its
+            // allocation); it changes no contents, and a refusal only means no huge pages.
+            unsafe {
+                libc::madvise(
+                    aligned_start as *mut libc::c_void,
+                    end - aligned_start,
+                    libc::MADV_HUGEPAGE,
+                );
+            }
+        }
+    }
+    vec.extend(items);
+    vec
+}
+
 /// Walker–Vose alias table (probability ∝ weight).
 #[derive(Debug, Clone)]
 struct AliasTable {
@@ -309,30 +338,28 @@ impl AliasTable {
                 small.push(l);
             }
         }
-        let columns = (0..n)
-            .map(|i| {
-                // P(keep) = probability: the centred 32-bit uniform (k + ½)/2³² is below it
-                // for k < probability × 2³² − ½; a column kept with certainty (2³² does
-                // not fit in 32 bits) is its own alias instead
-                let keep = (probability[i] * 4_294_967_296.0 - 0.5).ceil().max(0.0);
-                let (other, keep_below) = if keep >= 4_294_967_296.0 {
-                    (i, u32::MAX)
-                } else {
-                    (alias[i] as usize, keep as u32)
-                };
-                let (b0, f0, c0, k0, s0) = entry(i);
-                let (b1, f1, c1, k1, s1) = entry(other);
-                AliasColumn {
-                    balance: [b0, b1],
-                    fee_rate: [f0, f1],
-                    cell: [c0, c1],
-                    keep_until_maturity: [k0, k1],
-                    template: [i as u32, other as u32],
-                    slot: [s0, s1],
-                    keep_below,
-                }
-            })
-            .collect();
+        let columns = huge_page_vec((0..n).map(|i| {
+            // P(keep) = probability: the centred 32-bit uniform (k + ½)/2³² is below it
+            // for k < probability × 2³² − ½; a column kept with certainty (2³² does
+            // not fit in 32 bits) is its own alias instead
+            let keep = (probability[i] * 4_294_967_296.0 - 0.5).ceil().max(0.0);
+            let (other, keep_below) = if keep >= 4_294_967_296.0 {
+                (i, u32::MAX)
+            } else {
+                (alias[i] as usize, keep as u32)
+            };
+            let (b0, f0, c0, k0, s0) = entry(i);
+            let (b1, f1, c1, k1, s1) = entry(other);
+            AliasColumn {
+                balance: [b0, b1],
+                fee_rate: [f0, f1],
+                cell: [c0, c1],
+                keep_until_maturity: [k0, k1],
+                template: [i as u32, other as u32],
+                slot: [s0, s1],
+                keep_below,
+            }
+        }));
         AliasTable { columns }
     }
 
@@ -604,7 +631,7 @@ impl<'p> StochasticPool<'p> {
             prepay_tables,
             asset_hot,
             asset_cold: assets.iter().map(|r| r.cold).collect(),
-            template_cold: templates.iter().map(|r| r.cold).collect(),
+            template_cold: huge_page_vec(templates.iter().map(|r| r.cold)),
             alias,
             cutoff_cohorts,
             purchase_schedules,
