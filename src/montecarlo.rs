@@ -23,6 +23,9 @@ use crate::waterfall::{WaterfallError, run_deal};
 /// Paths per block of the fixed-order reduction (SPEC §4.5).
 pub const BLOCK_PATHS: usize = 4096;
 
+/// Paths run in parallel between two progress reports (a divisor of [`BLOCK_PATHS`]).
+pub const PROGRESS_SLICE_PATHS: usize = 512;
+
 /// Factor shifts searched by the pilot, in standard deviations of the systematic factor.
 pub const PILOT_MAX_SHIFT: f64 = 8.0;
 
@@ -352,13 +355,13 @@ pub fn factor_sampling(model: &StochasticPool, shifts: &[Option<f64>]) -> Factor
     FactorSampling { components }
 }
 
-/// Runs `settings.paths` paths of `model` through `deal`. `on_block` is called with the
-/// number of paths finished after each block (for a progress bar).
+/// Runs `settings.paths` paths of `model` through `deal`. `on_progress` is called with the
+/// number of paths finished, every [`PROGRESS_SLICE_PATHS`] paths (for a progress bar).
 pub fn run_monte_carlo(
     model: &StochasticPool,
     deal: &Deal,
     settings: &MonteCarloSettings,
-    mut on_block: impl FnMut(usize),
+    mut on_progress: impl FnMut(usize),
 ) -> Result<MonteCarloRun, WaterfallError> {
     let tail_shifts = if settings.importance_sampling {
         find_tail_shifts(model, deal, settings.seed)?
@@ -375,27 +378,33 @@ pub fn run_monte_carlo(
     let mut start = 0;
     while start < settings.paths {
         let end = (start + BLOCK_PATHS).min(settings.paths);
-        let outputs: Vec<Result<PathOutput, WaterfallError>> = (start..end)
-            .into_par_iter()
-            .map_init(
-                || model.scratch(),
-                |scratch, path| {
-                    simulate_path(model, deal, scratch, settings.seed, path as u64, &sampling)
-                },
-            )
-            .collect();
         let mut block = PeriodSums::new(months, tranche_count);
         let mut block_ratio = 0.0;
-        for output in outputs {
-            let output = output?;
-            block.add_scaled(&output.periods, output.result.likelihood_ratio);
-            block_ratio += output.result.likelihood_ratio;
-            receivable_lives += output.result.receivable_lives;
-            paths.push(output.result);
+        // the block runs in slices so the progress bar moves; sums stay in path order
+        let mut slice_start = start;
+        while slice_start < end {
+            let slice_end = (slice_start + PROGRESS_SLICE_PATHS).min(end);
+            let outputs: Vec<Result<PathOutput, WaterfallError>> = (slice_start..slice_end)
+                .into_par_iter()
+                .map_init(
+                    || model.scratch(),
+                    |scratch, path| {
+                        simulate_path(model, deal, scratch, settings.seed, path as u64, &sampling)
+                    },
+                )
+                .collect();
+            for output in outputs {
+                let output = output?;
+                block.add_scaled(&output.periods, output.result.likelihood_ratio);
+                block_ratio += output.result.likelihood_ratio;
+                receivable_lives += output.result.receivable_lives;
+                paths.push(output.result);
+            }
+            on_progress(slice_end);
+            slice_start = slice_end;
         }
         totals.add_scaled(&block, 1.0);
         ratio_sum += block_ratio;
-        on_block(end);
         start = end;
     }
     Ok(MonteCarloRun {
