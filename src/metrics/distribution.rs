@@ -4,8 +4,26 @@
 
 use serde::Serialize;
 
+use crate::montecarlo::BLOCK_PATHS;
+
 /// Confidence levels of VaR and ES (SPEC §6).
 pub const RISK_LEVELS: [f64; 3] = [0.95, 0.99, 0.999];
+
+/// Sum over paths in the fixed order of SPEC §4.5: consecutive blocks of
+/// [`BLOCK_PATHS`] paths, each summed in path order, then the block totals in block order —
+/// so a run split into shards of whole blocks merges to the same bits.
+pub fn block_sum(terms: impl Iterator<Item = f64>) -> f64 {
+    let mut total = 0.0;
+    let mut block = 0.0;
+    for (i, term) in terms.enumerate() {
+        block += term;
+        if (i + 1) % BLOCK_PATHS == 0 {
+            total += block;
+            block = 0.0;
+        }
+    }
+    total + block
+}
 
 /// Summary of one weighted outcome (a loss share).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -34,23 +52,11 @@ pub struct LossStatistics {
 /// - `VaRα = min{x : Σ_{xᵢ ≤ x} wᵢ ≥ α}`; `ESα = (1/(1−α)) Σ` over the largest values of
 ///   `wᵢ xᵢ` until their weight reaches `1 − α` (the boundary path counted in part).
 pub fn loss_statistics(values: &[f64], weights: &[f64]) -> LossStatistics {
-    let mean: f64 = values.iter().zip(weights).map(|(x, w)| w * x).sum();
-    let variance: f64 = values
-        .iter()
-        .zip(weights)
-        .map(|(x, w)| w * (x - mean).powi(2))
-        .sum();
-    let error_variance: f64 = values
-        .iter()
-        .zip(weights)
-        .map(|(x, w)| (w * (x - mean)).powi(2))
-        .sum();
-    let probability_of_loss = values
-        .iter()
-        .zip(weights)
-        .filter(|(x, _)| **x > 0.0)
-        .map(|(_, w)| w)
-        .sum();
+    let pairs = || values.iter().zip(weights);
+    let mean = block_sum(pairs().map(|(x, w)| w * x));
+    let variance = block_sum(pairs().map(|(x, w)| w * (x - mean).powi(2)));
+    let error_variance = block_sum(pairs().map(|(x, w)| (w * (x - mean)).powi(2)));
+    let probability_of_loss = block_sum(pairs().map(|(x, w)| if *x > 0.0 { *w } else { 0.0 }));
     let mut order: Vec<usize> = (0..values.len()).collect();
     order.sort_by(|&a, &b| values[a].total_cmp(&values[b]).then(a.cmp(&b)));
     let var = RISK_LEVELS.map(|level| value_at_risk(values, weights, &order, level));
@@ -62,7 +68,7 @@ pub fn loss_statistics(values: &[f64], weights: &[f64]) -> LossStatistics {
         probability_of_loss,
         var,
         es,
-        effective_paths: 1.0 / weights.iter().map(|w| w * w).sum::<f64>(),
+        effective_paths: 1.0 / block_sum(weights.iter().map(|w| w * w)),
     }
 }
 
@@ -144,6 +150,28 @@ mod tests {
         assert_relative_eq!(s.es[0], 974.5, epsilon = 1e-9);
         assert_relative_eq!(s.es[2], 999.0, epsilon = 1e-9);
         assert_relative_eq!(s.effective_paths, 1000.0, epsilon = 1e-6);
+    }
+
+    #[test]
+    fn block_sums_follow_the_fixed_order() {
+        // terms whose float sum depends on the association: 1e16 + 1 + 1 − 1e16
+        let terms: Vec<f64> = (0..10_000)
+            .map(|i| match i % 4 {
+                0 => 1e16,
+                3 => -1e16,
+                _ => 1.0 + i as f64 * 1e-3,
+            })
+            .collect();
+        let blocks: Vec<f64> = terms
+            .chunks(BLOCK_PATHS)
+            .map(|c| c.iter().fold(0.0, |a, t| a + t))
+            .collect();
+        let expected = blocks.iter().fold(0.0, |a, b| a + b);
+        assert_eq!(
+            block_sum(terms.iter().copied()).to_bits(),
+            expected.to_bits()
+        );
+        assert_eq!(block_sum([1.0, 2.0, 3.5].into_iter()), 6.5);
     }
 
     #[test]

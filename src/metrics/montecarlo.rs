@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use super::cashflow::{annual_yield, weighted_average_life_years};
-use super::distribution::{LossStatistics, loss_statistics, weighted_quantile};
+use super::distribution::{LossStatistics, block_sum, loss_statistics, weighted_quantile};
 use crate::montecarlo::MonteCarloRun;
 use crate::scenario::Deal;
 
@@ -126,12 +126,12 @@ pub fn summarize(run: &MonteCarloRun, deal: &Deal) -> MonteCarloSummary {
                     .as_deref()
                     .and_then(|r| deal.rating_table.idealized_el(r, wal_for_rating)),
                 target_rating: tranche.target_rating.clone(),
-                expected_interest_shortfall: run
-                    .paths
-                    .iter()
-                    .zip(&weights)
-                    .map(|(p, w)| w * p.tranche_interest_shortfall[j])
-                    .sum(),
+                expected_interest_shortfall: block_sum(
+                    run.paths
+                        .iter()
+                        .zip(&weights)
+                        .map(|(p, w)| w * p.tranche_interest_shortfall[j]),
+                ),
                 annual_yield: annual_yield(amount, &cash),
                 wal_years,
                 loss,
@@ -143,34 +143,43 @@ pub fn summarize(run: &MonteCarloRun, deal: &Deal) -> MonteCarloSummary {
         .iter()
         .enumerate()
         .map(|(k, trigger)| {
-            let mut by_month = vec![0.0; months];
-            for (p, w) in run.paths.iter().zip(&weights) {
-                let month = p.trigger_breach_month[k];
-                if month > 0 {
-                    by_month[month as usize - 1] += w;
-                }
-            }
+            let by_month: Vec<f64> = (1..=months as u32)
+                .map(|month| {
+                    block_sum(run.paths.iter().zip(&weights).map(|(p, w)| {
+                        if p.trigger_breach_month[k] == month {
+                            *w
+                        } else {
+                            0.0
+                        }
+                    }))
+                })
+                .collect();
             TriggerStatistics {
                 trigger: trigger.label(),
-                probability: by_month.iter().sum(),
+                probability: block_sum(run.paths.iter().zip(&weights).map(|(p, w)| {
+                    if p.trigger_breach_month[k] > 0 {
+                        *w
+                    } else {
+                        0.0
+                    }
+                })),
                 by_month,
             }
         })
         .collect();
-    let call_probability = run
-        .paths
-        .iter()
-        .zip(&weights)
-        .filter(|(p, _)| p.call_month > 0)
-        .map(|(_, w)| w)
-        .sum();
+    let call_probability = block_sum(
+        run.paths
+            .iter()
+            .zip(&weights)
+            .map(|(p, w)| if p.call_month > 0 { *w } else { 0.0 }),
+    );
     let balance_bands = (1..=months)
         .map(|m| {
             let balances: Vec<f64> = run.paths.iter().map(|p| p.end_balance[m - 1]).collect();
             let q = |level| weighted_quantile(&balances, &weights, level);
             BalanceBand {
                 month: m as u32,
-                mean: balances.iter().zip(&weights).map(|(b, w)| b * w).sum(),
+                mean: block_sum(balances.iter().zip(&weights).map(|(b, w)| b * w)),
                 p5: q(0.05),
                 p25: q(0.25),
                 p50: q(0.5),

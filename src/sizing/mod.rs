@@ -19,7 +19,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::metrics::cashflow::weighted_average_life_years;
-use crate::metrics::distribution::loss_statistics;
+use crate::metrics::distribution::{block_sum, loss_statistics};
 use crate::montecarlo::{BLOCK_PATHS, MonteCarloSettings, factor_sampling, find_tail_shifts};
 use crate::scenario::Deal;
 use crate::sim::montecarlo::{FactorSampling, PathScratch, StochasticPool};
@@ -251,7 +251,7 @@ impl<'m, 'p> SizingPaths<'m, 'p> {
         for r in results {
             paths.push(r?);
         }
-        let ratio_sum: f64 = paths.iter().map(|p| p.likelihood_ratio).sum();
+        let ratio_sum = block_sum(paths.iter().map(|p| p.likelihood_ratio));
         let weights: Vec<f64> = paths
             .iter()
             .map(|p| p.likelihood_ratio / ratio_sum)
