@@ -266,11 +266,12 @@ impl<'m, 'p> SizingPaths<'m, 'p> {
             el_se.push(stats.standard_error);
             let expected: Vec<f64> = (0..months)
                 .map(|m| {
-                    paths
-                        .iter()
-                        .zip(&weights)
-                        .map(|(p, w)| w * p.principal[j][m])
-                        .sum()
+                    block_sum(
+                        paths
+                            .iter()
+                            .zip(&weights)
+                            .map(|(p, w)| w * p.principal[j][m]),
+                    )
                 })
                 .collect();
             wal_years.push(weighted_average_life_years(&expected));
