@@ -48,6 +48,21 @@ seed = 1
     )
 }
 
+/// Every file a run writes at the top of its report folder.
+const REPORT_FILES: [&str; 11] = [
+    "summary.json",
+    "deterministic_pool.csv",
+    "deterministic_tranches.csv",
+    "pool_strats.csv",
+    "tranches.csv",
+    "path_results.csv",
+    "pool_loss_distribution.csv",
+    "triggers.csv",
+    "pool_balance_bands.csv",
+    "expected_cashflows.csv",
+    "paths_detail.csv",
+];
+
 const GOOD_TRANCHES: &str = r#"  { name = "A", share = 0.8, coupon = 0.05, target_rating = "Aaa" },
   { name = "B", share = 0.1, coupon = 0.07, target_rating = "A2" },
   { name = "Sub", share = 0.1 },"#;
@@ -110,19 +125,7 @@ fn run_writes_the_deterministic_report_folder() {
     let out = case.run();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let folder = case.reports().join("small");
-    for file in [
-        "summary.json",
-        "deterministic_pool.csv",
-        "deterministic_tranches.csv",
-        "pool_strats.csv",
-        "tranches.csv",
-        "path_results.csv",
-        "pool_loss_distribution.csv",
-        "triggers.csv",
-        "pool_balance_bands.csv",
-        "expected_cashflows.csv",
-        "paths_detail.csv",
-    ] {
+    for file in REPORT_FILES {
         assert!(folder.join(file).is_file(), "{file} missing");
     }
     let tranches = fs::read_to_string(folder.join("tranches.csv")).unwrap();
@@ -184,19 +187,7 @@ fn the_same_inputs_give_the_same_bytes_and_overrides_change_the_manifest() {
         &["run", "s.toml", "--quiet", "--out", "b", "--threads", "1"],
     );
     assert!(a.status.success() && b.status.success());
-    for file in [
-        "summary.json",
-        "deterministic_pool.csv",
-        "deterministic_tranches.csv",
-        "pool_strats.csv",
-        "tranches.csv",
-        "path_results.csv",
-        "pool_loss_distribution.csv",
-        "triggers.csv",
-        "pool_balance_bands.csv",
-        "expected_cashflows.csv",
-        "paths_detail.csv",
-    ] {
+    for file in REPORT_FILES {
         assert_eq!(
             fs::read(case.path().join("a").join(file)).unwrap(),
             fs::read(case.path().join("b").join(file)).unwrap(),
