@@ -21,6 +21,7 @@ use crate::scenario::{self, PoolSource, Scenario};
 use crate::sim::Pool;
 use crate::sim::montecarlo::StochasticPool;
 use crate::sim::pool::receivable_pd;
+use crate::sizing::breakeven::{Breakeven, breakevens};
 use crate::tape::{self, Receivable};
 
 /// Why a job failed, and which exit code that earns.
@@ -179,6 +180,8 @@ pub fn run(options: &RunOptions) -> Result<RunResult, AppError> {
         &scenario.deal,
     )
     .map_err(|e| AppError::Failure(e.into()))?;
+    let breakevens = breakevens(&prepared.pool, &scenario.assumptions, &scenario.deal)
+        .map_err(|e| AppError::Failure(e.into()))?;
     let monte_carlo = run_monte_carlo_stage(&prepared, options.quiet)?;
 
     let out_dir = options
@@ -209,7 +212,7 @@ pub fn run(options: &RunOptions) -> Result<RunResult, AppError> {
 
     let deal = &scenario.deal;
     let mc = &monte_carlo;
-    let csv_files: [(&str, Result<Vec<u8>, csv::Error>); 7] = [
+    let csv_files: [(&str, Result<Vec<u8>, csv::Error>); 8] = [
         ("tranches.csv", mc_report::tranches_csv(&mc.summary)),
         (
             "path_results.csv",
@@ -239,6 +242,7 @@ pub fn run(options: &RunOptions) -> Result<RunResult, AppError> {
             "paths_detail.csv",
             mc_report::paths_detail_csv(deal, &mc.details),
         ),
+        ("breakevens.csv", breakevens_csv(&breakevens)),
     ];
     for (name, bytes) in csv_files {
         write(name, &bytes.map_err(|e| failure(name, e))?)?;
@@ -254,7 +258,13 @@ pub fn run(options: &RunOptions) -> Result<RunResult, AppError> {
         seed: scenario.simulation.seed,
         paths: scenario.simulation.paths,
     };
-    let summary = summary_json(&prepared, &manifest, &deterministic, &monte_carlo);
+    let summary = summary_json(
+        &prepared,
+        &manifest,
+        &deterministic,
+        &breakevens,
+        &monte_carlo,
+    );
     let mut summary_bytes =
         serde_json::to_vec_pretty(&summary).map_err(|e| failure("summary.json", e))?;
     summary_bytes.push(b'\n');
@@ -264,10 +274,31 @@ pub fn run(options: &RunOptions) -> Result<RunResult, AppError> {
         .map_err(|e| failure(&out_dir.display().to_string(), e))?;
 
     Ok(RunResult {
-        terminal_summary: terminal_summary(&prepared, &deterministic, &monte_carlo, &out_dir),
+        terminal_summary: terminal_summary(
+            &prepared,
+            &deterministic,
+            &breakevens,
+            &monte_carlo,
+            &out_dir,
+        ),
         out_dir,
         warnings: prepared.warnings.clone(),
     })
+}
+
+/// `breakevens.csv`: each tranche's breakeven PD multiple (empty = no loss up to the
+/// largest multiple searched).
+fn breakevens_csv(breakevens: &[Breakeven]) -> Result<Vec<u8>, csv::Error> {
+    let mut out = csv::Writer::from_writer(Vec::new());
+    out.write_record(["tranche", "breakeven_pd_multiple"])?;
+    for b in breakevens {
+        out.write_record([
+            b.tranche.clone(),
+            b.pd_multiple.map(|m| format!("{m:.6}")).unwrap_or_default(),
+        ])?;
+    }
+    out.into_inner()
+        .map_err(|e| csv::Error::from(e.into_error()))
 }
 
 /// The Monte Carlo stage's results.
@@ -376,6 +407,7 @@ fn summary_json(
     prepared: &Prepared,
     manifest: &Manifest,
     run: &DeterministicRun,
+    breakevens: &[Breakeven],
     monte_carlo: &MonteCarloStage,
 ) -> serde_json::Value {
     let scenario = &prepared.scenario;
@@ -417,6 +449,7 @@ fn summary_json(
             "triggers": triggers,
             "tranches": run.summaries,
         },
+        "breakevens": breakevens,
         "monte_carlo": monte_carlo.summary,
         "named_paths": monte_carlo.details.iter().map(|d| json!({
             "label": d.label, "path": d.path, "weight": d.weight, "pool_net_loss": d.pool_net_loss,
@@ -454,6 +487,7 @@ fn percent(value: Option<f64>) -> String {
 fn terminal_summary(
     prepared: &Prepared,
     run: &DeterministicRun,
+    breakevens: &[Breakeven],
     monte_carlo: &MonteCarloStage,
     out_dir: &Path,
 ) -> String {
@@ -495,6 +529,18 @@ fn terminal_summary(
             percent(s.annual_yield)
         );
     }
+    let quoted: Vec<String> = breakevens
+        .iter()
+        .map(|b| match b.pd_multiple {
+            Some(m) => format!("{} {m:.2}x", b.tranche),
+            None => format!("{} never", b.tranche),
+        })
+        .collect();
+    let _ = writeln!(
+        text,
+        "Breakeven PD multiple (first principal loss, deterministic run): {}",
+        quoted.join(", ")
+    );
     let mc = &monte_carlo.summary;
     let _ = writeln!(
         text,

@@ -49,7 +49,7 @@ seed = 1
 }
 
 /// Every file a run writes at the top of its report folder.
-const REPORT_FILES: [&str; 11] = [
+const REPORT_FILES: [&str; 12] = [
     "summary.json",
     "deterministic_pool.csv",
     "deterministic_tranches.csv",
@@ -61,6 +61,7 @@ const REPORT_FILES: [&str; 11] = [
     "pool_balance_bands.csv",
     "expected_cashflows.csv",
     "paths_detail.csv",
+    "breakevens.csv",
 ];
 
 const GOOD_TRANCHES: &str = r#"  { name = "A", share = 0.8, coupon = 0.05, target_rating = "Aaa" },

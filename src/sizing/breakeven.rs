@@ -2,6 +2,7 @@
 //! principal in the deterministic run — the number a structured-finance desk quotes next to
 //! each tranche ("A breaks at 9.3× base defaults").
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::metrics::run_deterministic;
@@ -47,39 +48,41 @@ pub fn breakevens(
             .principal_loss)
     };
     let at_max = losses_at(MAX_MULTIPLE)?;
-    let mut result = Vec::with_capacity(deal.tranches.len());
-    for (j, tranche) in deal.tranches.iter().enumerate() {
-        if at_max[j] <= LOSS_THRESHOLD_CNY {
-            result.push(Breakeven {
+    // each tranche's search is independent: run them in parallel (results in tranche order)
+    deal.tranches
+        .par_iter()
+        .enumerate()
+        .map(|(j, tranche)| {
+            if at_max[j] <= LOSS_THRESHOLD_CNY {
+                return Ok(Breakeven {
+                    tranche: tranche.name.clone(),
+                    pd_multiple: None,
+                });
+            }
+            // invariant: no loss at `safe`, a loss at `losing`
+            let (mut safe, mut losing) = (0.0_f64, MAX_MULTIPLE);
+            if losses_at(1e-6)?[j] > LOSS_THRESHOLD_CNY {
+                losing = 1e-6;
+            }
+            while losing - safe > RELATIVE_TOLERANCE * losing {
+                let mid = if safe > 0.0 {
+                    (safe * losing).sqrt()
+                } else {
+                    losing / 16.0
+                };
+                if losses_at(mid)?[j] > LOSS_THRESHOLD_CNY {
+                    losing = mid;
+                } else {
+                    safe = mid;
+                }
+                if losing < 1e-6 {
+                    break;
+                }
+            }
+            Ok(Breakeven {
                 tranche: tranche.name.clone(),
-                pd_multiple: None,
-            });
-            continue;
-        }
-        // invariant: no loss at `safe`, a loss at `losing`
-        let (mut safe, mut losing) = (0.0_f64, MAX_MULTIPLE);
-        if losses_at(1e-6)?[j] > LOSS_THRESHOLD_CNY {
-            losing = 1e-6;
-        }
-        while losing - safe > RELATIVE_TOLERANCE * losing {
-            let mid = if safe > 0.0 {
-                (safe * losing).sqrt()
-            } else {
-                losing / 16.0
-            };
-            if losses_at(mid)?[j] > LOSS_THRESHOLD_CNY {
-                losing = mid;
-            } else {
-                safe = mid;
-            }
-            if losing < 1e-6 {
-                break;
-            }
-        }
-        result.push(Breakeven {
-            tranche: tranche.name.clone(),
-            pd_multiple: Some(losing),
-        });
-    }
-    Ok(result)
+                pd_multiple: Some(losing),
+            })
+        })
+        .collect()
 }
