@@ -8,7 +8,9 @@
 //!   `q(z) = Φ((Φ⁻¹(p) − √ρ z)/√(1−ρ))`;
 //! - with prepayment, conditional on `z` each receivable defaults before prepaying with
 //!   `d(z) = Σ_t [q_t(z) − q_{t−1}(z)] (1 − SMM)^(t−1)`, so the defaulted balance has mean
-//!   `E[d] ΣB` and variance `E[d(1 − d)] ΣB² + Var(d) (ΣB)²`.
+//!   `E[d] ΣB` and variance `E[d(1 − d)] ΣB² + Var(d) (ΣB)²`;
+//! - segments with correlated factors: the pooled default share's variance from
+//!   `E[q_A q_B]` over correlated factors (2-D quadrature).
 
 mod common;
 
@@ -521,4 +523,63 @@ fn results_do_not_depend_on_the_thread_count_and_repeat_exactly() {
         .unwrap()
         .install(|| run(&pool, &assumptions, &deal, 100, 6, true));
     assert_ne!(one.paths[..100], other_seed.paths[..]);
+}
+
+#[test]
+fn segment_factors_carry_their_correlation() {
+    // Two large segments of 12-month bullets, each with its own factor, correlated r.
+    // D = (K_A + K_B)/N with n receivables per segment, so
+    // Var(D) = E[(q_A + q_B)²]/4 − p² + E[q_A(1 − q_A) + q_B(1 − q_B)]/(4n),
+    // E[q_A q_B] over (Z_A, Z_B) standard normals with correlation r (2-D quadrature).
+    use baitiao_abs::scenario::SegmentCorrelation;
+    use nalgebra::DMatrix;
+    let (pd, rho, r, n, paths) = (0.04, 0.2, 0.3, 2000, 6000);
+    let mut receivables = Vec::new();
+    for (segment, prefix) in [("a", "A"), ("b", "B")] {
+        for mut r in bullets(n, 12, pd) {
+            r.id = format!("{prefix}{}", r.id);
+            r.segment = segment.into();
+            receivables.push(r);
+        }
+    }
+    let mut assumptions = assumptions(0.0, 0.0, 0);
+    assumptions.segments = Some(SegmentCorrelation {
+        names: vec!["a".into(), "b".into()],
+        rho: vec![rho, rho],
+        factor_correlation: DMatrix::from_row_slice(2, 2, &[1.0, r, r, 1.0]),
+        factor_cholesky: DMatrix::from_row_slice(2, 2, &[1.0, 0.0, r, (1.0 - r * r).sqrt()]),
+    });
+    let pool = Pool::build_with(&receivables, &assumptions, None, "segments").unwrap();
+    let result = run(
+        &pool,
+        &assumptions,
+        &pass_through_deal(12, 0.3),
+        paths,
+        51,
+        false,
+    );
+    let shares: Vec<f64> = result.paths.iter().map(|p| p.pool_default).collect();
+    let weights = vec![1.0 / paths as f64; paths];
+    let stats = loss_statistics(&shares, &weights);
+
+    let q = |z: f64| conditional_pd(pd, 12.0, rho, z);
+    let e_q2 = integrate_over_factor(|z| q(z).powi(2));
+    let e_q1mq = integrate_over_factor(|z| q(z) * (1.0 - q(z)));
+    let e_qaqb = integrate_over_factor(|za| {
+        integrate_over_factor(|u| q(za) * q(r * za + (1.0 - r * r).sqrt() * u))
+    });
+    let p = integrate_over_factor(q);
+    let variance = (2.0 * e_q2 + 2.0 * e_qaqb) / 4.0 - p * p + 2.0 * e_q1mq / (4.0 * n as f64);
+    assert!((stats.mean - p).abs() < 4.0 * variance.sqrt() / (paths as f64).sqrt());
+    let sample_variance = stats.standard_deviation.powi(2);
+    let fourth: f64 = shares.iter().map(|x| (x - stats.mean).powi(4)).sum::<f64>() / paths as f64;
+    let kurtosis = fourth / sample_variance.powi(2);
+    let se = sample_variance * ((kurtosis - 1.0) / paths as f64).sqrt();
+    assert!(
+        (sample_variance - variance).abs() < 4.0 * se,
+        "variance {sample_variance} vs {variance} (se {se})"
+    );
+    // one shared factor (r = 1) would give a far larger variance: the test tells them apart
+    let one_factor = (2.0 * e_q2 + 2.0 * e_q2) / 4.0 - p * p;
+    assert!((one_factor - variance) > 8.0 * se);
 }
