@@ -696,9 +696,11 @@ pub fn fit(history: &Path, out: &Path) -> Result<FitReport, AppError> {
     let mut rows = Vec::new();
     let mut outcomes = Vec::new();
     let mut missing_outcome = Vec::new();
+    let mut missing_count = 0usize;
     let mut unscored = 0usize;
     for (index, applicant) in file.applicants.iter().enumerate() {
         let Some(defaulted) = applicant.defaulted_12m else {
+            missing_count += 1;
             if missing_outcome.len() < 10 {
                 missing_outcome.push(format!(
                     "{label}:{}: column `defaulted_12m`: empty; a history file needs the outcome of every applicant",
@@ -715,7 +717,18 @@ pub fn fit(history: &Path, out: &Path) -> Result<FitReport, AppError> {
             None => unscored += 1,
         }
     }
+    if missing_count == file.applicants.len() {
+        return Err(AppError::Input(format!(
+            "{label}: no `defaulted_12m` outcomes: `fit` needs a history file (e.g. `gen-applicants --with-outcomes`)"
+        )));
+    }
     if !missing_outcome.is_empty() {
+        if missing_count > missing_outcome.len() {
+            missing_outcome.push(format!(
+                "... and {} more rows without `defaulted_12m`",
+                missing_count - missing_outcome.len()
+            ));
+        }
         return Err(AppError::Input(missing_outcome.join("\n")));
     }
     let split = holdout_split(rows.len(), HOLDOUT_SHARE, HOLDOUT_SEED)
