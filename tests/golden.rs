@@ -589,3 +589,69 @@ fn revolving_period_ended_early_by_a_cumulative_net_loss_trigger() {
         .collect();
     check_deal(&run, &REVOLVING_TRIGGER_POOL, &tranches);
 }
+
+#[test]
+fn monthly_vectors_repeat_their_last_value_and_match_flat_rates() {
+    // A revolving deal (purchases exercise the month-dependent purchase profiles): a CDR/CPR
+    // vector whose values are all c gives the flat-c run; a vector [a, b] gives month 1 at a
+    // and every later month at b.
+    let receivables = [
+        receivable(
+            "i1",
+            Product::Installment,
+            6000.0,
+            9000.0,
+            6,
+            4,
+            0.008,
+            0.30,
+        ),
+        receivable("b1", Product::Bullet, 1000.0, 1000.0, 2, 2, 0.01, 0.45),
+    ];
+    let assumptions = assumptions(0.2, 0.4, 1);
+    let pool = Pool::build_with(&receivables, &assumptions, None, "golden").unwrap();
+    let deal = deal(
+        8,
+        3,
+        50.0,
+        0.0,
+        0.0,
+        tranches(&[("A", 0.8, Some(0.05)), ("S", 0.2, None)]),
+        vec![],
+    );
+    let run = |cdr: RateCurve, cpr: RateCurve| {
+        let stress = DeterministicStress {
+            cdr: Some(cdr),
+            cpr: Some(cpr),
+        };
+        run_deterministic(&pool, &assumptions, &stress, &deal).unwrap()
+    };
+    let flat = run(RateCurve::Flat(0.2), RateCurve::Flat(0.3));
+    let vector = run(
+        RateCurve::ByMonth(vec![0.2; 3]),
+        RateCurve::ByMonth(vec![0.3, 0.3]),
+    );
+    for (a, b) in flat.pool.iter().zip(&vector.pool) {
+        assert_close(a.flows.defaults, b.flows.defaults, "defaults");
+        assert_close(a.flows.prepayments, b.flows.prepayments, "prepayments");
+        assert_close(a.purchases, b.purchases, "purchases");
+        assert_close(a.end_balance, b.end_balance, "end balance");
+    }
+    // month 1 at CDR 0.2, later months at 0.6: month 1 agrees with the flat-0.2 run,
+    // month 2's defaults are higher
+    let stepped = run(RateCurve::ByMonth(vec![0.2, 0.6]), RateCurve::Flat(0.3));
+    assert_close(
+        stepped.pool[0].flows.defaults,
+        flat.pool[0].flows.defaults,
+        "month 1",
+    );
+    assert!(stepped.pool[1].flows.defaults > flat.pool[1].flows.defaults * 2.0);
+    // and month 2's defaults are exactly MDR(0.6) of the beginning balance of the cut-off
+    // pool plus month 1's purchases (all alive at the start of month 2 share one MDR)
+    let mdr = 1.0 - (1.0 - 0.6_f64).powf(1.0 / 12.0);
+    assert_close(
+        stepped.pool[1].flows.defaults,
+        mdr * stepped.pool[1].flows.begin_balance,
+        "month 2 defaults = MDR × beginning balance",
+    );
+}
