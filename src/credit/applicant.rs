@@ -19,7 +19,8 @@ use std::path::Path;
 use csv::ByteRecord;
 use rayon::prelude::*;
 
-use super::{MAX_LISTED_PROBLEMS, write_atomically, write_text};
+use super::{write_atomically, write_text};
+use crate::tape::problems::{Problems, csv_reader, header_is_blank, io_error_of, join_problems};
 use crate::tape::reader::IdIndex;
 
 /// Lowest and highest external credit score (SPEC §2.2).
@@ -118,14 +119,6 @@ impl ApplicantError {
     }
 }
 
-fn join_problems(problems: &[String], more: usize) -> String {
-    let mut text = problems.join("\n");
-    if more > 0 {
-        text.push_str(&format!("\n... and {more} more problems"));
-    }
-    text
-}
-
 /// A validated applicants file: the applicants in file order, and warnings (unknown columns).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApplicantFile {
@@ -218,22 +211,14 @@ fn stream<R: Read>(
     chunk_len: usize,
     mut on_chunk: impl FnMut(Vec<Applicant>) -> Result<(), ApplicantError>,
 ) -> Result<Vec<String>, ApplicantError> {
-    let mut csv_reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        // Rows with the wrong number of fields are reported by us, with their line.
-        .flexible(true)
-        .buffer_capacity(1 << 16)
-        .from_reader(reader);
+    let mut csv_reader = csv_reader(reader);
     let io_error = |error: csv::Error| ApplicantError::Io {
         file: label.to_owned(),
-        source: match error.into_kind() {
-            csv::ErrorKind::Io(source) => source,
-            other => std::io::Error::other(format!("{other:?}")),
-        },
+        source: io_error_of(error),
     };
 
     let header = csv_reader.byte_headers().map_err(io_error)?.clone();
-    if header.is_empty() || (header.len() == 1 && header[0].trim_ascii().is_empty()) {
+    if header_is_blank(&header) {
         return Err(ApplicantError::Empty {
             file: label.to_owned(),
         });
@@ -241,7 +226,7 @@ fn stream<R: Read>(
     let mut problems = Problems::new(label);
     let mut warnings = Vec::new();
     let Some(columns) = Columns::locate(&header, &mut problems, &mut warnings) else {
-        return Err(problems.into_error());
+        return Err(problems.into_applicant_error());
     };
 
     let batch_len = chunk_len.clamp(1, PARSE_BATCH);
@@ -304,7 +289,7 @@ fn stream<R: Read>(
         }
     }
     if problems.total() > 0 {
-        return Err(problems.into_error());
+        return Err(problems.into_applicant_error());
     }
     if rows == 0 {
         return Err(ApplicantError::Empty {
@@ -360,65 +345,6 @@ fn parse_rows(
         applicants,
         listed: problems.listed,
         more: problems.more,
-    }
-}
-
-/// Collects problem lines, listing the first [`MAX_LISTED_PROBLEMS`] and counting the rest.
-struct Problems<'a> {
-    label: &'a str,
-    listed: Vec<String>,
-    more: usize,
-}
-
-impl<'a> Problems<'a> {
-    fn new(label: &'a str) -> Self {
-        Problems {
-            label,
-            listed: Vec::new(),
-            more: 0,
-        }
-    }
-
-    fn total(&self) -> usize {
-        self.listed.len() + self.more
-    }
-
-    fn push(&mut self, problem: String) {
-        if self.listed.len() >= MAX_LISTED_PROBLEMS {
-            self.more += 1;
-        } else {
-            self.listed.push(problem);
-        }
-    }
-
-    /// A problem with one cell: `FILE:LINE: column `NAME`: "VALUE" rule`.
-    fn cell(&mut self, line: u64, column: &str, value: &[u8], rule: &str) {
-        if self.listed.len() >= MAX_LISTED_PROBLEMS {
-            // Past the cap only the count is reported: skip the formatting.
-            self.more += 1;
-            return;
-        }
-        let value = String::from_utf8_lossy(value);
-        let label = self.label;
-        self.push(format!(
-            "{label}:{line}: column `{column}`: {value:?} {rule}"
-        ));
-    }
-
-    /// Appends the problems found by a parallel task, in order.
-    fn absorb(&mut self, listed: Vec<String>, more: usize) {
-        for problem in listed {
-            self.push(problem);
-        }
-        self.more += more;
-    }
-
-    fn into_error(self) -> ApplicantError {
-        ApplicantError::Invalid {
-            file: self.label.to_owned(),
-            problems: self.listed,
-            more: self.more,
-        }
     }
 }
 
@@ -784,6 +710,16 @@ fn write_rows<W: Write>(out: &mut W, applicants: &[Applicant]) -> std::io::Resul
         out.write_all(b"\n")?;
     }
     Ok(())
+}
+
+impl Problems<'_> {
+    fn into_applicant_error(self) -> ApplicantError {
+        ApplicantError::Invalid {
+            file: self.label.to_owned(),
+            problems: self.listed,
+            more: self.more,
+        }
+    }
 }
 
 #[cfg(test)]

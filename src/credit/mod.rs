@@ -37,8 +37,8 @@ pub use policy::{KnockOuts, LimitBand, Policy, SpendingScaling};
 pub use scorecard::{Feature, Scorecard};
 pub use synthetic::generate_applicants;
 
-/// At most this many problems are listed in an error; the rest are counted.
-pub const MAX_LISTED_PROBLEMS: usize = 100;
+/// At most this many problems are listed in an error; the rest are counted (as for tapes).
+pub use crate::tape::MAX_LISTED_PROBLEMS;
 
 /// Why a model or policy file (TOML) could not be used. Messages name the file and the key.
 #[derive(Debug, thiserror::Error)]

@@ -7,6 +7,7 @@
 
 use std::fmt;
 
+pub(crate) mod problems;
 pub mod reader;
 pub mod strats;
 pub mod synthetic;
@@ -40,7 +41,7 @@ pub enum TapeError {
     },
     /// The tape breaks SPEC §2.1. `problems` holds up to [`MAX_LISTED_PROBLEMS`] lines of the
     /// form `FILE:LINE: column `NAME`: "VALUE" rule broken`; `more` counts the ones left out.
-    #[error("{}", join_problems(problems, *more))]
+    #[error("{}", problems::join_problems(problems, *more))]
     Invalid {
         file: String,
         problems: Vec<String>,
@@ -49,14 +50,6 @@ pub enum TapeError {
     /// The tape has a header but no receivables (or is empty).
     #[error("{file}: the tape has no receivables; add at least one row below the header")]
     Empty { file: String },
-}
-
-fn join_problems(problems: &[String], more: usize) -> String {
-    let mut text = problems.join("\n");
-    if more > 0 {
-        text.push_str(&format!("\n... and {more} more problems"));
-    }
-    text
 }
 
 /// How a receivable repays (SPEC §2.1).

@@ -15,7 +15,8 @@ use std::path::Path;
 
 use csv::ByteRecord;
 
-use super::{DEFAULT_SEGMENT, MAX_LISTED_PROBLEMS, Product, Receivable, TapeError};
+use super::problems::{Problems, csv_reader, header_is_blank, io_error_of};
+use super::{DEFAULT_SEGMENT, Product, Receivable, TapeError};
 
 /// The longest term a receivable may have, in months (SPEC §2.1).
 pub const MAX_TERM_MONTHS: u32 = 60;
@@ -52,23 +53,14 @@ pub fn read_tape(path: &Path) -> Result<Tape, TapeError> {
 /// # Errors
 /// As [`read_tape`].
 pub fn read_tape_from_reader<R: Read>(reader: R, label: &str) -> Result<Tape, TapeError> {
-    let mut csv_reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        // Rows with the wrong number of fields are reported by us, with their line, instead of
-        // stopping the read at the first one.
-        .flexible(true)
-        .buffer_capacity(1 << 16)
-        .from_reader(reader);
+    let mut csv_reader = csv_reader(reader);
     let io_error = |error: csv::Error| TapeError::Io {
         file: label.to_owned(),
-        source: match error.into_kind() {
-            csv::ErrorKind::Io(source) => source,
-            other => std::io::Error::other(format!("{other:?}")),
-        },
+        source: io_error_of(error),
     };
 
     let header = csv_reader.byte_headers().map_err(io_error)?.clone();
-    if header.is_empty() || (header.len() == 1 && header[0].trim_ascii().is_empty()) {
+    if header_is_blank(&header) {
         return Err(TapeError::Empty {
             file: label.to_owned(),
         });
@@ -77,7 +69,7 @@ pub fn read_tape_from_reader<R: Read>(reader: R, label: &str) -> Result<Tape, Ta
     let mut warnings = Vec::new();
     let columns = match Columns::locate(&header, &mut problems, &mut warnings, label) {
         Some(columns) => columns,
-        None => return Err(problems.into_error()),
+        None => return Err(problems.into_tape_error()),
     };
 
     let mut receivables = Vec::new();
@@ -107,7 +99,7 @@ pub fn read_tape_from_reader<R: Read>(reader: R, label: &str) -> Result<Tape, Ta
     }
 
     if problems.total() > 0 {
-        return Err(problems.into_error());
+        return Err(problems.into_tape_error());
     }
     if rows == 0 {
         return Err(TapeError::Empty {
@@ -124,61 +116,6 @@ pub fn read_tape_from_reader<R: Read>(reader: R, label: &str) -> Result<Tape, Ta
         receivables,
         warnings,
     })
-}
-
-/// Collects problem lines, listing the first [`MAX_LISTED_PROBLEMS`] and counting the rest.
-struct Problems<'a> {
-    label: &'a str,
-    listed: Vec<String>,
-    more: usize,
-}
-
-impl<'a> Problems<'a> {
-    fn new(label: &'a str) -> Self {
-        Problems {
-            label,
-            listed: Vec::new(),
-            more: 0,
-        }
-    }
-
-    fn total(&self) -> usize {
-        self.listed.len() + self.more
-    }
-
-    fn is_full(&self) -> bool {
-        self.listed.len() >= MAX_LISTED_PROBLEMS
-    }
-
-    fn push(&mut self, problem: String) {
-        if self.is_full() {
-            self.more += 1;
-        } else {
-            self.listed.push(problem);
-        }
-    }
-
-    /// A problem with one cell: `FILE:LINE: column `NAME`: "VALUE" rule`.
-    fn cell(&mut self, line: u64, column: &str, value: &[u8], rule: &str) {
-        if self.is_full() {
-            // Formatting is skipped: past the cap only the count is reported.
-            self.more += 1;
-            return;
-        }
-        let value = String::from_utf8_lossy(value);
-        let label = self.label;
-        self.push(format!(
-            "{label}:{line}: column `{column}`: {value:?} {rule}"
-        ));
-    }
-
-    fn into_error(self) -> TapeError {
-        TapeError::Invalid {
-            file: self.label.to_owned(),
-            problems: self.listed,
-            more: self.more,
-        }
-    }
 }
 
 /// Where each known column sits in a row.
@@ -665,6 +602,16 @@ impl Hasher for PrehashedKey {
 
     fn write_u64(&mut self, value: u64) {
         self.0 = value;
+    }
+}
+
+impl Problems<'_> {
+    fn into_tape_error(self) -> TapeError {
+        TapeError::Invalid {
+            file: self.label.to_owned(),
+            problems: self.listed,
+            more: self.more,
+        }
     }
 }
 
