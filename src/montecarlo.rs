@@ -18,7 +18,7 @@ use rayon::prelude::*;
 
 use crate::scenario::Deal;
 use crate::sim::montecarlo::{FactorSampling, PathScratch, StochasticPool, path_rng};
-use crate::waterfall::{WaterfallError, run_deal};
+use crate::waterfall::{LOSS_THRESHOLD_CNY, WaterfallError, run_deal};
 
 /// Paths per block of the fixed-order reduction (SPEC §4.5).
 pub const BLOCK_PATHS: usize = 4096;
@@ -230,13 +230,7 @@ fn simulate_path<'p>(
         likelihood_ratio,
         pool_default: outcome.cumulative_defaults / closing,
         pool_net_loss: (outcome.cumulative_defaults - outcome.cumulative_recoveries) / closing,
-        tranche_loss: outcome
-            .principal_loss
-            .iter()
-            .zip(&outcome.original_balance)
-            // below half a cent is rounding, not a loss
-            .map(|(&loss, &original)| if loss > 0.005 { loss / original } else { 0.0 })
-            .collect(),
+        tranche_loss: outcome.loss_shares(),
         tranche_interest_shortfall: outcome.interest_shortfall.clone(),
         trigger_breach_month: outcome
             .trigger_breach_month
@@ -293,7 +287,7 @@ pub fn find_tail_shifts(
 ) -> Result<Vec<Option<f64>>, WaterfallError> {
     let direction = uniform_shift_direction(model);
     let mut scratch = model.scratch();
-    let loses = |losses: &[f64], j: usize| losses[j] > 0.005;
+    let loses = |losses: &[f64], j: usize| losses[j] > LOSS_THRESHOLD_CNY;
     let at_zero = pilot_losses(model, deal, &mut scratch, seed, &direction, 0.0)?;
     let at_extreme = pilot_losses(
         model,

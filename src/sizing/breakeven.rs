@@ -8,16 +8,13 @@ use serde::Serialize;
 use crate::metrics::run_deterministic;
 use crate::scenario::{Assumptions, Deal, DeterministicStress};
 use crate::sim::Pool;
-use crate::waterfall::WaterfallError;
+use crate::waterfall::{LOSS_THRESHOLD_CNY, WaterfallError};
 
 /// Largest multiple searched (PDs are capped at 0.999 long before this matters).
 pub const MAX_MULTIPLE: f64 = 1000.0;
 
 /// The multiple is found to this relative precision.
 pub const RELATIVE_TOLERANCE: f64 = 1e-4;
-
-/// A loss below half a cent is rounding, not a loss.
-const LOSS_THRESHOLD_CNY: f64 = 0.005;
 
 /// One tranche's breakeven.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -232,12 +232,7 @@ impl<'m, 'p> SizingPaths<'m, 'p> {
                         outcome = run_deal(deal, &mut live, &mut observe);
                     }
                     let outcome = outcome?;
-                    let loss = outcome
-                        .principal_loss
-                        .iter()
-                        .zip(&outcome.original_balance)
-                        .map(|(&l, &o)| if l > 0.005 && o > 0.0 { l / o } else { 0.0 })
-                        .collect();
+                    let loss = outcome.loss_shares();
                     Ok(CandidatePath {
                         likelihood_ratio: recorded.likelihood_ratio,
                         loss,

@@ -87,6 +87,9 @@ pub struct PeriodReport<'a> {
     pub tranches: &'a [TranchePeriod],
 }
 
+/// Unpaid principal at or below this is rounding, not a loss (half a cent).
+pub const LOSS_THRESHOLD_CNY: f64 = 0.005;
+
 /// What a whole run of the deal leaves (money in CNY).
 #[derive(Debug, Clone, PartialEq)]
 pub struct DealOutcome {
@@ -107,6 +110,27 @@ pub struct DealOutcome {
     pub reserve_funding: f64,
     /// The month the revolving period ended (last revolving month), 0 if none.
     pub last_revolving_month: u32,
+}
+
+impl DealOutcome {
+    /// Whether tranche `j` lost principal (more than [`LOSS_THRESHOLD_CNY`]).
+    pub fn lost_principal(&self, j: usize) -> bool {
+        self.principal_loss[j] > LOSS_THRESHOLD_CNY
+    }
+
+    /// Each tranche's principal loss as a share of its original balance (0 when it lost no
+    /// more than [`LOSS_THRESHOLD_CNY`]).
+    pub fn loss_shares(&self) -> Vec<f64> {
+        (0..self.principal_loss.len())
+            .map(|j| {
+                if self.lost_principal(j) && self.original_balance[j] > 0.0 {
+                    self.principal_loss[j] / self.original_balance[j]
+                } else {
+                    0.0
+                }
+            })
+            .collect()
+    }
 }
 
 /// Runs the deal over its horizon on `collateral`, calling `observe` after each month.
@@ -369,5 +393,28 @@ fn pay_principal(
         balance[j] -= paid;
         periods[j].principal_paid += paid;
         left -= paid;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loss_shares_ignore_rounding_and_empty_tranches() {
+        let outcome = DealOutcome {
+            original_balance: vec![100.0, 200.0, 0.0],
+            principal_loss: vec![0.004, 50.0, 0.0],
+            interest_shortfall: vec![0.0; 3],
+            cumulative_defaults: 0.0,
+            cumulative_recoveries: 0.0,
+            cumulative_purchases: 0.0,
+            trigger_breach_month: vec![],
+            call_month: None,
+            reserve_funding: 0.0,
+            last_revolving_month: 0,
+        };
+        assert_eq!(outcome.loss_shares(), vec![0.0, 0.25, 0.0]);
+        assert!(!outcome.lost_principal(0) && outcome.lost_principal(1));
     }
 }
