@@ -81,7 +81,7 @@ fn senior_size_matches_the_closed_form_attachment() {
     let senior = &sized.tranches[0];
     assert_eq!(senior.wal, Some(1.0));
     assert_eq!(
-        sized.resimulated_paths, 0,
+        sized.differing_paths, 0,
         "no revolving, no spread: every candidate replays"
     );
     // the closed-form attachment: largest senior share with exact EL ≤ target (bisection)
@@ -172,4 +172,108 @@ fn breakevens_order_by_seniority_and_bracket_the_first_loss() {
             "tranche {j} whole above its breakeven"
         );
     }
+}
+
+/// A month's pool flows, purchases and sale as the waterfall saw them.
+fn month_flows(r: &baitiao_abs::waterfall::PeriodReport) -> [f64; 7] {
+    [
+        r.pool.interest,
+        r.pool.defaults,
+        r.pool.recoveries,
+        r.pool.scheduled_principal + r.pool.prepayments,
+        r.pool.end_balance,
+        r.purchases,
+        r.sale_proceeds,
+    ]
+}
+
+/// The base scenario's structure on a small synthetic pool, for replay tests.
+fn small_base(receivables: usize) -> (baitiao_abs::scenario::Scenario, Pool) {
+    let scenario = baitiao_abs::scenario::load("scenarios/base.toml".as_ref())
+        .unwrap()
+        .scenario;
+    let tape = baitiao_abs::tape::generate(receivables, 11);
+    let pool = Pool::build(&tape, &scenario, "replay").unwrap();
+    (scenario, pool)
+}
+
+#[test]
+fn a_replayed_path_equals_its_full_simulation_under_another_structure() {
+    use baitiao_abs::montecarlo::{factor_sampling, find_tail_shifts};
+    use baitiao_abs::sim::montecarlo::PathLog;
+    use baitiao_abs::waterfall::run_deal;
+
+    let (scenario, pool) = small_base(3000);
+    let logged_deal = &scenario.deal;
+    let model = StochasticPool::new(
+        &pool,
+        &scenario.assumptions,
+        logged_deal.horizon_months,
+        logged_deal.revolving_months,
+    );
+    let shifts = find_tail_shifts(&model, logged_deal, 5).unwrap();
+    let sampling = factor_sampling(&model, &shifts);
+    // candidates that buy different amounts: a thinner senior, dearer notes (cash-short
+    // revolving periods, excess-spread trigger in other months), no triggers at all
+    let mut thin = logged_deal.clone();
+    thin.tranches[0].share = 0.6;
+    thin.tranches[1].share = 0.3;
+    let mut dear = logged_deal.clone();
+    dear.tranches[0].coupon = Some(0.16);
+    dear.tranches[1].coupon = Some(0.22);
+    let mut untriggered = dear.clone();
+    untriggered.triggers.clear();
+    let mut scratch = model.scratch();
+    let mut replay_scratch = model.scratch();
+    let mut log = PathLog::default();
+    let mut differing = 0;
+    for path in 0..150u64 {
+        let (mut live, _) = model.start_path_logged(&mut scratch, 5, path, &sampling, &mut log);
+        let logged_outcome = run_deal(logged_deal, &mut live, |_| {}).unwrap();
+        // the logged structure replays bit for bit
+        let mut replay = model.replay_path(&mut replay_scratch, 5, path, &sampling, &log);
+        let replayed = run_deal(logged_deal, &mut replay, |_| {}).unwrap();
+        assert!(!replay.differed());
+        drop(replay);
+        assert_eq!(replayed, logged_outcome, "path {path}");
+        for candidate in [&thin, &dear, &untriggered] {
+            let mut replay_flows = Vec::new();
+            let mut replay = model.replay_path(&mut replay_scratch, 5, path, &sampling, &log);
+            let replayed = run_deal(candidate, &mut replay, |r| {
+                replay_flows.push(month_flows(r))
+            })
+            .unwrap();
+            differing += usize::from(replay.differed());
+            drop(replay);
+            let mut full_flows = Vec::new();
+            let (mut full, _) = model.start_path(&mut scratch, 5, path, &sampling);
+            let simulated =
+                run_deal(candidate, &mut full, |r| full_flows.push(month_flows(r))).unwrap();
+            let tolerance = 1e-9 * pool.closing_balance;
+            for (a, b) in replayed
+                .principal_loss
+                .iter()
+                .zip(&simulated.principal_loss)
+            {
+                assert!((a - b).abs() < tolerance, "path {path}: loss {a} vs {b}");
+            }
+            assert_eq!(replayed.call_month, simulated.call_month, "path {path}");
+            assert_eq!(
+                replayed.trigger_breach_month, simulated.trigger_breach_month,
+                "path {path}"
+            );
+            assert_eq!(replay_flows.len(), full_flows.len());
+            for (month, (r, f)) in replay_flows.iter().zip(&full_flows).enumerate() {
+                for (x, y) in r.iter().zip(f) {
+                    assert!(
+                        (x - y).abs() < tolerance,
+                        "path {path} month {}: {r:?} vs {f:?}",
+                        month + 1
+                    );
+                }
+            }
+        }
+    }
+    // the test means something only if many candidates' purchases differed
+    assert!(differing > 150, "only {differing} replays differed");
 }
