@@ -277,3 +277,73 @@ fn a_replayed_path_equals_its_full_simulation_under_another_structure() {
     // the test means something only if many candidates' purchases differed
     assert!(differing > 150, "only {differing} replays differed");
 }
+
+/// Sizes the small base case after `change`, on 2,000 importance-sampled paths.
+fn size_small_base(
+    change: impl FnOnce(&mut baitiao_abs::scenario::Scenario),
+) -> baitiao_abs::sizing::SizingResult {
+    let (mut scenario, _) = small_base(10);
+    change(&mut scenario);
+    let tape = baitiao_abs::tape::generate(3000, 11);
+    let pool = Pool::build(&tape, &scenario, "monotone").unwrap();
+    let deal = &scenario.deal;
+    let model = StochasticPool::new(
+        &pool,
+        &scenario.assumptions,
+        deal.horizon_months,
+        deal.revolving_months,
+    );
+    let settings = MonteCarloSettings {
+        paths: 2000,
+        seed: 17,
+        importance_sampling: true,
+    };
+    let paths = SizingPaths::record(&model, deal, &settings).unwrap();
+    size_deal(&paths, deal).unwrap()
+}
+
+#[test]
+fn sizing_is_monotone_in_credit_risk_and_target_strictness() {
+    let base = size_small_base(|_| {});
+    let riskier = size_small_base(|s| s.assumptions.pd_multiplier = 2.0);
+    let correlated = size_small_base(|s| s.assumptions.correlation = 0.25);
+    // the root finder's resolution: capacities within it count as equal
+    let resolution = 2.0 * SHARE_TOLERANCE;
+    for (label, stressed) in [("pd × 2", &riskier), ("correlation 0.25", &correlated)] {
+        assert!(
+            stressed.advance_rate <= base.advance_rate + resolution,
+            "{label}: advance rate {} above the base case's {}",
+            stressed.advance_rate,
+            base.advance_rate
+        );
+    }
+    eprintln!(
+        "advance rates: base {}, pd x2 {}, rho 0.25 {}",
+        base.advance_rate, riskier.advance_rate, correlated.advance_rate
+    );
+    assert!(riskier.advance_rate < base.advance_rate - resolution);
+    // a stricter target for the senior never lowers its credit enhancement: sized on the
+    // same paths, A2 → Aa2 → Aaa
+    let mut enhancement = Vec::new();
+    for rating in ["A2", "Aa2", "Aaa"] {
+        let sized = size_small_base(|s| s.deal.tranches[0].target_rating = Some(rating.into()));
+        enhancement.push(sized.tranches[0].credit_enhancement);
+    }
+    assert!(
+        enhancement.windows(2).all(|w| w[1] >= w[0] - resolution),
+        "senior credit enhancement by target A2, Aa2, Aaa: {enhancement:?}"
+    );
+    eprintln!("senior CE by target: {enhancement:?}");
+    assert!(
+        enhancement[2] > enhancement[0] + resolution,
+        "{enhancement:?}"
+    );
+    // every sized rated tranche meets its target at the final structure
+    for sized in [&base, &riskier, &correlated] {
+        for t in sized.tranches.iter().filter(|t| t.feasible) {
+            if let Some(target) = t.target_el {
+                assert!(t.el <= target, "{}: EL {} above {target}", t.tranche, t.el);
+            }
+        }
+    }
+}

@@ -7,6 +7,7 @@
 pub mod deterministic;
 pub mod manifest;
 pub mod montecarlo;
+pub mod sizing;
 
 use std::fs;
 use std::io::{self, Write};

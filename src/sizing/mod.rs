@@ -187,6 +187,18 @@ pub struct SizedTranche {
     pub feasible: bool,
 }
 
+/// One candidate evaluated while sizing a tranche (a row of `sizing_curve.csv`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CurvePoint {
+    pub tranche: String,
+    pub share: f64,
+    pub el: f64,
+    pub el_se: f64,
+    pub wal: Option<f64>,
+    pub target_el: f64,
+    pub meets: bool,
+}
+
 /// The sized structure.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SizingResult {
@@ -200,6 +212,11 @@ pub struct SizingResult {
     /// Paths whose purchases differed from the logged run's, summed over candidates.
     pub differing_paths: usize,
     pub share_tolerance: f64,
+    /// Every candidate evaluated in the last round, tranche by tranche, in the order
+    /// evaluated.
+    pub curve: Vec<CurvePoint>,
+    /// Rounds of sequential sizing (see [`size_deal`]).
+    pub rounds: usize,
 }
 
 /// `deal` with tranche shares replaced: `fixed` shares for the first tranches, `share` for
@@ -208,26 +225,73 @@ pub fn candidate_deal(deal: &Deal, fixed: &[f64], j: usize, share: f64) -> Deal 
     let mut candidate = deal.clone();
     let used: f64 = fixed.iter().sum::<f64>() + share;
     let below: f64 = deal.tranches[j + 1..].iter().map(|t| t.share).sum();
+    let count_below = (deal.tranches.len() - j - 1) as f64;
     for (k, tranche) in candidate.tranches.iter_mut().enumerate() {
         tranche.share = if k < j {
             fixed[k]
         } else if k == j {
             share
-        } else {
+        } else if below > 0.0 {
             (1.0 - used) * deal.tranches[k].share / below
+        } else {
+            // no proportions to keep (every tranche below had no share): equal parts
+            (1.0 - used) / count_below
         };
     }
     candidate
 }
 
+/// Rounds of sequential sizing at most (see [`size_deal`]).
+pub const MAX_SIZING_ROUNDS: usize = 4;
+
 /// Sizes every tranche with a target rating, in seniority order (SPEC §7.1).
+///
+/// While a tranche is sized, the tranches below it share the rest of the pool in given
+/// proportions; sizing them afterwards changes those proportions, and with them the
+/// interest paid below and so the excess spread that protects the tranches above. The
+/// sizing is therefore repeated with the proportions of the previous round until every
+/// target is met at the final structure (or the shares stop moving), at most
+/// [`MAX_SIZING_ROUNDS`] times; the first round uses the scenario's shares.
 pub fn size_deal(paths: &SizingPaths, deal: &Deal) -> Result<SizingResult, WaterfallError> {
+    let mut layout = deal.clone();
+    let (mut evaluations, mut differing_paths) = (0, 0);
+    let mut round = 1;
+    loop {
+        let mut result = size_round(paths, &layout)?;
+        evaluations += result.evaluations;
+        differing_paths += result.differing_paths;
+        let targets_met = result
+            .tranches
+            .iter()
+            .all(|t| !t.feasible || t.target_el.is_none_or(|target| t.el <= target));
+        let settled = layout
+            .tranches
+            .iter()
+            .zip(&result.tranches)
+            .all(|(l, t)| (l.share - t.share).abs() <= SHARE_TOLERANCE);
+        if targets_met || settled || round == MAX_SIZING_ROUNDS {
+            result.evaluations = evaluations;
+            result.differing_paths = differing_paths;
+            result.rounds = round;
+            return Ok(result);
+        }
+        for (l, t) in layout.tranches.iter_mut().zip(&result.tranches) {
+            l.share = t.share;
+        }
+        round += 1;
+    }
+}
+
+/// One round of sequential sizing, the tranches below the one sized sharing the rest in
+/// `layout`'s proportions.
+fn size_round(paths: &SizingPaths, deal: &Deal) -> Result<SizingResult, WaterfallError> {
     let closing = paths.model.pool.closing_balance;
     let rated = deal.rated_count();
     let mut fixed: Vec<f64> = Vec::new();
     let mut evaluations = 0;
     let mut differing_paths = 0;
     let mut feasible = Vec::new();
+    let mut curve = Vec::new();
     for j in 0..rated {
         if deal.tranches[j].target_rating.is_none() {
             // not sized: keep its scenario share (within what is left)
@@ -244,7 +308,17 @@ pub fn size_deal(paths: &SizingPaths, deal: &Deal) -> Result<SizingResult, Water
             differing_paths += metrics.differing_paths;
             let wal = metrics.wal_years[j].unwrap_or(f64::from(deal.horizon_months) / 12.0);
             let target = deal.rating_table.idealized_el(&rating, wal).unwrap_or(0.0);
-            Ok(metrics.el[j] <= target)
+            let meets = metrics.el[j] <= target;
+            curve.push(CurvePoint {
+                tranche: deal.tranches[j].name.clone(),
+                share,
+                el: metrics.el[j],
+                el_se: metrics.el_se[j],
+                wal: metrics.wal_years[j],
+                target_el: target,
+                meets,
+            });
+            Ok(meets)
         };
         let upper = 1.0 - fixed.iter().sum::<f64>() - MIN_SUBORDINATE_SHARE;
         let share = if upper <= SHARE_TOLERANCE {
@@ -287,7 +361,8 @@ pub fn size_deal(paths: &SizingPaths, deal: &Deal) -> Result<SizingResult, Water
         .iter()
         .enumerate()
         .map(|(j, t)| {
-            let below: f64 = shares[j + 1..].iter().sum();
+            // (+ 0.0: an empty float sum is −0)
+            let below: f64 = shares[j + 1..].iter().sum::<f64>() + 0.0;
             let wal = metrics.wal_years[j];
             SizedTranche {
                 tranche: t.name.clone(),
@@ -314,5 +389,7 @@ pub fn size_deal(paths: &SizingPaths, deal: &Deal) -> Result<SizingResult, Water
         evaluations,
         differing_paths,
         share_tolerance: SHARE_TOLERANCE,
+        curve,
+        rounds: 1,
     })
 }
