@@ -14,6 +14,7 @@
 //! from its own random stream, so every candidate is evaluated exactly.
 
 pub mod breakeven;
+pub mod frontier;
 
 use rayon::prelude::*;
 use serde::Serialize;
