@@ -1456,7 +1456,7 @@ fn frontier_terminal(
             text,
             "{:>7} {:>5} {:>8} {:>15} {:>15} {:>7} {:>13} {:>8} {:>15} {:>8} {:>5}{}",
             format!("{}", p.cutoff),
-            format!("{}", p.limit_multiplier),
+            format!("{:.2}", p.limit_multiplier),
             percent(Some(p.approval_rate)),
             thousands(p.approved_limits),
             thousands(p.pool_balance),

@@ -972,6 +972,18 @@ fn frontier_values_are_checked_all_at_once() {
 }
 
 #[test]
+fn base_scenario_writes_out_the_default_frontier_grid() {
+    let frontier = shipped("base.toml").scenario.frontier;
+    let policy = crate::credit::Policy::built_in();
+    assert_eq!(
+        frontier.cutoffs,
+        Some(crate::sizing::frontier::default_cutoffs(&policy))
+    );
+    assert_eq!(frontier.limit_multipliers, DEFAULT_LIMIT_MULTIPLIERS);
+    assert_eq!(frontier.paths, DEFAULT_FRONTIER_PATHS);
+}
+
+#[test]
 fn simulation_settings_are_checked() {
     let settings = valid(&plus(
         "[simulation]\npaths = 500\nseed = 7\nimportance_sampling = false",
