@@ -181,7 +181,15 @@ fn dispatch(cli: Cli) -> Result<(), AppError> {
             out,
             quiet,
         } => {
-            set_threads(threads)?;
+            if let Some(threads) = threads {
+                if threads == 0 {
+                    return Err(AppError::Input("--threads: must be at least 1".into()));
+                }
+                rayon::ThreadPoolBuilder::new()
+                    .num_threads(threads)
+                    .build_global()
+                    .map_err(|e| AppError::Failure(e.into()))?;
+            }
             let result = app::run(&RunOptions {
                 scenario,
                 paths,
