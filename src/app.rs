@@ -1144,6 +1144,17 @@ pub fn frontier(options: &FrontierOptions) -> Result<FrontierReport, AppError> {
         .cloned()
         .collect();
     warnings.extend(file.warnings.iter().cloned());
+    if scenario
+        .deal
+        .tranches
+        .iter()
+        .all(|t| t.target_rating.is_none())
+    {
+        warnings.push(format!(
+            "{}: `deal.tranches`: no tranche has a `target_rating`, so the frontier sizes nothing: funding capacity and advance rate follow the scenario's shares",
+            options.scenario.display()
+        ));
+    }
     let summary = frontier_summary_json(FrontierContext {
         prepared: &prepared,
         manifest: &manifest,
