@@ -24,6 +24,10 @@ use crate::sim::montecarlo::StochasticPool;
 use crate::sim::pool::receivable_pd;
 use crate::sizing::breakeven::{Breakeven, breakevens};
 use crate::sizing::{SizingPaths, SizingResult, size_deal};
+use crate::sizing::frontier::{
+    Frontier, FrontierError, FrontierInputs, FrontierPoint, Grid, Recommendation, Shortfall,
+    TargetKind, default_cutoffs, grid_policy, run_frontier,
+};
 use crate::tape::{self, Receivable};
 
 /// Why a job failed, and which exit code that earns.
@@ -1041,6 +1045,624 @@ pub fn gen_tape_from_applicants(
     }
     tape::write_tape(out, &receivables).map_err(|e| failure(&out.display().to_string(), e))?;
     Ok((file.applicants.len(), receivables.len()))
+}
+
+/// Options of `frontier`, as given on the command line.
+#[derive(Debug, Clone, Default)]
+pub struct FrontierOptions {
+    pub scenario: PathBuf,
+    pub applicants: PathBuf,
+    /// Credit model (default: the scenario's `[credit] model`, else the built-in one).
+    pub model: Option<PathBuf>,
+    /// Base approval policy (default: the scenario's `[credit] policy`, else the built-in one).
+    pub policy: Option<PathBuf>,
+    /// Monte Carlo paths per grid point (overrides `[frontier] paths`).
+    pub paths: Option<usize>,
+    /// Seed of the origination draws and the paths (overrides `[simulation] seed`).
+    pub seed: Option<u64>,
+    pub out: Option<PathBuf>,
+    pub quiet: bool,
+}
+
+/// What `frontier` produced.
+pub struct FrontierReport {
+    pub out_dir: PathBuf,
+    pub warnings: Vec<String>,
+    pub terminal_summary: String,
+    pub frontier: Frontier,
+}
+
+/// The columns of `frontier.csv`, in order (SPEC §7.2 first, then extensions).
+pub const FRONTIER_COLUMNS: [&str; 21] = [
+    "cutoff",
+    "limit_multiplier",
+    "applicants",
+    "approved",
+    "approval_rate",
+    "approved_limits",
+    "pool_balance",
+    "weighted_pd",
+    "pool_el",
+    "senior_credit_enhancement",
+    "funding_capacity",
+    "advance_rate",
+    "meets_targets",
+    "recommended",
+    "receivables",
+    "pool_el_se",
+    "senior_share",
+    "senior_el",
+    "senior_el_se",
+    "missed_targets",
+    "relaxation_needed",
+];
+
+/// The file `frontier` writes the recommended policy to.
+pub const APPROVAL_POLICY_FILE: &str = "approval_policy.toml";
+
+/// `frontier`: the approval-policy frontier of an applicant file under a scenario's deal,
+/// and the recommended policy, written atomically into the report folder (SPEC §7.2).
+pub fn frontier(options: &FrontierOptions) -> Result<FrontierReport, AppError> {
+    let mut prepared = prepare(&options.scenario)?;
+    if let Some(paths) = options.paths {
+        if paths == 0 {
+            return Err(AppError::Input("--paths: must be at least 1".into()));
+        }
+        prepared.scenario.frontier.paths = paths;
+    }
+    if let Some(seed) = options.seed {
+        prepared.scenario.simulation.seed = seed;
+    }
+    let scenario = &prepared.scenario;
+    let model_path = options
+        .model
+        .as_deref()
+        .or(scenario.credit.model.as_deref());
+    let policy_path = options
+        .policy
+        .as_deref()
+        .or(scenario.credit.policy.as_deref());
+    let (scorecard, base_policy) = load_model_and_policy(model_path, policy_path)?;
+    let mut digest = prepared.digest.clone();
+    for (label, given) in [("model", &options.model), ("policy", &options.policy)] {
+        if let Some(path) = given {
+            digest
+                .add_file(&format!("credit {label} {}", path.display()), path)
+                .map_err(|e| {
+                    AppError::Input(format!(
+                        "{}: cannot read the credit {label}: {e}",
+                        path.display()
+                    ))
+                })?;
+        }
+    }
+    let file = credit::read_applicants(&options.applicants).map_err(applicant_error)?;
+    digest
+        .add_file(
+            &format!("applicants {}", options.applicants.display()),
+            &options.applicants,
+        )
+        .map_err(|e| {
+            AppError::Input(format!(
+                "{}: cannot read the applicants: {e}",
+                options.applicants.display()
+            ))
+        })?;
+    let mix = credit::origination::OriginationMix::from_receivables(&prepared.receivables)
+        .ok_or_else(|| {
+            AppError::Input(format!(
+                "{}: the scenario's pool has no eligible receivable to take the term and fee mix from",
+                options.scenario.display()
+            ))
+        })?;
+    let grid = Grid {
+        cutoffs: scenario
+            .frontier
+            .cutoffs
+            .clone()
+            .unwrap_or_else(|| default_cutoffs(&base_policy)),
+        limit_multipliers: scenario.frontier.limit_multipliers.clone(),
+    };
+    let settings = MonteCarloSettings {
+        paths: scenario.frontier.paths,
+        seed: scenario.simulation.seed,
+        importance_sampling: scenario.simulation.importance_sampling,
+    };
+    let inputs = FrontierInputs {
+        applicants: &file.applicants,
+        scorecard: &scorecard,
+        base_policy: &base_policy,
+        mix: &mix,
+        assumptions: &scenario.assumptions,
+        deal: &scenario.deal,
+        monte_carlo: settings.clone(),
+        origination_seed: scenario.simulation.seed,
+    };
+
+    let points = grid.points().len();
+    let bar = if options.quiet {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new(points as u64)
+    };
+    bar.set_style(
+        ProgressStyle::with_template(
+            "Frontier {bar:40} {pos}/{len} policies, {elapsed} elapsed, about {eta} left",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar.tick();
+    let started = std::time::Instant::now();
+    let frontier = run_frontier(&inputs, &grid, &scenario.targets, |done| {
+        bar.set_position(done as u64)
+    })
+    .map_err(|e| match e {
+        FrontierError::Pool(problem) => AppError::Input(format!(
+            "{}: the receivables the applicants of {} would draw do not fit the scenario: {problem}",
+            options.scenario.display(),
+            options.applicants.display()
+        )),
+        FrontierError::Waterfall(bug) => AppError::Failure(bug.into()),
+    })?;
+    bar.finish_and_clear();
+    let seconds = started.elapsed().as_secs_f64();
+
+    let out_dir = options
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("reports").join(format!("{}_frontier", scenario.name)));
+    let report =
+        ReportDir::create(&out_dir).map_err(|e| failure(&out_dir.display().to_string(), e))?;
+    let write = |name: &str, bytes: &[u8]| {
+        report
+            .write(name, bytes)
+            .map_err(|e| failure(&report.file(name).display().to_string(), e))
+    };
+    write(
+        "frontier.csv",
+        &frontier_csv(&frontier).map_err(|e| failure("frontier.csv", e))?,
+    )?;
+    let recommended_policy = match frontier.recommendation {
+        Recommendation::Recommended { point } => {
+            let p = &frontier.points[point];
+            let policy = grid_policy(&base_policy, p.cutoff, p.limit_multiplier);
+            let text = format!(
+                "# Approval policy recommended by `{TOOL_NAME} frontier` (version {TOOL_VERSION}) for scenario `{}`\n# on {}: cut-off {}, limit multiplier {}, the largest pool balance of the grid meeting [targets].\n# `decide --policy {APPROVAL_POLICY_FILE}` applies it; frontier.csv has its row.\n{}",
+                scenario.name,
+                options.applicants.display(),
+                p.cutoff,
+                p.limit_multiplier,
+                policy.to_toml()
+            );
+            write(APPROVAL_POLICY_FILE, text.as_bytes())?;
+            Some(policy)
+        }
+        _ => None,
+    };
+    let (inputs_digest, inputs_list) = digest.finish();
+    let manifest = Manifest {
+        tool: TOOL_NAME.into(),
+        version: TOOL_VERSION.into(),
+        scenario: scenario.name.clone(),
+        inputs_digest,
+        inputs: inputs_list,
+        seed: settings.seed,
+        paths: settings.paths,
+    };
+    // the scenario's own pool only lends its term and fee mix: its past-due receivables
+    // are no concern of the frontier's
+    let past_due = prepared.pool.past_due_warning();
+    let mut warnings: Vec<String> = prepared
+        .warnings
+        .iter()
+        .filter(|w| Some(*w) != past_due.as_ref())
+        .cloned()
+        .collect();
+    warnings.extend(file.warnings.iter().cloned());
+    if scenario
+        .deal
+        .tranches
+        .iter()
+        .all(|t| t.target_rating.is_none())
+    {
+        warnings.push(format!(
+            "{}: `deal.tranches`: no tranche has a `target_rating`, so the frontier sizes nothing: funding capacity and advance rate follow the scenario's shares",
+            options.scenario.display()
+        ));
+    }
+    let summary = frontier_summary_json(FrontierContext {
+        prepared: &prepared,
+        manifest: &manifest,
+        options,
+        model: model_path,
+        base_policy: (policy_path, &base_policy),
+        applicants: file.applicants.len(),
+        frontier: &frontier,
+        recommended_policy: recommended_policy.as_ref(),
+        warnings: &warnings,
+    });
+    let mut summary_bytes =
+        serde_json::to_vec_pretty(&summary).map_err(|e| failure("summary.json", e))?;
+    summary_bytes.push(b'\n');
+    write("summary.json", &summary_bytes)?;
+    let out_dir = report
+        .commit()
+        .map_err(|e| failure(&out_dir.display().to_string(), e))?;
+    Ok(FrontierReport {
+        terminal_summary: frontier_terminal(
+            &prepared.scenario,
+            &frontier,
+            options,
+            seconds,
+            &out_dir,
+        ),
+        out_dir,
+        warnings,
+        frontier,
+    })
+}
+
+/// `frontier.csv`: one row per grid point, cut-offs outer, multipliers inner.
+pub fn frontier_csv(frontier: &Frontier) -> Result<Vec<u8>, csv::Error> {
+    use crate::report::{cents, decimal};
+    let optional = |value: Option<f64>| value.map(decimal).unwrap_or_default();
+    let mut out = csv::Writer::from_writer(Vec::new());
+    out.write_record(FRONTIER_COLUMNS)?;
+    for p in &frontier.points {
+        let senior = p.sizing.as_ref().and_then(|s| s.tranches.first());
+        let missed: Vec<&str> = p.shortfalls.iter().map(|s| s.target.key()).collect();
+        out.write_record([
+            decimal(p.cutoff),
+            decimal(p.limit_multiplier),
+            p.applicants.to_string(),
+            p.approved.to_string(),
+            decimal(p.approval_rate),
+            cents(p.approved_limits),
+            cents(p.pool_balance),
+            optional(p.weighted_pd),
+            optional(p.pool_el),
+            optional(p.senior_credit_enhancement),
+            cents(p.funding_capacity),
+            optional(p.advance_rate),
+            p.meets_targets.to_string(),
+            p.recommended.to_string(),
+            p.receivables.to_string(),
+            optional(p.pool_el_se),
+            optional(senior.map(|t| t.share)),
+            optional(senior.map(|t| t.el)),
+            optional(senior.map(|t| t.el_se)),
+            missed.join(";"),
+            if p.shortfalls.is_empty() {
+                String::new()
+            } else if p.distance().is_finite() {
+                decimal(p.distance())
+            } else {
+                "inf".into()
+            },
+        ])?;
+    }
+    out.into_inner()
+        .map_err(|e| csv::Error::from(e.into_error()))
+}
+
+/// Everything `summary.json` of `frontier` says.
+struct FrontierContext<'a> {
+    prepared: &'a Prepared,
+    manifest: &'a Manifest,
+    options: &'a FrontierOptions,
+    model: Option<&'a Path>,
+    base_policy: (Option<&'a Path>, &'a credit::Policy),
+    applicants: usize,
+    frontier: &'a Frontier,
+    recommended_policy: Option<&'a credit::Policy>,
+    warnings: &'a [String],
+}
+
+/// One shortfall for people: `max_pool_el: pool EL 2.31% exceeds 2.00% by 0.31 points`.
+fn describe_shortfall(shortfall: &Shortfall) -> String {
+    let Some(achieved) = shortfall.achieved else {
+        return format!(
+            "{}: nothing approved, so there is no pool to measure",
+            shortfall.target.key()
+        );
+    };
+    let gap = shortfall.shortfall.unwrap_or(0.0);
+    match shortfall.target {
+        TargetKind::MaxPoolEl => format!(
+            "max_pool_el: pool EL {:.3}% exceeds the maximum {:.3}% by {:.3} percentage points",
+            100.0 * achieved,
+            100.0 * shortfall.required,
+            100.0 * gap
+        ),
+        TargetKind::MinAdvanceRate => format!(
+            "min_advance_rate: advance rate {:.2}% is below the minimum {:.2}% by {:.2} percentage points",
+            100.0 * achieved,
+            100.0 * shortfall.required,
+            100.0 * gap
+        ),
+        TargetKind::FundingNeed => format!(
+            "funding_need: funding capacity {} CNY is short of the need {} CNY by {} CNY",
+            thousands(achieved),
+            thousands(shortfall.required),
+            thousands(gap)
+        ),
+    }
+}
+
+fn point_json(point: &FrontierPoint) -> serde_json::Value {
+    json!({
+        "cutoff": point.cutoff,
+        "limit_multiplier": point.limit_multiplier,
+        "applicants": point.applicants,
+        "approved": point.approved,
+        "approval_rate": point.approval_rate,
+        "approved_limits": round_cents(point.approved_limits),
+        "receivables": point.receivables,
+        "pool_balance": round_cents(point.pool_balance),
+        "weighted_pd": point.weighted_pd,
+        "pool_el": point.pool_el,
+        "pool_el_se": point.pool_el_se,
+        "senior_credit_enhancement": point.senior_credit_enhancement,
+        "funding_capacity": round_cents(point.funding_capacity),
+        "advance_rate": point.advance_rate,
+        "meets_targets": point.meets_targets,
+        "recommended": point.recommended,
+        "shortfalls": point.shortfalls.iter().map(|s| json!({
+            "target": s.target,
+            "required": s.required,
+            "achieved": s.achieved,
+            "shortfall": s.shortfall,
+            "relative": s.relative.is_finite().then_some(s.relative),
+            "text": describe_shortfall(s),
+        })).collect::<Vec<_>>(),
+        "sizing": point.sizing,
+    })
+}
+
+fn frontier_summary_json(context: FrontierContext) -> serde_json::Value {
+    let FrontierContext {
+        prepared,
+        manifest,
+        options,
+        model,
+        base_policy,
+        applicants,
+        frontier,
+        recommended_policy,
+        warnings,
+    } = context;
+    let scenario = &prepared.scenario;
+    let targets = &scenario.targets;
+    let file_or_built_in = |path: Option<&Path>| {
+        path.map_or_else(|| "built-in".to_string(), |p| p.display().to_string())
+    };
+    let (recommendation, treasury_point) = match &frontier.recommendation {
+        Recommendation::Recommended { point } => {
+            let p = &frontier.points[*point];
+            (
+                json!({
+                    "status": "recommended",
+                    "cutoff": p.cutoff,
+                    "limit_multiplier": p.limit_multiplier,
+                    "policy_file": APPROVAL_POLICY_FILE,
+                    "policy": recommended_policy,
+                    "volume_measure": "pool_balance",
+                    "point": point_json(p),
+                }),
+                Some(("recommended", p)),
+            )
+        }
+        Recommendation::Infeasible {
+            point,
+            binding,
+            relaxation,
+        } => {
+            let p = &frontier.points[*point];
+            let binding_shortfall = p.shortfalls.iter().find(|s| s.target == *binding);
+            (
+                json!({
+                    "status": "infeasible",
+                    "message": "no grid point meets every target; no approval policy written",
+                    "closest": { "cutoff": p.cutoff, "limit_multiplier": p.limit_multiplier },
+                    "binding_target": binding,
+                    "binding_shortfall": binding_shortfall.and_then(|s| s.shortfall),
+                    "binding_text": binding_shortfall.map(describe_shortfall),
+                    "relaxation_needed": relaxation.is_finite().then_some(*relaxation),
+                    "shortfalls": p.shortfalls.iter().map(describe_shortfall).collect::<Vec<_>>(),
+                    "point": point_json(p),
+                }),
+                Some(("closest", p)),
+            )
+        }
+        Recommendation::NothingApproved => (
+            json!({
+                "status": "nothing_approved",
+                "message": "no grid point approves any applicant; no approval policy written",
+            }),
+            None,
+        ),
+    };
+    let treasury = json!({
+        "funding_need": targets.funding_need,
+        "policy": treasury_point.map(|(which, _)| which),
+        "cutoff": treasury_point.map(|(_, p)| p.cutoff),
+        "limit_multiplier": treasury_point.map(|(_, p)| p.limit_multiplier),
+        "pool_balance": treasury_point.map(|(_, p)| round_cents(p.pool_balance)),
+        "funding_capacity": treasury_point.map(|(_, p)| round_cents(p.funding_capacity)),
+        "advance_rate": treasury_point.and_then(|(_, p)| p.advance_rate),
+        "gap": match (treasury_point, targets.funding_need) {
+            (Some((_, p)), Some(need)) => Some(round_cents(p.funding_capacity - need)),
+            _ => None,
+        },
+        "gap_sign": "funding capacity − funding need: negative is a shortfall",
+    });
+    json!({
+        "manifest": manifest,
+        "scenario": {
+            "name": scenario.name,
+            "description": scenario.description,
+            "file": scenario.file.as_ref().map(|f| f.display().to_string()),
+            "rating_table": scenario.deal.rating_table.source,
+            "tranches": scenario.deal.tranches.iter().map(|t| json!({
+                "name": t.name, "scenario_share": t.share, "coupon": t.coupon, "target_rating": t.target_rating,
+            })).collect::<Vec<_>>(),
+        },
+        "applicants": {
+            "file": options.applicants.display().to_string(),
+            "count": applicants,
+        },
+        "credit": {
+            "model": file_or_built_in(model),
+            "base_policy": file_or_built_in(base_policy.0),
+            "base_cutoff": base_policy.1.cutoff,
+            "base_limit_multiplier": base_policy.1.limit_multiplier,
+        },
+        "origination": {
+            "seed": manifest.seed,
+            "term_and_fee_mix": "the scenario's eligible pool, weighted by balance",
+            "utilization": "Beta(2, 2.5) of the limit, one draw per approved applicant from its own stream",
+            "pool_scaling": "none: the pool is the approved applicants' drawn balances; [pool] target_balance is not applied",
+        },
+        "grid": {
+            "cutoffs": frontier.grid.cutoffs,
+            "limit_multipliers": frontier.grid.limit_multipliers,
+            "points": frontier.points.len(),
+            "paths_per_point": manifest.paths,
+            "importance_sampling": scenario.simulation.importance_sampling,
+            "cutoffs_source": if scenario.frontier.cutoffs.is_some() { "scenario [frontier] cutoffs" } else { "default: the base policy's cut-off −40 to +50 in steps of 10" },
+        },
+        "targets": {
+            "max_pool_el": targets.max_pool_el,
+            "min_advance_rate": targets.min_advance_rate,
+            "funding_need": targets.funding_need,
+        },
+        "recommendation": recommendation,
+        "treasury": treasury,
+        "points": frontier.points.iter().map(point_json).collect::<Vec<_>>(),
+        "warnings": warnings,
+    })
+}
+
+fn frontier_terminal(
+    scenario: &Scenario,
+    frontier: &Frontier,
+    options: &FrontierOptions,
+    seconds: f64,
+    out_dir: &Path,
+) -> String {
+    let mut text = String::new();
+    let first = frontier.points.first();
+    let _ = writeln!(
+        text,
+        "Frontier of scenario {} on {} ({} applicants): {} policies × {} paths in {:.1} s",
+        scenario.name,
+        options.applicants.display(),
+        first.map_or(0, |p| p.applicants),
+        frontier.points.len(),
+        scenario.frontier.paths,
+        seconds
+    );
+    let _ = writeln!(
+        text,
+        "{:>7} {:>5} {:>8} {:>15} {:>15} {:>7} {:>13} {:>8} {:>15} {:>8} {:>5}",
+        "cutoff",
+        "mult",
+        "approval",
+        "limits CNY",
+        "pool CNY",
+        "wPD",
+        "pool EL ± se",
+        "sen. CE",
+        "capacity CNY",
+        "advance",
+        "meets"
+    );
+    for p in &frontier.points {
+        let _ = writeln!(
+            text,
+            "{:>7} {:>5} {:>8} {:>15} {:>15} {:>7} {:>13} {:>8} {:>15} {:>8} {:>5}{}",
+            format!("{}", p.cutoff),
+            format!("{:.2}", p.limit_multiplier),
+            percent(Some(p.approval_rate)),
+            thousands(p.approved_limits),
+            thousands(p.pool_balance),
+            percent(p.weighted_pd),
+            match (p.pool_el, p.pool_el_se) {
+                (Some(el), Some(se)) => format!("{:.2}±{:.2}%", 100.0 * el, 100.0 * se),
+                _ => "-".into(),
+            },
+            percent(p.senior_credit_enhancement),
+            thousands(p.funding_capacity),
+            percent(p.advance_rate),
+            if p.meets_targets { "yes" } else { "no" },
+            if p.recommended {
+                "  <- recommended"
+            } else {
+                ""
+            },
+        );
+    }
+    let targets = &scenario.targets;
+    if targets == &crate::scenario::Targets::default() {
+        let _ = writeln!(
+            text,
+            "No [targets] in the scenario: every policy with a pool qualifies."
+        );
+    }
+    match &frontier.recommendation {
+        Recommendation::Recommended { point } => {
+            let p = &frontier.points[*point];
+            let _ = writeln!(
+                text,
+                "Recommended: cut-off {}, limit multiplier {} (largest pool balance meeting the targets) -> {}",
+                p.cutoff,
+                p.limit_multiplier,
+                out_dir.join(APPROVAL_POLICY_FILE).display()
+            );
+            treasury_line(&mut text, "recommended policy", p, targets.funding_need);
+        }
+        Recommendation::Infeasible { point, binding, .. } => {
+            let p = &frontier.points[*point];
+            let _ = writeln!(
+                text,
+                "No policy of the grid meets the targets; no approval policy written. Closest: cut-off {}, limit multiplier {}; binding target:",
+                p.cutoff, p.limit_multiplier
+            );
+            let mut shortfalls: Vec<&Shortfall> = p.shortfalls.iter().collect();
+            shortfalls.sort_by_key(|s| s.target != *binding);
+            for s in shortfalls {
+                let _ = writeln!(text, "  {}", describe_shortfall(s));
+            }
+            treasury_line(&mut text, "closest policy", p, targets.funding_need);
+        }
+        Recommendation::NothingApproved => {
+            let _ = writeln!(
+                text,
+                "No policy of the grid approves any applicant; no approval policy written."
+            );
+        }
+    }
+    let _ = write!(text, "Report: {}", out_dir.display());
+    text
+}
+
+fn treasury_line(text: &mut String, which: &str, point: &FrontierPoint, need: Option<f64>) {
+    let capacity = point.funding_capacity;
+    let _ = match need {
+        Some(need) => writeln!(
+            text,
+            "Treasury: funding capacity of the {which} {} CNY vs need {} CNY: {} {} CNY",
+            thousands(capacity),
+            thousands(need),
+            if capacity >= need { "surplus" } else { "gap" },
+            thousands((capacity - need).abs())
+        ),
+        None => writeln!(
+            text,
+            "Treasury: funding capacity of the {which} {} CNY (no funding_need in [targets])",
+            thousands(capacity)
+        ),
+    };
 }
 
 #[cfg(test)]

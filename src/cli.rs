@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
-use crate::app::{self, AppError, RunOptions};
+use crate::app::{self, AppError, FrontierOptions, RunOptions};
 
 /// Securitization analytics for consumer instalment receivables.
 #[derive(Debug, Parser)]
@@ -105,6 +105,38 @@ pub enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Approval-policy frontier: for each score cut-off × limit multiplier of the scenario's
+    /// `[frontier]` grid, approve the applicants, originate, simulate and size the deal; write
+    /// `frontier.csv` and the recommended `approval_policy.toml`.
+    Frontier {
+        /// Scenario file (TOML): deal, assumptions, `[targets]` and `[frontier]`.
+        #[arg(default_value = "scenarios/base.toml")]
+        scenario: PathBuf,
+        /// Applicants file (CSV).
+        #[arg(long)]
+        applicants: PathBuf,
+        /// Credit model file (default: the scenario's `[credit] model`, else the built-in).
+        #[arg(long)]
+        model: Option<PathBuf>,
+        /// Base approval policy (default: the scenario's `[credit] policy`, else the built-in).
+        #[arg(long)]
+        policy: Option<PathBuf>,
+        /// Monte Carlo paths per policy (overrides `[frontier] paths`).
+        #[arg(long)]
+        paths: Option<usize>,
+        /// Seed of the origination draws and the paths (overrides `[simulation] seed`).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Worker threads (speed only: results are identical for any count).
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Report folder (default `reports/<scenario name>_frontier/`).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// No progress bar or table.
+        #[arg(long)]
+        quiet: bool,
+    },
 }
 
 /// Runs the parsed command; returns the process exit code.
@@ -123,6 +155,20 @@ pub fn execute(cli: Cli) -> i32 {
             error.exit_code()
         }
     }
+}
+
+/// `--threads`: the size of rayon's global pool.
+fn set_threads(threads: Option<usize>) -> Result<(), AppError> {
+    if let Some(threads) = threads {
+        if threads == 0 {
+            return Err(AppError::Input("--threads: must be at least 1".into()));
+        }
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build_global()
+            .map_err(|e| AppError::Failure(e.into()))?;
+    }
+    Ok(())
 }
 
 fn dispatch(cli: Cli) -> Result<(), AppError> {
@@ -240,6 +286,38 @@ fn dispatch(cli: Cli) -> Result<(), AppError> {
                 summary.declined,
                 summary.pending
             );
+            Ok(())
+        }
+        Command::Frontier {
+            scenario,
+            applicants,
+            model,
+            policy,
+            paths,
+            seed,
+            threads,
+            out,
+            quiet,
+        } => {
+            set_threads(threads)?;
+            let report = app::frontier(&FrontierOptions {
+                scenario,
+                applicants,
+                model,
+                policy,
+                paths,
+                seed,
+                out,
+                quiet,
+            })?;
+            for warning in &report.warnings {
+                eprintln!("warning: {warning}");
+            }
+            if quiet {
+                println!("{}", report.out_dir.display());
+            } else {
+                println!("{}", report.terminal_summary);
+            }
             Ok(())
         }
     }

@@ -6,6 +6,12 @@
 //! proportional to balance (the scenario's pool, or the synthetic tape's mix). The new
 //! receivable is unseasoned (`remaining = term`), its balance is the drawn amount and its
 //! score and 12-month PD are the credit model's.
+//!
+//! Each applicant's draws (the mix entry and the utilization) come from its own stream,
+//! keyed by the seed and the applicant's position in the file, so a receivable does not
+//! depend on which other applicants were approved: raising the cut-off removes receivables
+//! from the pool and leaves the others exactly as they were (common random numbers across
+//! the policies of a frontier, SPEC §7.2).
 
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::{RngExt, SeedableRng};
@@ -73,24 +79,41 @@ pub fn segment_of(applicant: &Applicant) -> &'static str {
     }
 }
 
-/// One receivable per approved applicant (in input order), deterministic by `seed`.
+/// SplitMix64 finaliser (Steele, Lea & Flood 2014): spreads a seed and an index over
+/// unrelated stream seeds.
+fn splitmix64(mut z: u64) -> u64 {
+    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// The draws of the applicant at `position` in the file: `Xoshiro256PlusPlus` seeded with
+/// `splitmix64(splitmix64(seed) ^ position)`.
+pub fn applicant_rng(seed: u64, position: usize) -> Xoshiro256PlusPlus {
+    Xoshiro256PlusPlus::seed_from_u64(splitmix64(splitmix64(seed) ^ position as u64))
+}
+
+/// One receivable per approved applicant (in input order), deterministic by `seed`; the
+/// receivable of an applicant depends only on the seed, its position, its decision (limit,
+/// score, PD) and the mix.
 pub fn originate(
     applicants: &[Applicant],
     decisions: &[Decision],
     mix: &OriginationMix,
     seed: u64,
 ) -> Vec<Receivable> {
-    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
     let utilization =
         Beta::new(UTILIZATION_SHAPE.0, UTILIZATION_SHAPE.1).expect("valid Beta shape");
     let mut receivables = Vec::new();
-    for (applicant, decision) in applicants.iter().zip(decisions) {
+    for (position, (applicant, decision)) in applicants.iter().zip(decisions).enumerate() {
         if decision.decision != Outcome::Approve || decision.limit <= 0.0 {
             continue;
         }
         let (Some(score), Some(pd_12m)) = (decision.score, decision.pd_12m) else {
             continue;
         };
+        let mut rng = applicant_rng(seed, position);
         let (product, term, rate) = mix.draw(rng.random::<f64>());
         let share: f64 = utilization.sample(&mut rng);
         let drawn = (decision.limit * share).max(MIN_DRAW_CNY.min(decision.limit));

@@ -13,8 +13,9 @@ pub mod schema;
 mod validate;
 
 pub use validate::{
-    CORRELATION_MATRIX_TOLERANCE, DEFAULT_PATHS, DEFAULT_SEED, Loaded, MAX_MONTHS, MAX_TERM_MONTHS,
-    SHARE_SUM_TOLERANCE, ScenarioError, load, parse,
+    CORRELATION_MATRIX_TOLERANCE, DEFAULT_FRONTIER_PATHS, DEFAULT_LIMIT_MULTIPLIERS, DEFAULT_PATHS,
+    DEFAULT_SEED, Loaded, MAX_MONTHS, MAX_TERM_MONTHS, SHARE_SUM_TOLERANCE, ScenarioError, load,
+    parse,
 };
 
 /// A validated scenario: every cross-reference checked, every number in range.
@@ -33,6 +34,8 @@ pub struct Scenario {
     pub deterministic: DeterministicStress,
     /// `[targets]`: what the recommended approval policy must achieve (SPEC §7.2).
     pub targets: Targets,
+    /// `[frontier]`: the grid of approval policies `frontier` evaluates (SPEC §7.2).
+    pub frontier: FrontierSpec,
 }
 
 /// Where the pool comes from (`[pool]`).
@@ -338,4 +341,28 @@ pub struct Targets {
     pub min_advance_rate: Option<f64>,
     /// Funding the treasury needs, CNY.
     pub funding_need: Option<f64>,
+}
+
+/// `[frontier]` (SPEC §7.2): the approval policies `frontier` evaluates, each a score
+/// cut-off and a limit multiplier applied to the base policy.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FrontierSpec {
+    /// Score cut-offs, strictly increasing, each a score from 300 to 1000. `None`: the
+    /// default grid around the base policy's cut-off
+    /// ([`crate::sizing::frontier::default_cutoffs`]), which only the policy can tell.
+    pub cutoffs: Option<Vec<f64>>,
+    /// Limit multipliers, strictly increasing, each > 0.
+    pub limit_multipliers: Vec<f64>,
+    /// Monte Carlo paths per grid point.
+    pub paths: usize,
+}
+
+impl Default for FrontierSpec {
+    fn default() -> FrontierSpec {
+        FrontierSpec {
+            cutoffs: None,
+            limit_multipliers: DEFAULT_LIMIT_MULTIPLIERS.to_vec(),
+            paths: DEFAULT_FRONTIER_PATHS,
+        }
+    }
 }

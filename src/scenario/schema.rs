@@ -25,6 +25,7 @@ pub struct RawScenario {
     pub simulation: Option<RawSimulation>,
     pub deterministic: Option<RawDeterministic>,
     pub targets: Option<RawTargets>,
+    pub frontier: Option<RawFrontier>,
 }
 
 /// `[pool]`: exactly one of `tape` and `synthetic`.
@@ -155,4 +156,13 @@ pub struct RawTargets {
     pub max_pool_el: Option<f64>,
     pub min_advance_rate: Option<f64>,
     pub funding_need: Option<f64>,
+}
+
+/// `[frontier]`: the approval-policy grid of `frontier` (SPEC §7.2).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFrontier {
+    pub cutoffs: Option<Vec<f64>>,
+    pub limit_multipliers: Option<Vec<f64>>,
+    pub paths: Option<i64>,
 }

@@ -20,13 +20,13 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use super::schema::{
-    RawAssumptions, RawCredit, RawDeal, RawDeterministic, RawPool, RawRateCurve, RawScenario,
-    RawSegments, RawSimulation, RawTargets, RawTranche, RawTrigger, RawWaterfall,
+    RawAssumptions, RawCredit, RawDeal, RawDeterministic, RawFrontier, RawPool, RawRateCurve,
+    RawScenario, RawSegments, RawSimulation, RawTargets, RawTranche, RawTrigger, RawWaterfall,
 };
 use super::{
-    Assumptions, CreditSpec, Deal, DeterministicStress, PoolSource, PoolSpec, Prepayment,
-    PrincipalMode, RateCurve, Scenario, SegmentCorrelation, SimulationSettings, Targets, Tranche,
-    Trigger, TriggerEffect, TriggerMetric, TriggerTest, Waterfall, WaterfallStep,
+    Assumptions, CreditSpec, Deal, DeterministicStress, FrontierSpec, PoolSource, PoolSpec,
+    Prepayment, PrincipalMode, RateCurve, Scenario, SegmentCorrelation, SimulationSettings,
+    Targets, Tranche, Trigger, TriggerEffect, TriggerMetric, TriggerTest, Waterfall, WaterfallStep,
 };
 use crate::ratings::RatingTable;
 
@@ -47,6 +47,22 @@ pub const DEFAULT_PATHS: usize = 10_000;
 
 /// `[simulation] seed` when not given.
 pub const DEFAULT_SEED: u64 = 20_151_024;
+
+/// `[frontier] paths` when not given: Monte Carlo paths per grid point, chosen so that the
+/// default grid of 10 cut-offs × 3 multipliers on 200,000 applicants runs in under five
+/// minutes on a 2-core machine (README, benches/README.md).
+pub const DEFAULT_FRONTIER_PATHS: usize = 1_000;
+
+/// `[frontier] limit_multipliers` when not given.
+pub const DEFAULT_LIMIT_MULTIPLIERS: [f64; 3] = [0.8, 1.0, 1.2];
+
+/// Scores a `[frontier]` cut-off can take (the policy file's rule for `cutoff`).
+const CUTOFF_SCORES: Interval = Interval {
+    low: 300.0,
+    low_inclusive: true,
+    high: Some(1000.0),
+    high_inclusive: true,
+};
 
 /// A scenario that passed validation, with the warnings it raised.
 #[derive(Debug, Clone)]
@@ -378,6 +394,7 @@ impl Checker<'_> {
         let horizon = deal.as_ref().map(|deal| deal.horizon_months);
         let deterministic = self.deterministic(raw.deterministic, horizon);
         let targets = self.targets(raw.targets);
+        let frontier = self.frontier(raw.frontier);
         Some(Scenario {
             name: name?,
             description: raw.description.unwrap_or_default(),
@@ -389,6 +406,7 @@ impl Checker<'_> {
             simulation: simulation?,
             deterministic: deterministic?,
             targets: targets?,
+            frontier: frontier?,
         })
     }
 
@@ -1378,6 +1396,73 @@ impl Checker<'_> {
             min_advance_rate: min_advance_rate?,
             funding_need: funding_need?,
         })
+    }
+
+    fn frontier(&mut self, raw: Option<RawFrontier>) -> Option<FrontierSpec> {
+        let raw = raw.unwrap_or_default();
+        let cutoffs = match raw.cutoffs {
+            Some(values) => self
+                .increasing_list("frontier.cutoffs", &values, CUTOFF_SCORES, "scores")
+                .map(|()| Some(values)),
+            None => Some(None),
+        };
+        let limit_multipliers = match raw.limit_multipliers {
+            Some(values) => self
+                .increasing_list(
+                    "frontier.limit_multipliers",
+                    &values,
+                    Interval::POSITIVE,
+                    "multipliers",
+                )
+                .map(|()| values),
+            None => Some(DEFAULT_LIMIT_MULTIPLIERS.to_vec()),
+        };
+        let paths = match raw.paths {
+            Some(paths) => self
+                .integer("frontier.paths", paths, 1, i64::MAX)
+                .and_then(|paths| usize::try_from(paths).ok()),
+            None => Some(DEFAULT_FRONTIER_PATHS),
+        };
+        Some(FrontierSpec {
+            cutoffs: cutoffs?,
+            limit_multipliers: limit_multipliers?,
+            paths: paths?,
+        })
+    }
+
+    /// A non-empty, strictly increasing list of numbers in `allowed`; every problem reported.
+    fn increasing_list(
+        &mut self,
+        key: &str,
+        values: &[f64],
+        allowed: Interval,
+        what: &str,
+    ) -> Option<()> {
+        if values.is_empty() {
+            self.problem(
+                key,
+                format!("is an empty list, give at least one of the {what} to evaluate"),
+            );
+            return None;
+        }
+        let mut valid = true;
+        for (i, &value) in values.iter().enumerate() {
+            valid &= self.real(&format!("{key}[{i}]"), value, allowed).is_some();
+        }
+        for (i, pair) in values.windows(2).enumerate() {
+            if pair[1] <= pair[0] {
+                self.problem(
+                    &format!("{key}[{}]", i + 1),
+                    format!(
+                        "{} does not exceed the value before it ({}): list the {what} in strictly increasing order, each once",
+                        show(pair[1]),
+                        show(pair[0])
+                    ),
+                );
+                valid = false;
+            }
+        }
+        valid.then_some(())
     }
 }
 

@@ -15,6 +15,7 @@
 //! rounding of sums).
 
 pub mod breakeven;
+pub mod frontier;
 
 use rayon::prelude::*;
 use serde::Serialize;

@@ -913,6 +913,77 @@ fn targets_are_checked() {
 }
 
 #[test]
+fn frontier_defaults_when_absent() {
+    let frontier = valid(VALID).scenario.frontier;
+    assert_eq!(frontier, FrontierSpec::default());
+    assert_eq!(
+        frontier.cutoffs, None,
+        "the policy decides the default cut-offs"
+    );
+    assert_eq!(frontier.limit_multipliers, vec![0.8, 1.0, 1.2]);
+    assert_eq!(frontier.paths, DEFAULT_FRONTIER_PATHS);
+}
+
+#[test]
+fn frontier_grid_is_read() {
+    let frontier = valid(&plus(
+        "[frontier]\ncutoffs = [560, 600.5, 640]\nlimit_multipliers = [1.0]\npaths = 300",
+    ))
+    .scenario
+    .frontier;
+    assert_eq!(frontier.cutoffs, Some(vec![560.0, 600.5, 640.0]));
+    assert_eq!(frontier.limit_multipliers, vec![1.0]);
+    assert_eq!(frontier.paths, 300);
+}
+
+#[test]
+fn frontier_values_are_checked_all_at_once() {
+    let problems = problems_of(&plus(
+        "[frontier]\ncutoffs = [560, 250, 1200]\nlimit_multipliers = [1.2, 1.0, -1]\npaths = 0",
+    ));
+    let expected = [
+        "`frontier.cutoffs[1]`: 250 is out of range, it must be in [300, 1000]",
+        "`frontier.cutoffs[2]`: 1200 is out of range",
+        "`frontier.cutoffs[1]`: 250 does not exceed the value before it (560)",
+        "`frontier.limit_multipliers[2]`: -1 is out of range, it must be a finite number > 0",
+        "`frontier.limit_multipliers[1]`: 1 does not exceed the value before it (1.2)",
+        "`frontier.paths`: 0 is out of range",
+    ];
+    for needle in expected {
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.starts_with("t.toml: ") && p.contains(needle)),
+            "`{needle}` not in {problems:#?}"
+        );
+    }
+    assert_single_problem(
+        &plus("[frontier]\ncutoffs = []"),
+        &["`frontier.cutoffs`", "empty list"],
+    );
+    assert_single_problem(
+        &plus("[frontier]\nlimit_multipliers = [1.0, 1.0]"),
+        &["`frontier.limit_multipliers[1]`", "strictly increasing"],
+    );
+    assert_single_problem(
+        &plus("[frontier]\ncut_offs = [600]"),
+        &["t.toml:", "unknown field `cut_offs`"],
+    );
+}
+
+#[test]
+fn base_scenario_writes_out_the_default_frontier_grid() {
+    let frontier = shipped("base.toml").scenario.frontier;
+    let policy = crate::credit::Policy::built_in();
+    assert_eq!(
+        frontier.cutoffs,
+        Some(crate::sizing::frontier::default_cutoffs(&policy))
+    );
+    assert_eq!(frontier.limit_multipliers, DEFAULT_LIMIT_MULTIPLIERS);
+    assert_eq!(frontier.paths, DEFAULT_FRONTIER_PATHS);
+}
+
+#[test]
 fn simulation_settings_are_checked() {
     let settings = valid(&plus(
         "[simulation]\npaths = 500\nseed = 7\nimportance_sampling = false",
