@@ -1545,14 +1545,6 @@ fn draw_tranche_balances<DB: DrawingBackend>(
 
 fn draw_sizing<DB: DrawingBackend>(d: &Sizing, body: &DrawingArea<DB, Shift>) -> DrawResult {
     let (plot, legend) = plot_and_legend(body);
-    let shares = || {
-        d.lines.iter().flat_map(|l| {
-            l.curve
-                .iter()
-                .map(|p| p.share)
-                .chain(l.sized.iter().map(|s| s.share))
-        })
-    };
     let values = || {
         d.lines.iter().flat_map(|l| {
             l.curve
@@ -1563,57 +1555,81 @@ fn draw_sizing<DB: DrawingBackend>(d: &Sizing, body: &DrawingArea<DB, Shift>) ->
                 .filter(|v| *v > LOSS_FLOOR)
         })
     };
-    let x_min = shares().fold(f64::INFINITY, f64::min);
-    let x_max = shares().fold(0.0, f64::max);
-    let (x_min, x_max) = if x_min.is_finite() && x_max > x_min {
-        let pad = (x_max - x_min) * 0.06;
-        ((x_min - pad).max(0.0), (x_max + pad).min(1.0))
-    } else {
-        (0.0, 1.0)
-    };
-    let y_low = values().fold(1e-3f64, f64::min);
-    let y_high = values().fold(1e-3f64, f64::max);
-    let y_low = 10f64.powf(y_low.log10().floor());
-    let y_high = 10f64.powf(y_high.log10().ceil()).min(1.0).max(y_low * 10.0);
-    let mut chart = ChartBuilder::on(&plot)
-        .margin(12)
-        .x_label_area_size(52)
-        .y_label_area_size(80)
-        .build_cartesian_2d(
-            100.0 * x_min..100.0 * x_max,
-            log_axis(y_low..y_high, decade_ticks(y_low, y_high, 8)),
-        )?;
-    let x_fmt = |v: &f64| format!("{} %", trim_number((v * 10.0).round() / 10.0));
-    let y_fmt = |v: &f64| log_percent_tick(*v);
-    let mut mesh = chart.configure_mesh();
-    style_mesh(&mut mesh);
-    mesh.x_desc("Tranche size (% of the closing pool balance)")
-        .y_desc("Expected loss (% of tranche, log scale)")
-        .x_label_formatter(&x_fmt)
-        .y_label_formatter(&y_fmt)
-        .draw()?;
+    // one y range for every tranche, so the panels compare
+    let y_low = 10f64.powf(values().fold(1e-3f64, f64::min).log10().floor());
+    let y_high = 10f64
+        .powf(values().fold(1e-3f64, f64::max).log10().ceil())
+        .clamp(y_low * 10.0, 1.0);
+    let panels = plot.split_evenly((1, d.lines.len().max(1)));
     let mut entries = Vec::new();
-    for line in &d.lines {
+    for (k, (line, panel)) in d.lines.iter().zip(&panels).enumerate() {
         let colour = tranche_colour(line.colour_index);
+        let shares: Vec<f64> = line
+            .curve
+            .iter()
+            .map(|p| p.share)
+            .chain(line.sized.iter().map(|s| s.share))
+            .collect();
+        let low = shares.iter().copied().fold(f64::INFINITY, f64::min);
+        let high = shares.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let (x_min, x_max) = if low.is_finite() && high > low {
+            let pad = (high - low) * 0.08;
+            (100.0 * (low - pad).max(0.0), 100.0 * (high + pad).min(1.0))
+        } else if low.is_finite() {
+            (100.0 * (low - 0.02).max(0.0), 100.0 * (low + 0.02).min(1.0))
+        } else {
+            (0.0, 100.0)
+        };
+        let rating = line.target_rating.clone().unwrap_or_else(|| "-".into());
+        let mut chart = ChartBuilder::on(panel)
+            .margin(12)
+            .caption(
+                format!("Tranche {} (target {rating})", line.tranche),
+                (FONT, DESC_SIZE).into_font().color(&TEXT),
+            )
+            .x_label_area_size(52)
+            .y_label_area_size(if k == 0 { 80 } else { 56 })
+            .build_cartesian_2d(
+                x_min..x_max,
+                log_axis(y_low..y_high, decade_ticks(y_low, y_high, 8)),
+            )?;
+        let x_fmt = |v: &f64| format!("{} %", trim_number((v * 10.0).round() / 10.0));
+        let y_fmt = |v: &f64| log_percent_tick(*v);
+        let mut mesh = chart.configure_mesh();
+        style_mesh(&mut mesh);
+        mesh.x_desc("Tranche size (% of closing pool)")
+            .x_labels(6)
+            .x_label_formatter(&x_fmt)
+            .y_label_formatter(&y_fmt);
+        if k == 0 {
+            mesh.y_desc("Expected loss (% of tranche, log scale)");
+        }
+        mesh.draw()?;
         let el: Vec<(f64, f64)> = line
             .curve
             .iter()
             .filter(|p| p.el > LOSS_FLOOR)
-            .map(|p| (100.0 * p.share, p.el))
+            .map(|p| (100.0 * p.share, p.el.clamp(y_low, y_high)))
             .collect();
         let target: Vec<(f64, f64)> = line
             .curve
             .iter()
-            .filter_map(|p| Some((100.0 * p.share, p.target_el?)))
+            .filter_map(|p| Some((100.0 * p.share, p.target_el?.clamp(y_low, y_high))))
             .collect();
+        if target.len() > 1 {
+            chart.draw_series(DashedLineSeries::new(target, 9, 5, colour.stroke_width(2)))?;
+        } else if let Some(t) = line.sized.as_ref().and_then(|s| s.target_el) {
+            chart.draw_series(DashedLineSeries::new(
+                [(x_min, t), (x_max, t)],
+                9,
+                5,
+                colour.stroke_width(2),
+            ))?;
+        }
         if !el.is_empty() {
             chart.draw_series(LineSeries::new(el.clone(), colour.stroke_width(3)))?;
             chart.draw_series(el.iter().map(|&p| Circle::new(p, 3, colour.filled())))?;
         }
-        if target.len() > 1 {
-            chart.draw_series(DashedLineSeries::new(target, 9, 5, colour.stroke_width(2)))?;
-        }
-        let rating = line.target_rating.clone().unwrap_or_else(|| "-".into());
         entries.push(entry(format!("{} EL", line.tranche), Mark::Line(colour)));
         entries.push(entry(
             format!("{} target: {rating} idealized EL", line.tranche),
@@ -1627,28 +1643,21 @@ fn draw_sizing<DB: DrawingBackend>(d: &Sizing, body: &DrawingArea<DB, Shift>) ->
                 .unwrap_or(y_low)
                 .clamp(y_low, y_high);
             let x = 100.0 * sized.share;
-            if let Some(t) = sized.target_el.filter(|t| *t >= y_low) {
-                chart.draw_series(std::iter::once(PathElement::new(
-                    vec![
-                        (x - (x_max - x_min) * 3.0, t),
-                        (x + (x_max - x_min) * 3.0, t),
-                    ],
-                    colour.mix(0.6).stroke_width(1),
-                )))?;
-            }
             chart.draw_series(std::iter::once(Circle::new(
                 (x, y),
                 9,
                 TEXT.stroke_width(3),
             )))?;
             chart.draw_series(std::iter::once(Circle::new((x, y), 6, colour.filled())))?;
+            // the label sits above the point, clear of the curves crossing there
+            let above = (y * 6.0).min(y_high / 1.5);
             chart.draw_series(std::iter::once(Text::new(
-                format!("{} sized {}", line.tranche, percent(sized.share, 1)),
-                (x, y),
+                format!("sized {}", percent(sized.share, 1)),
+                (x, above),
                 (FONT, LABEL_SIZE)
                     .into_font()
                     .color(&TEXT)
-                    .pos(Pos::new(HPos::Right, VPos::Bottom)),
+                    .pos(Pos::new(HPos::Center, VPos::Bottom)),
             )))?;
             entries.push(entry_with(
                 format!("{} sized: {}", line.tranche, percent(sized.share, 1)),
@@ -1711,7 +1720,7 @@ fn draw_frontier<DB: DrawingBackend>(d: &Frontier, body: &DrawingArea<DB, Shift>
         let y_max = nice_ceiling(top * 1.1);
         let mut chart = ChartBuilder::on(area)
             .margin(8)
-            .x_label_area_size(if bottom { 48 } else { 22 })
+            .x_label_area_size(if bottom { 48 } else { 10 })
             .y_label_area_size(120)
             .build_cartesian_2d(x_low..x_high, 0f64..y_max)?;
         let y_fmt = |v: &f64| {
@@ -1721,7 +1730,14 @@ fn draw_frontier<DB: DrawingBackend>(d: &Frontier, body: &DrawingArea<DB, Shift>
                 format!("{} %", trim_number(*v))
             }
         };
-        let x_fmt = |v: &f64| format!("{v:.0}");
+        // only the bottom panel labels the shared x axis
+        let x_fmt = |v: &f64| {
+            if bottom {
+                format!("{v:.0}")
+            } else {
+                String::new()
+            }
+        };
         let mut mesh = chart.configure_mesh();
         style_mesh(&mut mesh);
         mesh.y_desc(*desc)
@@ -1805,8 +1821,23 @@ fn draw_bars<DB: DrawingBackend>(
     values: &[Option<f64>],
     desc: &str,
     format: &dyn Fn(f64) -> String,
+    tick: &dyn Fn(f64) -> String,
+    missing: &str,
 ) -> DrawResult {
     let n = scenarios.len().max(1);
+    if values.iter().all(Option::is_none) {
+        let inner = area.titled(desc, (FONT, DESC_SIZE).into_font().color(&TEXT))?;
+        let (w, h) = inner.dim_in_pixel();
+        inner.draw(&Text::new(
+            missing.to_string(),
+            (w as i32 / 2, h as i32 / 2),
+            (FONT, LABEL_SIZE)
+                .into_font()
+                .color(&MUTED)
+                .pos(Pos::new(HPos::Center, VPos::Center)),
+        ))?;
+        return Ok(());
+    }
     let top = values.iter().flatten().copied().fold(0.0, f64::max);
     let y_max = nice_ceiling(top * 1.2);
     let centres: Vec<f64> = (0..n).map(|i| i as f64 + 0.5).collect();
@@ -1820,7 +1851,7 @@ fn draw_bars<DB: DrawingBackend>(
         let i = v.floor() as usize;
         scenarios.get(i).cloned().unwrap_or_default()
     };
-    let y_fmt = |v: &f64| format(*v);
+    let y_fmt = |v: &f64| tick(*v);
     let mut mesh = chart.configure_mesh();
     style_mesh(&mut mesh);
     mesh.disable_x_mesh()
@@ -1869,12 +1900,15 @@ fn draw_compare_metrics<DB: DrawingBackend>(
         values.iter().map(|v| v.map(|x| 100.0 * x)).collect()
     };
     let pct = |v: f64| format!("{v:.2} %");
+    let pct_tick = |v: f64| format!("{} %", trim_number(v));
     draw_bars(
         &panels[0],
         &d.scenarios,
         &as_percent(&d.expected_loss),
         "Pool EL (% of closing balance)",
         &pct,
+        &pct_tick,
+        "no Monte Carlo results",
     )?;
     draw_bars(
         &panels[1],
@@ -1882,6 +1916,8 @@ fn draw_compare_metrics<DB: DrawingBackend>(
         &as_percent(&d.var99),
         "Pool VaR 99 % (% of closing balance)",
         &pct,
+        &pct_tick,
+        "no Monte Carlo results",
     )?;
     draw_bars(
         &panels[2],
@@ -1889,6 +1925,8 @@ fn draw_compare_metrics<DB: DrawingBackend>(
         &d.funding_capacity,
         "Funding capacity (CNY)",
         &cny,
+        &cny,
+        "not sized in these runs",
     )
 }
 
@@ -1946,7 +1984,12 @@ fn draw_compare_tranche_el<DB: DrawingBackend>(
                 }
                 None => {
                     chart.draw_series(std::iter::once(Text::new(
-                        if value.is_some() { "0" } else { "n/a" }.to_string(),
+                        match value {
+                            Some(v) if *v > 0.0 => "≈ 0",
+                            Some(_) => "0",
+                            None => "n/a",
+                        }
+                        .to_string(),
                         (x0 + width / 2.0, y_low),
                         (FONT, LABEL_SIZE)
                             .into_font()

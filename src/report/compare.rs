@@ -140,6 +140,13 @@ impl Comparison {
                 .map(|f| f.summary.manifest.inputs_digest.clone())
                 .collect(),
         );
+        text(
+            "seed",
+            folders
+                .iter()
+                .map(|f| f.summary.manifest.seed.map(|s| s.to_string()))
+                .collect(),
+        );
         let mut rows_numbers: Vec<Row> = Vec::new();
         let mut number = |metric: &str, unit: Unit, values: Vec<Option<f64>>| {
             if values.iter().any(Option::is_some) {
@@ -166,11 +173,6 @@ impl Comparison {
             "Monte Carlo paths",
             Unit::Count,
             each(&|f| f.summary.manifest.paths.map(|p| p as f64)),
-        );
-        number(
-            "seed",
-            Unit::Count,
-            each(&|f| f.summary.manifest.seed.map(|s| s as f64)),
         );
         number(
             "PD multiplier",

@@ -28,7 +28,8 @@ nav a { color: inherit; }
 table { border-collapse: collapse; margin: 8px 0 12px; font-size: 13.5px; }
 th, td { padding: 5px 9px; border-bottom: 1px solid var(--rule); text-align: right; vertical-align: top; }
 th { background: var(--band); font-weight: 600; }
-th:first-child, td:first-child, td.text, th.text { text-align: left; }
+td { white-space: nowrap; }
+th:first-child, td:first-child, td.text, th.text { text-align: left; white-space: normal; }
 tr.highlight td { background: #fff7e0; font-weight: 600; }
 .facts { display: grid; grid-template-columns: repeat(4, 1fr); gap: 10px; margin: 12px 0; }
 .fact { background: var(--band); border-radius: 6px; padding: 10px 12px; }
@@ -107,6 +108,13 @@ fn table(header: &[&str], rows: &[Vec<String>]) -> String {
     }
     out.push_str("</tbody></table>");
     out
+}
+
+/// A table whose every column is text (left-aligned, wrapping).
+fn text_table(header: &[&str], rows: &[Vec<String>]) -> String {
+    table(header, rows)
+        .replace("<td>", "<td class=\"text\">")
+        .replace("<th>", "<th class=\"text\">")
 }
 
 /// Where a rating sits on the scale (0 = best).
@@ -456,7 +464,9 @@ fn assumptions_section(folder: &ReportFolder) -> String {
         Some(Value::Object(src)) => match src.get("synthetic") {
             Some(s) => format!(
                 "synthetic, {} receivables (seed {})",
-                json_text(s.get("receivables")),
+                s.get("receivables")
+                    .and_then(Value::as_f64)
+                    .map_or_else(|| "-".into(), cny),
                 json_text(s.get("seed"))
             ),
             None => "-".into(),
@@ -577,7 +587,7 @@ fn assumptions_section(folder: &ReportFolder) -> String {
             ]
         })
         .collect();
-    table(&["Assumption", "Value", "Note"], &rows).replace("<td>", "<td class=\"text\">")
+    text_table(&["Assumption", "Value", "Note"], &rows)
 }
 
 fn tranche_section(folder: &ReportFolder) -> String {
@@ -1020,7 +1030,7 @@ fn stamp_section(folder: &ReportFolder) -> String {
             ),
         ]);
     }
-    let mut out = table(&["Item", "Value"], &rows).replace("<td>", "<td class=\"text\">");
+    let mut out = text_table(&["Item", "Value"], &rows);
     out.push_str("<p class=\"note\">The same inputs, seed and number of paths give the same files byte for byte, on any number of threads. This page was built from the report folder's files and needs nothing outside itself.</p>");
     out
 }
