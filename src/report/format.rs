@@ -64,7 +64,8 @@ fn significant_decimals(value: f64, significant: i32) -> usize {
 
 /// An axis tick on a log scale of shares: `1e-6` as `0.0001 %`, `0.5` as `50 %`.
 pub fn log_percent_tick(share: f64) -> String {
-    let pct = 100.0 * share;
+    // ticks are powers of ten computed in floating point: compare with a little slack
+    let pct = 100.0 * share * (1.0 + 1e-9);
     if pct >= 1.0 {
         format!("{} %", trim_decimals(pct, 0))
     } else if pct >= 1e-4 {
@@ -77,6 +78,7 @@ pub fn log_percent_tick(share: f64) -> String {
 
 /// An axis tick for a probability on a log scale: `1`, `0.1`, `0.01`, then `1e-3`, `1e-4`.
 pub fn log_probability_tick(probability: f64) -> String {
+    let probability = probability * (1.0 + 1e-9);
     if probability >= 0.01 {
         trim_decimals(probability, significant_decimals(probability, 1))
     } else {
