@@ -431,8 +431,9 @@ fn exceedance_chart(folder: &ReportFolder, scenario: &str) -> Option<Chart> {
         .flat_map(|(_, l)| l.iter().copied())
         .filter(|&l| l > LOSS_FLOOR)
         .fold(f64::INFINITY, f64::min);
+    // at least four decades, so a tranche that only ever loses everything still shows
     let low = if smallest.is_finite() {
-        10f64.powf(smallest.log10().floor()).max(LOSS_FLOOR)
+        10f64.powf(smallest.log10().floor()).clamp(LOSS_FLOOR, 1e-4)
     } else {
         1e-4
     };

@@ -332,6 +332,22 @@ fn summary_section(folder: &ReportFolder) -> String {
             &folder.frontier.len().to_string(),
             "score cut-off × limit multiplier",
         ));
+        match folder.frontier.iter().find(|r| r.recommended) {
+            Some(r) => facts.push(fact(
+                "Recommended policy",
+                &format!("cut-off {:.0}, limit × {}", r.cutoff, r.limit_multiplier),
+                &format!(
+                    "approval rate {}; funding capacity {} CNY",
+                    or_dash(r.approval_rate, |v| percent(v, 1)),
+                    or_dash(r.funding_capacity, cny)
+                ),
+            )),
+            None => facts.push(fact(
+                "Recommended policy",
+                "none",
+                "no policy on the grid meets every target",
+            )),
+        }
     }
 
     let mut findings = Vec::new();
