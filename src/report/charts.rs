@@ -161,6 +161,8 @@ pub struct ExceedanceLine {
 pub struct Exceedance {
     pub lines: Vec<ExceedanceLine>,
     pub paths: usize,
+    /// Whether the paths carry importance-sampling weights.
+    pub importance_sampling: bool,
 }
 
 /// One layer of the stacked cash-flow chart.
@@ -481,6 +483,12 @@ fn exceedance_chart(folder: &ReportFolder, scenario: &str) -> Option<Chart> {
         kind: ChartKind::Exceedance(Exceedance {
             lines,
             paths: results.weights.len(),
+            importance_sampling: folder
+                .summary
+                .monte_carlo
+                .as_ref()
+                .and_then(|m| m.importance_sampling)
+                .unwrap_or(false),
         }),
     })
 }
@@ -1258,7 +1266,11 @@ fn draw_exceedance<DB: DrawingBackend>(
     }
     entries.push(entry_with(
         format!("{} paths", cny(d.paths as f64)),
-        "weighted (importance sampling)",
+        if d.importance_sampling {
+            "weighted (importance sampling)"
+        } else {
+            "equally weighted"
+        },
         Mark::Block(WHITE),
     ));
     draw_legend(&legend, &entries)
