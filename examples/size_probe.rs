@@ -37,11 +37,11 @@ fn main() {
     let result = size_deal(&recorded, deal).unwrap();
     let t2 = Instant::now();
     println!(
-        "record {:.2}s size {:.2}s evaluations {} resimulated {}",
+        "record {:.2}s size {:.2}s evaluations {} differing {}",
         (t1 - t0).as_secs_f64(),
         (t2 - t1).as_secs_f64(),
         result.evaluations,
-        result.resimulated_paths
+        result.differing_paths
     );
     for t in &result.tranches {
         println!(

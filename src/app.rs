@@ -13,15 +13,17 @@ use crate::credit;
 use crate::metrics::distribution::quantile_path;
 use crate::metrics::montecarlo::{MonteCarloSummary, summarize};
 use crate::metrics::{DeterministicRun, run_deterministic};
-use crate::montecarlo::{MonteCarloRun, MonteCarloSettings, replay_path, run_monte_carlo};
+use crate::montecarlo::{MonteCarloRun, MonteCarloSettings, replay_path, run_monte_carlo_logged};
 use crate::report::manifest::{InputDigest, Manifest, TOOL_NAME, TOOL_VERSION};
 use crate::report::montecarlo as mc_report;
+use crate::report::sizing as sizing_report;
 use crate::report::{ReportDir, deterministic as det_report};
 use crate::scenario::{self, PoolSource, Scenario};
 use crate::sim::Pool;
 use crate::sim::montecarlo::StochasticPool;
 use crate::sim::pool::receivable_pd;
 use crate::sizing::breakeven::{Breakeven, breakevens};
+use crate::sizing::{SizingPaths, SizingResult, size_deal};
 use crate::tape::{self, Receivable};
 
 /// Why a job failed, and which exit code that earns.
@@ -244,6 +246,18 @@ pub fn run(options: &RunOptions) -> Result<RunResult, AppError> {
         ),
         ("breakevens.csv", breakevens_csv(&breakevens)),
     ];
+    let sizing_files = mc.sizing.as_ref().map(|stage| {
+        [
+            ("sizing.csv", sizing_report::sizing_csv(&stage.result)),
+            (
+                "sizing_curve.csv",
+                sizing_report::sizing_curve_csv(&stage.result),
+            ),
+        ]
+    });
+    for (name, bytes) in sizing_files.into_iter().flatten() {
+        write(name, &bytes.map_err(|e| failure(name, e))?)?;
+    }
     for (name, bytes) in csv_files {
         write(name, &bytes.map_err(|e| failure(name, e))?)?;
     }
@@ -311,6 +325,29 @@ pub struct MonteCarloStage {
     /// Replays of the median, 99th-percentile and worst pool-loss paths.
     pub details: Vec<mc_report::PathDetail>,
     pub seconds: f64,
+    /// Present when a tranche has a target rating.
+    pub sizing: Option<SizingStage>,
+}
+
+/// Sizing on the Monte Carlo stage's paths (SPEC §7.1).
+pub struct SizingStage {
+    pub result: SizingResult,
+    pub seconds: f64,
+}
+
+/// The treasury view: funding capacity against the funding need of `[targets]`.
+pub fn treasury_json(
+    sizing: Option<&SizingResult>,
+    funding_need: Option<f64>,
+) -> serde_json::Value {
+    let capacity = sizing.map(|s| s.funding_capacity);
+    json!({
+        "funding_capacity": capacity.map(round_cents),
+        "advance_rate": sizing.map(|s| s.advance_rate),
+        "funding_need": funding_need.map(round_cents),
+        "gap": capacity.zip(funding_need).map(|(c, n)| round_cents(c - n)),
+        "meets_funding_need": capacity.zip(funding_need).map(|(c, n)| c >= n),
+    })
 }
 
 /// Runs the scenario's paths with a progress bar (hidden with `--quiet` or off a terminal),
@@ -344,13 +381,26 @@ pub fn run_monte_carlo_stage(
         .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let started = std::time::Instant::now();
-    let run = run_monte_carlo(&model, deal, &settings, |done| {
+    // sizing replays the run's own paths: log them when any tranche has a target
+    let sizes = deal.tranches.iter().any(|t| t.target_rating.is_some());
+    let (run, logs) = run_monte_carlo_logged(&model, deal, &settings, sizes, |done| {
         bar.set_position(done as u64)
     })
     .map_err(|e| AppError::Failure(e.into()))?;
     bar.finish_and_clear();
     let seconds = started.elapsed().as_secs_f64();
     let summary = summarize(&run, deal);
+    let sizing = if sizes {
+        let started = std::time::Instant::now();
+        let paths = SizingPaths::from_run(&model, &run, logs);
+        let result = size_deal(&paths, deal).map_err(|e| AppError::Failure(e.into()))?;
+        Some(SizingStage {
+            result,
+            seconds: started.elapsed().as_secs_f64(),
+        })
+    } else {
+        None
+    };
 
     let weights = run.weights();
     let losses: Vec<f64> = run.paths.iter().map(|p| p.pool_net_loss).collect();
@@ -388,6 +438,7 @@ pub fn run_monte_carlo_stage(
         summary,
         details,
         seconds,
+        sizing,
     })
 }
 
@@ -455,6 +506,19 @@ fn summary_json(
         },
         "breakevens": breakevens,
         "monte_carlo": monte_carlo.summary,
+        "sizing": monte_carlo.sizing.as_ref().map(|stage| json!({
+            "funding_capacity": round_cents(stage.result.funding_capacity),
+            "advance_rate": stage.result.advance_rate,
+            "share_tolerance": stage.result.share_tolerance,
+            "evaluations": stage.result.evaluations,
+            "rounds": stage.result.rounds,
+            "differing_paths": stage.result.differing_paths,
+            "tranches": stage.result.tranches,
+        })),
+        "treasury": treasury_json(
+            monte_carlo.sizing.as_ref().map(|s| &s.result),
+            scenario.targets.funding_need,
+        ),
         "named_paths": monte_carlo.details.iter().map(|d| json!({
             "label": d.label, "path": d.path, "weight": d.weight, "pool_net_loss": d.pool_net_loss,
         })).collect::<Vec<_>>(),
@@ -592,6 +656,57 @@ fn terminal_summary(
             text,
             "trigger {}: breach probability {:.2e}",
             t.trigger, t.probability
+        );
+    }
+    if let Some(stage) = &monte_carlo.sizing {
+        let sizing = &stage.result;
+        let _ = writeln!(
+            text,
+            "Sizing on the same paths ({} candidates in {:.1} s, shares to {:.2}% of the pool):",
+            sizing.evaluations,
+            stage.seconds,
+            100.0 * sizing.share_tolerance
+        );
+        let _ = writeln!(
+            text,
+            "{:<8} {:>8} {:>8} {:>15} {:>8} {:>22} {:>10} {:>6}",
+            "tranche", "target", "share", "amount CNY", "CE", "EL ± se", "target EL", "WAL"
+        );
+        for t in &sizing.tranches {
+            let _ = writeln!(
+                text,
+                "{:<8} {:>8} {:>8} {:>15} {:>8} {:>22} {:>10} {:>6}{}",
+                t.tranche,
+                t.target_rating.as_deref().unwrap_or("-"),
+                percent(Some(t.share)),
+                thousands(t.amount),
+                percent(Some(t.credit_enhancement.max(0.0))),
+                format!("{:.2e} ± {:.1e}", t.el, t.el_se),
+                t.target_el
+                    .map_or_else(|| "-".into(), |e| format!("{e:.2e}")),
+                t.wal.map_or_else(|| "-".into(), |w| format!("{w:.2}")),
+                if t.feasible {
+                    ""
+                } else {
+                    "  target not met at any size"
+                }
+            );
+        }
+        let need = scenario.targets.funding_need;
+        let _ = writeln!(
+            text,
+            "Treasury: funding capacity {} CNY (advance rate {}){}",
+            thousands(sizing.funding_capacity),
+            percent(Some(sizing.advance_rate)),
+            need.map_or_else(String::new, |n| {
+                let gap = sizing.funding_capacity - n;
+                format!(
+                    "; funding need {} CNY: {} {} CNY",
+                    thousands(n),
+                    if gap >= 0.0 { "surplus" } else { "shortfall" },
+                    thousands(gap.abs())
+                )
+            })
         );
     }
     let _ = write!(text, "Report: {}", out_dir.display());

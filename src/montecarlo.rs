@@ -17,7 +17,7 @@
 use rayon::prelude::*;
 
 use crate::scenario::Deal;
-use crate::sim::montecarlo::{FactorSampling, PathScratch, StochasticPool, path_rng};
+use crate::sim::montecarlo::{FactorSampling, PathLog, PathScratch, StochasticPool};
 use crate::waterfall::{LOSS_THRESHOLD_CNY, WaterfallError, run_deal};
 
 /// Paths per block of the fixed-order reduction (SPEC §4.5).
@@ -173,10 +173,11 @@ impl MonteCarloRun {
     }
 }
 
-/// One path's result and its per-period flows.
+/// One path's result, its per-period flows and, when asked for, its log.
 struct PathOutput {
     result: PathResult,
     periods: PeriodSums,
+    log: Option<PathLog>,
 }
 
 /// Runs path `path` through the deal.
@@ -187,12 +188,17 @@ fn simulate_path<'p>(
     seed: u64,
     path: u64,
     sampling: &FactorSampling,
+    logged: bool,
 ) -> Result<PathOutput, WaterfallError> {
     let months = deal.horizon_months as usize;
     let tranche_count = deal.tranches.len();
     let mut periods = PeriodSums::new(months, tranche_count);
     let mut end_balance = Vec::with_capacity(months);
-    let (mut collateral, likelihood_ratio) = model.start_path(scratch, seed, path, sampling);
+    let mut log = logged.then(PathLog::default);
+    let (mut collateral, likelihood_ratio) = match log.as_mut() {
+        Some(log) => model.start_path_logged(scratch, seed, path, sampling, log),
+        None => model.start_path(scratch, seed, path, sampling),
+    };
     let outcome = run_deal(deal, &mut collateral, |report| {
         let m = report.month as usize - 1;
         let pool = &mut periods.pool[m * POOL_FIELDS.len()..(m + 1) * POOL_FIELDS.len()];
@@ -241,7 +247,14 @@ fn simulate_path<'p>(
         end_balance,
         receivable_lives,
     };
-    Ok(PathOutput { result, periods })
+    if let Some(log) = log.as_mut() {
+        log.shrink_to_fit();
+    }
+    Ok(PathOutput {
+        result,
+        periods,
+        log,
+    })
 }
 
 /// Tranche losses of one pilot path whose factors are shifted by `shift` along
@@ -256,8 +269,7 @@ fn pilot_losses<'p>(
     shift: f64,
 ) -> Result<Vec<f64>, WaterfallError> {
     let w: Vec<f64> = direction.iter().map(|d| d * shift).collect();
-    let rng = path_rng(seed ^ PILOT_SEED_SALT, 0);
-    let mut collateral = model.start_path_with_factors(scratch, rng, &w);
+    let mut collateral = model.start_path_with_factors(scratch, seed ^ PILOT_SEED_SALT, 0, &w);
     let outcome = run_deal(deal, &mut collateral, |_| {})?;
     Ok(outcome.principal_loss)
 }
@@ -355,8 +367,20 @@ pub fn run_monte_carlo(
     model: &StochasticPool,
     deal: &Deal,
     settings: &MonteCarloSettings,
-    mut on_progress: impl FnMut(usize),
+    on_progress: impl FnMut(usize),
 ) -> Result<MonteCarloRun, WaterfallError> {
+    Ok(run_monte_carlo_logged(model, deal, settings, false, on_progress)?.0)
+}
+
+/// [`run_monte_carlo`], also returning every path's [`PathLog`] (in path order) when
+/// `logged`, so that other structures can be evaluated on the same paths (sizing).
+pub fn run_monte_carlo_logged(
+    model: &StochasticPool,
+    deal: &Deal,
+    settings: &MonteCarloSettings,
+    logged: bool,
+    mut on_progress: impl FnMut(usize),
+) -> Result<(MonteCarloRun, Vec<PathLog>), WaterfallError> {
     let tail_shifts = if settings.importance_sampling {
         find_tail_shifts(model, deal, settings.seed)?
     } else {
@@ -369,6 +393,7 @@ pub fn run_monte_carlo(
     let mut ratio_sum = 0.0;
     let mut paths = Vec::with_capacity(settings.paths);
     let mut receivable_lives = 0;
+    let mut logs = Vec::with_capacity(if logged { settings.paths } else { 0 });
     let mut start = 0;
     while start < settings.paths {
         let end = (start + BLOCK_PATHS).min(settings.paths);
@@ -383,7 +408,15 @@ pub fn run_monte_carlo(
                 .map_init(
                     || model.scratch(),
                     |scratch, path| {
-                        simulate_path(model, deal, scratch, settings.seed, path as u64, &sampling)
+                        simulate_path(
+                            model,
+                            deal,
+                            scratch,
+                            settings.seed,
+                            path as u64,
+                            &sampling,
+                            logged,
+                        )
                     },
                 )
                 .collect();
@@ -392,6 +425,7 @@ pub fn run_monte_carlo(
                 block.add_scaled(&output.periods, output.result.likelihood_ratio);
                 block_ratio += output.result.likelihood_ratio;
                 receivable_lives += output.result.receivable_lives;
+                logs.extend(output.log);
                 paths.push(output.result);
             }
             on_progress(slice_end);
@@ -401,7 +435,7 @@ pub fn run_monte_carlo(
         ratio_sum += block_ratio;
         start = end;
     }
-    Ok(MonteCarloRun {
+    let run = MonteCarloRun {
         settings: settings.clone(),
         closing_balance: model.pool.closing_balance,
         sampling,
@@ -410,7 +444,8 @@ pub fn run_monte_carlo(
         ratio_sum,
         period_sums: totals,
         receivable_lives,
-    })
+    };
+    Ok((run, logs))
 }
 
 /// Re-runs one path and returns its per-period report (for `paths_detail.csv`): the same

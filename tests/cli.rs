@@ -49,7 +49,7 @@ seed = 1
 }
 
 /// Every file a run writes at the top of its report folder.
-const REPORT_FILES: [&str; 12] = [
+const REPORT_FILES: [&str; 14] = [
     "summary.json",
     "deterministic_pool.csv",
     "deterministic_tranches.csv",
@@ -62,6 +62,8 @@ const REPORT_FILES: [&str; 12] = [
     "expected_cashflows.csv",
     "paths_detail.csv",
     "breakevens.csv",
+    "sizing.csv",
+    "sizing_curve.csv",
 ];
 
 const GOOD_TRANCHES: &str = r#"  { name = "A", share = 0.8, coupon = 0.05, target_rating = "Aaa" },
@@ -114,6 +116,33 @@ impl Case {
         let written = fs::read_dir(self.reports()).map(|d| d.count()).unwrap_or(0);
         assert_eq!(written, 0, "nothing is written to the report folder");
     }
+}
+
+#[test]
+fn infeasible_targets_are_reported_not_fatal() {
+    // bullets that pay nothing before month 12 and almost surely default first, no
+    // recoveries: the senior loses in most paths however thin it is, so no share is Aaa
+    let tape = "\
+id,product,balance,original_principal,term_months,remaining_months,rate,pd_12m,segment
+r1,bullet,1000,1000,12,12,0,0.99,core
+r2,bullet,1000,1000,12,12,0,0.99,core
+r3,bullet,1000,1000,12,12,0,0.99,core
+";
+    let scenario = tape_scenario().replace("recovery_rate = 0.1", "recovery_rate = 0.0");
+    let case = Case::new(tape, &scenario);
+    let out = run_in(case.path(), &["run", "s.toml"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let sizing = fs::read_to_string(case.reports().join("small").join("sizing.csv")).unwrap();
+    let a = sizing.lines().find(|l| l.starts_with("A,")).unwrap();
+    assert!(a.starts_with("A,Aaa,0,0.00,"), "{a}");
+    assert!(a.ends_with(",false"), "{a}");
+    assert!(text.contains("target not met at any size"), "{text}");
+    let summary: serde_json::Value = serde_json::from_str(
+        &fs::read_to_string(case.reports().join("small").join("summary.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(summary["sizing"]["tranches"][0]["feasible"], false);
 }
 
 fn tape_scenario() -> String {

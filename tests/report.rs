@@ -304,12 +304,14 @@ fn assert_tranche_colours(census: &PixelCensus, name: &str, tranches: usize) {
     }
 }
 
-const RUN_CHARTS: [&str; 5] = [
+/// The charts of a run whose rated tranches have target ratings (so `run` sizes them).
+const RUN_CHARTS: [&str; 6] = [
     "pool_loss_distribution",
     "tranche_loss_exceedance",
     "expected_cashflows",
     "pool_balance",
     "tranche_balances",
+    "sizing",
 ];
 
 #[test]
@@ -323,9 +325,12 @@ fn run_writes_every_chart_with_text_and_data() {
         ) {
             assert_tranche_colours(&census, name, 3);
         }
+        if name == "sizing" {
+            // the two rated tranches
+            assert_tranche_colours(&census, name, 2);
+        }
     }
-    // no sizing or frontier files in a plain run: no such charts
-    assert!(!base.join("charts/sizing.png").exists());
+    // no frontier file in a run: no frontier chart
     assert!(!base.join("charts/frontier.png").exists());
     // the stressed run draws its own charts too
     for name in RUN_CHARTS {
@@ -334,7 +339,34 @@ fn run_writes_every_chart_with_text_and_data() {
 }
 
 #[test]
-fn sizing_files_add_the_sizing_chart() {
+fn sizing_chart_and_section_follow_the_sizing_files() {
+    // without the sizing files and summary entries: no chart, and the report says so
+    let not_sized = scratch().join("unsized");
+    copy_dir(&runs().base, &not_sized);
+    for file in ["sizing.csv", "sizing_curve.csv"] {
+        let _ = fs::remove_file(not_sized.join(file));
+    }
+    let mut summary: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(not_sized.join("summary.json")).unwrap()).unwrap();
+    let object = summary.as_object_mut().unwrap();
+    object.remove("sizing");
+    object.remove("treasury");
+    fs::write(
+        not_sized.join("summary.json"),
+        serde_json::to_vec_pretty(&summary).unwrap(),
+    )
+    .unwrap();
+    let rendered = render_charts_and_html(&not_sized).unwrap();
+    assert!(
+        !rendered.charts.contains(&"sizing"),
+        "{:?}",
+        rendered.charts
+    );
+    let html = fs::read_to_string(not_sized.join("report.html")).unwrap();
+    assert!(html.contains("This run did not size the tranches"));
+    assert!(!html.contains("id=\"chart-sizing\""));
+
+    // with hand-written sizing files and a treasury need
     let dir = sized_folder("sized");
     let rendered = render_charts_and_html(&dir).unwrap();
     assert!(rendered.charts.contains(&"sizing"), "{:?}", rendered.charts);
@@ -430,7 +462,9 @@ fn report_html_is_self_contained_and_complete() {
         "baitiao-abs run scenarios/base.toml --paths 200 --seed 20151024",
         "800,000,000",
         "@media print",
-        "This run did not size the tranches",
+        "Sizing and funding capacity",
+        "Funding capacity",
+        "Sized share",
     ] {
         assert!(html.contains(expected), "report.html lacks `{expected}`");
     }
@@ -594,7 +628,7 @@ fn browser_renders_the_report_without_console_errors() {
     let (dom, log) = headless(&browser, &page, &profile, &["--dump-dom".into()]);
     assert_eq!(console_errors(&log), Vec::<String>::new(), "console errors");
     assert!(dom.contains("Reproducibility") && dom.contains("Sizing and funding capacity"));
-    assert_eq!(dom.matches("<svg").count(), RUN_CHARTS.len() + 1);
+    assert_eq!(dom.matches("<svg").count(), RUN_CHARTS.len());
 }
 
 #[test]
@@ -647,6 +681,11 @@ fn compare_two_scenarios() {
         "AAA stresses raise the pool EL: {pool_el:?}"
     );
     assert_eq!(row("PD multiplier"), vec![1.0, 5.5]);
+    let capacity = row("funding capacity");
+    assert!(
+        capacity[1] < capacity[0],
+        "AAA stresses cut the funding capacity: {capacity:?}"
+    );
 
     for name in ["compare_metrics", "compare_tranche_el"] {
         let census = check_chart(&out, name);

@@ -1577,9 +1577,12 @@ fn draw_sizing<DB: DrawingBackend>(d: &Sizing, body: &DrawingArea<DB, Shift>) ->
     let mut entries = Vec::new();
     for (k, (line, panel)) in d.lines.iter().zip(&panels).enumerate() {
         let colour = tranche_colour(line.colour_index);
+        // the x range covers the candidates that can be drawn on a log scale (EL > 0) and the
+        // sized point; bisection's first tries far from the answer would squeeze the curve
         let shares: Vec<f64> = line
             .curve
             .iter()
+            .filter(|p| p.el > LOSS_FLOOR)
             .map(|p| p.share)
             .chain(line.sized.iter().map(|s| s.share))
             .collect();
@@ -1587,9 +1590,15 @@ fn draw_sizing<DB: DrawingBackend>(d: &Sizing, body: &DrawingArea<DB, Shift>) ->
         let high = shares.iter().copied().fold(f64::NEG_INFINITY, f64::max);
         let (x_min, x_max) = if low.is_finite() && high > low {
             let pad = (high - low) * 0.08;
-            (100.0 * (low - pad).max(0.0), 100.0 * (high + pad).min(1.0))
+            (
+                (100.0 * (low - pad)).max(0.0),
+                (100.0 * (high + pad)).min(100.0),
+            )
         } else if low.is_finite() {
-            (100.0 * (low - 0.02).max(0.0), 100.0 * (low + 0.02).min(1.0))
+            (
+                (100.0 * (low - 0.02)).max(0.0),
+                (100.0 * (low + 0.02)).min(100.0),
+            )
         } else {
             (0.0, 100.0)
         };
@@ -1628,6 +1637,7 @@ fn draw_sizing<DB: DrawingBackend>(d: &Sizing, body: &DrawingArea<DB, Shift>) ->
             .curve
             .iter()
             .filter_map(|p| Some((100.0 * p.share, p.target_el?.clamp(y_low, y_high))))
+            .filter(|p| (x_min..=x_max).contains(&p.0))
             .collect();
         if target.len() > 1 {
             chart.draw_series(DashedLineSeries::new(target, 9, 5, colour.stroke_width(2)))?;
@@ -1662,15 +1672,22 @@ fn draw_sizing<DB: DrawingBackend>(d: &Sizing, body: &DrawingArea<DB, Shift>) ->
                 TEXT.stroke_width(3),
             )))?;
             chart.draw_series(std::iter::once(Circle::new((x, y), 6, colour.filled())))?;
-            // the label sits above the point, clear of the curves crossing there
-            let above = (y * 6.0).min(y_high / 1.5);
+            // EL rises with size, so the curve runs lower-left to upper-right through the
+            // point and the target line is flat: the label goes upper-left of points in the
+            // right part of the panel, lower-right of the others
+            let right_half = x > x_min + 0.6 * (x_max - x_min);
+            let offset = 0.03 * (x_max - x_min);
             chart.draw_series(std::iter::once(Text::new(
                 format!("sized {}", percent(sized.share, 1)),
-                (x, above),
-                (FONT, LABEL_SIZE)
-                    .into_font()
-                    .color(&TEXT)
-                    .pos(Pos::new(HPos::Center, VPos::Bottom)),
+                if right_half {
+                    (x - offset, (y * 5.0).min(y_high / 1.6))
+                } else {
+                    (x + offset, (y / 5.0).max(y_low * 1.6))
+                },
+                (FONT, LABEL_SIZE).into_font().color(&TEXT).pos(Pos::new(
+                    if right_half { HPos::Right } else { HPos::Left },
+                    VPos::Center,
+                )),
             )))?;
             entries.push(entry_with(
                 format!("{} sized: {}", line.tranche, percent(sized.share, 1)),

@@ -15,6 +15,7 @@ pub mod format;
 pub mod html;
 pub mod manifest;
 pub mod montecarlo;
+pub mod sizing;
 pub mod terms;
 
 use std::fs;

@@ -150,6 +150,19 @@ impl<'a> CohortBook<'a> {
         self.sold = false;
     }
 
+    /// Empties the cohorts from `first` on (and their events), keeping the others.
+    pub fn reset_from(&mut self, first: CohortId) {
+        if first >= self.cohorts.len() {
+            return;
+        }
+        let offset = self.cohorts[first].offset;
+        for cohort in &mut self.cohorts[first..] {
+            cohort.alive_balance = 0.0;
+            cohort.alive_fee = 0.0;
+        }
+        self.events[offset..].fill([0.0; 4]);
+    }
+
     /// Adds receivables with starting balance `balance` and monthly fee `fee` to a cohort.
     #[inline]
     pub fn add_mass(&mut self, cohort: CohortId, balance: f64, fee: f64) {

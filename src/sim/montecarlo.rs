@@ -24,8 +24,10 @@
 //! month of purchase.
 //!
 //! Streams: each path has its own `Xoshiro256PlusPlus` seeded from (seed, path index) by
-//! SplitMix64; within a path the draws come in a fixed order — factors, cut-off
-//! receivables in pool order, then purchases month by month.
+//! SplitMix64, giving first its factors, then the cut-off receivables' draws in pool order.
+//! Each month's purchases draw from their own SplitMix64 stream keyed by (path, month),
+//! read by position (pick `k` takes draws `2k` and `2k + 1`): a replay for another deal
+//! structure can then re-draw just the end of a month's purchases ([`ReplayCollateral`]).
 
 use std::collections::HashMap;
 
@@ -54,11 +56,58 @@ pub fn splitmix64(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// The random stream of one path: `Xoshiro256PlusPlus` seeded with
-/// `splitmix64(splitmix64(seed) ^ path)` (hashing first, so seed 43 path 0 is not seed 42
-/// path 1).
+/// The key of one path, `splitmix64(splitmix64(seed) ^ path)` (hashing first, so seed 43
+/// path 0 is not seed 42 path 1): it seeds the path's stream and its purchase streams.
+pub fn path_key(seed: u64, path: u64) -> u64 {
+    splitmix64(splitmix64(seed) ^ path)
+}
+
+/// The random stream of one path: `Xoshiro256PlusPlus` seeded with [`path_key`].
 pub fn path_rng(seed: u64, path: u64) -> Xoshiro256PlusPlus {
-    Xoshiro256PlusPlus::seed_from_u64(splitmix64(splitmix64(seed) ^ path))
+    Xoshiro256PlusPlus::seed_from_u64(path_key(seed, path))
+}
+
+/// SplitMix64's increment (the golden ratio in 64 bits).
+const GOLDEN_GAMMA: u64 = 0x9E37_79B9_7F4A_7C15;
+
+/// Salt separating purchase-stream keys from path keys.
+const PURCHASE_SALT: u64 = 0x5055_5243_4841_5345;
+
+/// The purchases of one path in one month: a SplitMix64 stream keyed by (path key, month),
+/// read at any position. Pick `k` takes draws `2k` (which template) and `2k + 1` (its
+/// default and prepayment uniforms). Random access lets a replay re-draw the end of a
+/// month's purchases when a candidate structure buys a different amount, without the
+/// draws before it (see `ReplayCollateral`).
+#[derive(Debug, Clone, Copy)]
+pub struct PurchaseStream {
+    key: u64,
+}
+
+impl PurchaseStream {
+    pub fn new(path_key: u64, month: u32) -> PurchaseStream {
+        PurchaseStream {
+            key: splitmix64(splitmix64(path_key ^ PURCHASE_SALT) ^ u64::from(month)),
+        }
+    }
+
+    /// Draw `n` of the stream: `splitmix64` adds the increment once more, so this is the
+    /// `n`-th output of SplitMix64 seeded with the key.
+    #[inline]
+    fn draw(&self, n: u64) -> u64 {
+        splitmix64(self.key.wrapping_add(n.wrapping_mul(GOLDEN_GAMMA)))
+    }
+
+    /// The template draw of pick `k`.
+    #[inline]
+    pub fn pick_bits(&self, k: u32) -> u64 {
+        self.draw(2 * u64::from(k))
+    }
+
+    /// The default (high 32 bits) and prepayment (low 32 bits) draws of pick `k`.
+    #[inline]
+    pub fn event_bits(&self, k: u32) -> u64 {
+        self.draw(2 * u64::from(k) + 1)
+    }
 }
 
 /// A centred uniform in (0, 1) from 32 random bits.
@@ -685,21 +734,47 @@ impl<'p> StochasticPool<'p> {
         path: u64,
         sampling: &FactorSampling,
     ) -> (PathCollateral<'s, 'p>, f64) {
-        let mut rng = path_rng(seed, path);
+        let key = path_key(seed, path);
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(key);
         let ratio = sampling.sample(&mut rng, &mut scratch.w);
         self.factors.segment_factors(&scratch.w, &mut scratch.z);
-        (self.start_path_from_factors(scratch, rng), ratio)
+        (self.start_path_from_factors(scratch, rng, key, None), ratio)
     }
 
-    /// Starts a path with given independent factor normals `w` (for pilot runs and tests).
+    /// As [`StochasticPool::start_path`], writing into `log` what a [`ReplayCollateral`]
+    /// needs to replay the path under another structure.
+    pub fn start_path_logged<'s>(
+        &'s self,
+        scratch: &'s mut PathScratch<'p>,
+        seed: u64,
+        path: u64,
+        sampling: &FactorSampling,
+        log: &'s mut PathLog,
+    ) -> (PathCollateral<'s, 'p>, f64) {
+        let key = path_key(seed, path);
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(key);
+        let ratio = sampling.sample(&mut rng, &mut scratch.w);
+        self.factors.segment_factors(&scratch.w, &mut scratch.z);
+        log.clear(self.horizon_months);
+        (
+            self.start_path_from_factors(scratch, rng, key, Some(log)),
+            ratio,
+        )
+    }
+
+    /// Starts path (`seed`, `path`) with given independent factor normals `w` instead of
+    /// drawn ones (for pilot runs and tests); the path's stream still gives the receivables'
+    /// draws.
     pub fn start_path_with_factors<'s>(
         &'s self,
         scratch: &'s mut PathScratch<'p>,
-        rng: Xoshiro256PlusPlus,
+        seed: u64,
+        path: u64,
         w: &[f64],
     ) -> PathCollateral<'s, 'p> {
+        let key = path_key(seed, path);
         self.factors.segment_factors(w, &mut scratch.z);
-        self.start_path_from_factors(scratch, rng)
+        self.start_path_from_factors(scratch, Xoshiro256PlusPlus::seed_from_u64(key), key, None)
     }
 
     /// Starts a path whose segment factors are in `scratch.z`: the per-path tables, then
@@ -708,6 +783,8 @@ impl<'p> StochasticPool<'p> {
         &'s self,
         scratch: &'s mut PathScratch<'p>,
         mut rng: Xoshiro256PlusPlus,
+        key: u64,
+        log: Option<&'s mut PathLog>,
     ) -> PathCollateral<'s, 'p> {
         scratch.book.reset();
         scratch.recoveries.reset();
@@ -755,8 +832,37 @@ impl<'p> StochasticPool<'p> {
         PathCollateral {
             model: self,
             scratch,
-            rng,
+            key,
+            log,
             purchased: 0,
+            sold: false,
+            last_end_balance: 0.0,
+        }
+    }
+
+    /// Replays a logged path (`seed`, `path`, drawn from `sampling` as when it was logged)
+    /// for another structure of the same deal: see [`ReplayCollateral`].
+    pub fn replay_path<'s>(
+        &'s self,
+        scratch: &'s mut PathScratch<'p>,
+        seed: u64,
+        path: u64,
+        sampling: &'s FactorSampling,
+        log: &'s PathLog,
+    ) -> ReplayCollateral<'s, 'p> {
+        scratch.recoveries.reset();
+        ReplayCollateral {
+            model: self,
+            scratch,
+            seed,
+            path,
+            sampling,
+            log,
+            state: ReplayState::Recorded,
+            first_delta_cohort: usize::MAX,
+            last_purchase_month: 0,
+            sold: false,
+            last_end_balance: 0.0,
         }
     }
 
@@ -895,12 +1001,60 @@ impl PathScratch<'_> {
     }
 }
 
+/// Picks between two checkpoints of a logged month's purchases.
+pub const CHECKPOINT_PICKS: u32 = 256;
+
+/// What a month's purchases were in a logged path.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct MonthPurchases {
+    /// CNY bought (0: none).
+    amount: f64,
+    /// Picks made; the last one was scaled to what was left of `amount`.
+    picks: u32,
+    /// CNY bought before the last pick.
+    spent_before_last: f64,
+    /// Index of the month's first checkpoint in [`PathLog::checkpoints`].
+    first_checkpoint: u32,
+}
+
+/// What a [`ReplayCollateral`] needs of a path simulated once: the pool's own flows by
+/// month (before recoveries, as if never sold) and each month's purchases, with the amount
+/// bought before every [`CHECKPOINT_PICKS`]-th pick. A few kilobytes a path.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PathLog {
+    flows: Vec<PoolFlows>,
+    purchases: Vec<MonthPurchases>,
+    checkpoints: Vec<f64>,
+}
+
+impl PathLog {
+    fn clear(&mut self, horizon_months: u32) {
+        self.flows.clear();
+        self.purchases.clear();
+        self.purchases
+            .resize(horizon_months as usize, MonthPurchases::default());
+        self.checkpoints.clear();
+    }
+
+    /// Frees the spare capacity (logs are kept for every path).
+    pub fn shrink_to_fit(&mut self) {
+        self.flows.shrink_to_fit();
+        self.purchases.shrink_to_fit();
+        self.checkpoints.shrink_to_fit();
+    }
+}
+
 /// One Monte Carlo path of the pool, as [`Collateral`] for the waterfall.
 pub struct PathCollateral<'s, 'p> {
     model: &'s StochasticPool<'p>,
     scratch: &'s mut PathScratch<'p>,
-    rng: Xoshiro256PlusPlus,
+    /// The path's key (for its purchase streams).
+    key: u64,
+    log: Option<&'s mut PathLog>,
     purchased: usize,
+    sold: bool,
+    /// Performing balance after the last month collected (what a sale at par pays).
+    last_end_balance: f64,
 }
 
 impl PathCollateral<'_, '_> {
@@ -916,56 +1070,84 @@ impl Collateral for PathCollateral<'_, '_> {
     }
 
     fn collect(&mut self, month: u32) -> PoolFlows {
+        if self.sold && self.log.is_none() {
+            // after a sale the pool pays only recoveries on earlier defaults
+            let recoveries = self.scratch.recoveries.record(month, 0.0);
+            self.last_end_balance = 0.0;
+            return PoolFlows {
+                recoveries,
+                ..PoolFlows::default()
+            };
+        }
         let mut flows = self.scratch.book.collect(month);
         flows.interest *= 1.0 - self.model.yield_haircut;
+        if let Some(log) = self.log.as_deref_mut() {
+            // the log keeps the unsold pool's flows: a replay may sell later
+            log.flows.push(flows);
+        }
+        if self.sold {
+            flows = PoolFlows::default();
+        }
         flows.recoveries = self.scratch.recoveries.record(month, flows.defaults);
+        self.last_end_balance = flows.end_balance;
         flows
     }
 
     fn purchase(&mut self, month: u32, amount: f64) {
         let model = self.model;
-        if amount <= 0.0 || month == 0 || month > model.revolving_months {
+        if self.sold || amount <= 0.0 || month == 0 || month > model.revolving_months {
             return;
         }
+        let stream = PurchaseStream::new(self.key, month);
         let first_cohort =
             model.cutoff_cohorts.len() + (month as usize - 1) * model.purchase_schedules.len();
         let event_base = self.scratch.purchase_event_index[month as usize] as usize;
         let columns = &model.alias.columns;
-        let mut left = amount;
+        let mut log = self.log.as_deref_mut();
+        let first_checkpoint = log.as_ref().map_or(0, |l| l.checkpoints.len() as u32);
+        let mut spent = 0.0;
         let mut candidates = [(0u32, 0u32, 0u64, 0.0f64, 0.0f64); PICK_BATCH];
-        let mut bought = 0;
-        let mut done = false;
-        // Alias draws come a batch ahead: a batch's columns are prefetched while the
-        // previous batch is processed (each pick's mass and its own default and prepayment
-        // draw, noting the picks that may have an event and prefetching their cold data),
-        // then those events. Alias draws not needed at the month's end are discarded (they
-        // are independent of everything).
-        let draw_batch = |rng: &mut Xoshiro256PlusPlus, batch: &mut [u64; PICK_BATCH]| {
-            for bits in batch.iter_mut() {
-                *bits = rng.next_u64();
+        let mut batch_start: u32 = 0;
+        let mut picks = 0;
+        let mut spent_before_last = 0.0;
+        // Template draws come a batch ahead: a batch's columns are prefetched while the
+        // previous batch is processed (each pick's mass and its event draw, noting the
+        // picks that may have an event and prefetching their cold data), then those
+        // events.
+        let draw_batch = |first: u32, batch: &mut [u64; PICK_BATCH]| {
+            for (i, bits) in batch.iter_mut().enumerate() {
+                *bits = stream.pick_bits(first + i as u32);
                 prefetch(&columns[model.alias.column(*bits)]);
             }
         };
         let mut next = [0u64; PICK_BATCH];
-        draw_batch(&mut self.rng, &mut next);
-        while !done {
+        draw_batch(0, &mut next);
+        while picks == 0 {
             let batch = next;
-            draw_batch(&mut self.rng, &mut next);
+            draw_batch(batch_start + PICK_BATCH as u32, &mut next);
+            if let Some(log) = log.as_deref_mut()
+                && batch_start.is_multiple_of(CHECKPOINT_PICKS)
+            {
+                log.checkpoints.push(spent);
+            }
             let mut found = 0;
-            for &pick in &batch {
+            for (i, &pick) in batch.iter().enumerate() {
                 let column = &columns[model.alias.column(pick)];
                 let side = AliasTable::side(column, pick);
                 let template_balance = column.balance[side];
                 // the last purchase is scaled so the month's purchases equal the amount
-                let last = template_balance >= left;
-                let balance = if last { left } else { template_balance };
-                left -= balance;
+                let last = spent + template_balance >= amount;
+                let balance = if last {
+                    amount - spent
+                } else {
+                    template_balance
+                };
                 let fee = column.fee_rate[side] * balance;
                 let mass = &mut self.scratch.slot_mass[usize::from(column.slot[side])];
                 mass.0 += balance;
                 mass.1 += fee;
-                bought += 1;
-                let bits = self.rng.next_u64();
+                let index = batch_start + i as u32;
+                let bits = stream.event_bits(index);
                 let may_default =
                     (bits >> 32) < self.scratch.bound_table[column.cell[side] as usize];
                 let may_prepay = bits as u32 > column.keep_until_maturity[side];
@@ -978,9 +1160,11 @@ impl Collateral for PathCollateral<'_, '_> {
                 found += usize::from(candidate);
                 prefetch(&model.template_cold[if candidate { template as usize } else { 0 }]);
                 if last {
-                    done = true;
+                    picks = index + 1;
+                    spent_before_last = spent;
                     break;
                 }
+                spent += template_balance;
             }
             for &(template, flags, bits, balance, fee) in &candidates[..found] {
                 let cold = &model.template_cold[template as usize];
@@ -995,22 +1179,239 @@ impl Collateral for PathCollateral<'_, '_> {
                 };
                 model.record_event(self.scratch, cold, candidate);
             }
+            batch_start += PICK_BATCH as u32;
         }
-        for (slot, mass) in self.scratch.slot_mass.iter_mut().enumerate() {
+        model.flush_slot_masses(self.scratch, first_cohort);
+        self.purchased += picks as usize;
+        if let Some(log) = log {
+            log.purchases[month as usize - 1] = MonthPurchases {
+                amount,
+                picks,
+                spent_before_last,
+                first_checkpoint,
+            };
+        }
+    }
+
+    fn sell_performing(&mut self, _month: u32) -> f64 {
+        // the sale follows the month's collection, before any purchase in it
+        self.sold = true;
+        self.last_end_balance
+    }
+}
+
+impl StochasticPool<'_> {
+    /// Moves a month's purchased masses from the slot accumulators into the book.
+    fn flush_slot_masses(&self, scratch: &mut PathScratch<'_>, first_cohort: usize) {
+        for (slot, mass) in scratch.slot_mass.iter_mut().enumerate() {
             if mass.0 != 0.0 || mass.1 != 0.0 {
-                self.scratch
-                    .book
-                    .add_mass(first_cohort + slot, mass.0, mass.1);
+                scratch.book.add_mass(first_cohort + slot, mass.0, mass.1);
                 *mass = (0.0, 0.0);
             }
         }
-        self.purchased += bought;
     }
 
-    fn sell_performing(&mut self, month: u32) -> f64 {
-        let proceeds = self.scratch.book.performing_balance_after(month);
-        self.scratch.book.mark_sold();
-        proceeds
+    /// Adds to the book the difference between a logged month's purchases and buying
+    /// `target` instead: pick by pick, the balance the target buys minus the balance the
+    /// log bought, with the pick's own event. Only the picks where the two differ are
+    /// drawn: from the last logged pick when buying more, from the checkpoint before the
+    /// target when buying less.
+    fn purchase_difference(
+        &self,
+        scratch: &mut PathScratch<'_>,
+        stream: PurchaseStream,
+        month: u32,
+        logged: &MonthPurchases,
+        checkpoints: &[f64],
+        target: f64,
+    ) {
+        let columns = &self.alias.columns;
+        let first_cohort =
+            self.cutoff_cohorts.len() + (month as usize - 1) * self.purchase_schedules.len();
+        let event_base = scratch.purchase_event_index[month as usize] as usize;
+        let logged_picks = logged.picks;
+        let (mut k, mut spent) = if logged_picks > 0 && target >= logged.amount {
+            (logged_picks - 1, logged.spent_before_last)
+        } else if target <= 0.0 || logged_picks == 0 {
+            (0, 0.0)
+        } else {
+            let month_checkpoints = &checkpoints[logged.first_checkpoint as usize
+                ..(logged.first_checkpoint + (logged_picks - 1) / CHECKPOINT_PICKS + 1) as usize];
+            // the last checkpoint below the target (the first is 0 < target)
+            let c = month_checkpoints.partition_point(|&s| s < target) - 1;
+            (c as u32 * CHECKPOINT_PICKS, month_checkpoints[c])
+        };
+        let mut buying = target > 0.0;
+        while buying || k < logged_picks {
+            let pick = stream.pick_bits(k);
+            let column = &columns[self.alias.column(pick)];
+            let side = AliasTable::side(column, pick);
+            let template_balance = column.balance[side];
+            let logged_balance = if k + 1 < logged_picks {
+                template_balance
+            } else if k + 1 == logged_picks {
+                logged.amount - logged.spent_before_last
+            } else {
+                0.0
+            };
+            let target_balance = if !buying {
+                0.0
+            } else if spent + template_balance >= target {
+                buying = false;
+                target - spent
+            } else {
+                template_balance
+            };
+            let difference = target_balance - logged_balance;
+            if difference != 0.0 {
+                let fee = column.fee_rate[side] * difference;
+                let mass = &mut scratch.slot_mass[usize::from(column.slot[side])];
+                mass.0 += difference;
+                mass.1 += fee;
+                let bits = stream.event_bits(k);
+                let may_default = (bits >> 32) < scratch.bound_table[column.cell[side] as usize];
+                let may_prepay = bits as u32 > column.keep_until_maturity[side];
+                if may_default || may_prepay {
+                    let cold = &self.template_cold[column.template[side] as usize];
+                    let candidate = Candidate {
+                        bits,
+                        may_default,
+                        may_prepay,
+                        start: month,
+                        event_index: event_base + cold.event_base as usize,
+                        balance: difference,
+                        fee,
+                    };
+                    self.record_event(scratch, cold, candidate);
+                }
+            }
+            spent += template_balance;
+            k += 1;
+        }
+        self.flush_slot_masses(scratch, first_cohort);
+    }
+}
+
+/// Where a replay stands.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum ReplayState {
+    /// Every purchase so far equals the log's: the logged flows are the path's flows.
+    Recorded,
+    /// A purchase differed: the book holds the differences (the path's tables are set).
+    Differing,
+}
+
+/// A logged path replayed for another structure of the same deal: the logged flows, plus
+/// the flows of the purchases by which this structure's differ from the log's (drawn from
+/// the same purchase streams, so the path is the one a full simulation would give), and its
+/// own sale. Exact up to the rounding of the sums: replaying the logged structure gives the
+/// logged path bit for bit.
+pub struct ReplayCollateral<'s, 'p> {
+    model: &'s StochasticPool<'p>,
+    scratch: &'s mut PathScratch<'p>,
+    seed: u64,
+    path: u64,
+    sampling: &'s FactorSampling,
+    log: &'s PathLog,
+    state: ReplayState,
+    /// First cohort the differences touched (to clear after the path).
+    first_delta_cohort: usize,
+    /// Last month with a purchase.
+    last_purchase_month: u32,
+    sold: bool,
+    last_end_balance: f64,
+}
+
+impl ReplayCollateral<'_, '_> {
+    /// Whether this structure's purchases differed from the log's.
+    pub fn differed(&self) -> bool {
+        self.state == ReplayState::Differing
+    }
+
+    /// Buys `target` instead of the log's purchases in `month`.
+    fn differ(&mut self, month: u32, target: f64) {
+        let model = self.model;
+        if self.state == ReplayState::Recorded {
+            // the path's factors and tables, as when it was simulated
+            let mut rng = path_rng(self.seed, self.path);
+            self.sampling.sample(&mut rng, &mut self.scratch.w);
+            model
+                .factors
+                .segment_factors(&self.scratch.w, &mut self.scratch.z);
+            model.fill_path_tables(self.scratch);
+            self.state = ReplayState::Differing;
+        }
+        let first_cohort =
+            model.cutoff_cohorts.len() + (month as usize - 1) * model.purchase_schedules.len();
+        self.first_delta_cohort = self.first_delta_cohort.min(first_cohort);
+        let stream = PurchaseStream::new(path_key(self.seed, self.path), month);
+        model.purchase_difference(
+            self.scratch,
+            stream,
+            month,
+            &self.log.purchases[month as usize - 1],
+            &self.log.checkpoints,
+            target,
+        );
+    }
+}
+
+impl Drop for ReplayCollateral<'_, '_> {
+    fn drop(&mut self) {
+        // leave the scratch book empty for the next replay
+        if self.state == ReplayState::Differing {
+            self.scratch.book.reset_from(self.first_delta_cohort);
+        }
+    }
+}
+
+impl Collateral for ReplayCollateral<'_, '_> {
+    fn closing_balance(&self) -> f64 {
+        self.model.pool.closing_balance
+    }
+
+    fn collect(&mut self, month: u32) -> PoolFlows {
+        let previous = month - 1;
+        if !self.sold
+            && previous >= 1
+            && self.last_purchase_month != previous
+            && self.log.purchases[previous as usize - 1].amount > 0.0
+        {
+            // the log bought in the previous month and this structure did not
+            self.differ(previous, 0.0);
+        }
+        let mut flows = if self.sold {
+            PoolFlows::default()
+        } else {
+            self.log.flows[month as usize - 1]
+        };
+        if self.state == ReplayState::Differing && !self.sold {
+            let d = self.scratch.book.collect(month);
+            flows.begin_balance += d.begin_balance;
+            flows.defaults += d.defaults;
+            flows.interest += d.interest * (1.0 - self.model.yield_haircut);
+            flows.scheduled_principal += d.scheduled_principal;
+            flows.prepayments += d.prepayments;
+            flows.end_balance += d.end_balance;
+        }
+        flows.recoveries = self.scratch.recoveries.record(month, flows.defaults);
+        self.last_end_balance = flows.end_balance;
+        flows
+    }
+
+    fn purchase(&mut self, month: u32, amount: f64) {
+        if self.sold || amount <= 0.0 || month == 0 || month > self.model.revolving_months {
+            return;
+        }
+        self.last_purchase_month = month;
+        if amount.to_bits() != self.log.purchases[month as usize - 1].amount.to_bits() {
+            self.differ(month, amount);
+        }
+    }
+
+    fn sell_performing(&mut self, _month: u32) -> f64 {
+        self.sold = true;
+        self.last_end_balance
     }
 }
 
@@ -1018,6 +1419,9 @@ impl Collateral for PathCollateral<'_, '_> {
 mod tests {
     use super::*;
     use rand::RngExt;
+
+    const PINNED_PICK_0: u64 = 868_182_633_604_061_339;
+    const PINNED_EVENT_1000: u64 = 12_560_498_112_790_175_746;
 
     #[test]
     fn path_streams_are_pinned() {
@@ -1035,6 +1439,32 @@ mod tests {
         assert_ne!(
             path_rng(43, 0).random::<u64>(),
             path_rng(42, 1).random::<u64>()
+        );
+    }
+
+    #[test]
+    fn purchase_streams_are_pinned_and_read_by_position() {
+        let stream = PurchaseStream::new(path_key(20151024, 7), 3);
+        // pick k's draws are outputs 2k and 2k + 1 of SplitMix64 seeded with the key
+        let mut state = stream.key;
+        let mut sequential = || {
+            state = state.wrapping_add(GOLDEN_GAMMA);
+            let mut z = state;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^ (z >> 31)
+        };
+        for k in 0..5 {
+            assert_eq!(stream.pick_bits(k), sequential());
+            assert_eq!(stream.event_bits(k), sequential());
+        }
+        assert_eq!(
+            [stream.pick_bits(0), stream.event_bits(1000)],
+            [PINNED_PICK_0, PINNED_EVENT_1000]
+        );
+        assert_ne!(
+            PurchaseStream::new(path_key(20151024, 7), 4).pick_bits(0),
+            stream.pick_bits(0)
         );
     }
 

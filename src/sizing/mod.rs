@@ -6,12 +6,13 @@
 //! scenario proportions while a tranche is being sized, and the last tranche takes what is
 //! left at the end.
 //!
-//! Candidates are compared on common random numbers: the pool paths are simulated once and
-//! their collections recorded; a candidate structure re-runs only the waterfall on the
-//! recorded collections. A path whose waterfall makes a different purchase or sells the
-//! pool in a different month than the recorded run (the tranching can change both, through
-//! the funds left for purchases or the excess-spread trigger) is simulated again in full
-//! from its own random stream, so every candidate is evaluated exactly.
+//! Candidates are compared on common random numbers: the Monte Carlo paths are simulated
+//! once, logging each path's pool flows and purchases ([`PathLog`]); a candidate structure
+//! replays every path through its own waterfall. Where its purchases differ from the
+//! logged ones (the tranching changes the cash left to buy with, and the triggers), only
+//! the purchases that differ are drawn again, from the same purchase streams, so each
+//! candidate is evaluated on exactly the paths a full simulation would give (up to the
+//! rounding of sums).
 
 pub mod breakeven;
 
@@ -20,11 +21,10 @@ use serde::Serialize;
 
 use crate::metrics::cashflow::weighted_average_life_years;
 use crate::metrics::distribution::{block_sum, loss_statistics};
-use crate::montecarlo::{BLOCK_PATHS, MonteCarloSettings, factor_sampling, find_tail_shifts};
+use crate::montecarlo::{MonteCarloRun, MonteCarloSettings, run_monte_carlo_logged};
 use crate::scenario::Deal;
-use crate::sim::montecarlo::{FactorSampling, PathScratch, StochasticPool};
-use crate::sim::{Collateral, PoolFlows};
-use crate::waterfall::{WaterfallError, run_deal};
+use crate::sim::montecarlo::{FactorSampling, PathLog, StochasticPool};
+use crate::waterfall::{PeriodReport, WaterfallError, run_deal};
 
 /// Sizing stops when the bracket around a tranche's largest share is narrower than this
 /// share of the pool (0.05 %, inside the 0.1 % the issue asks for).
@@ -33,91 +33,20 @@ pub const SHARE_TOLERANCE: f64 = 0.0005;
 /// Smallest share left to the tranches below the one being sized.
 pub const MIN_SUBORDINATE_SHARE: f64 = 0.001;
 
-/// What a path's pool did in the recorded run.
-#[derive(Debug, Clone)]
-struct RecordedPath {
-    likelihood_ratio: f64,
-    flows: Vec<PoolFlows>,
-    purchases: Vec<f64>,
-    sale_month: Option<u32>,
-}
-
-/// Replays recorded collections while the waterfall makes the same decisions.
-struct Replay<'r> {
-    closing_balance: f64,
-    path: &'r RecordedPath,
-    diverged: bool,
-}
-
-impl Collateral for Replay<'_> {
-    fn closing_balance(&self) -> f64 {
-        self.closing_balance
-    }
-
-    fn collect(&mut self, month: u32) -> PoolFlows {
-        self.path.flows[month as usize - 1]
-    }
-
-    fn purchase(&mut self, month: u32, amount: f64) {
-        if amount.to_bits() != self.path.purchases[month as usize - 1].to_bits() {
-            self.diverged = true;
-        }
-    }
-
-    fn sell_performing(&mut self, month: u32) -> f64 {
-        if self.path.sale_month != Some(month) {
-            self.diverged = true;
-        }
-        self.path.flows[month as usize - 1].end_balance
-    }
-}
-
-/// Records a live path's collections and decisions.
-struct Recorder<C> {
-    inner: C,
-    flows: Vec<PoolFlows>,
-    purchases: Vec<f64>,
-    sale_month: Option<u32>,
-}
-
-impl<C: Collateral> Collateral for Recorder<C> {
-    fn closing_balance(&self) -> f64 {
-        self.inner.closing_balance()
-    }
-
-    fn collect(&mut self, month: u32) -> PoolFlows {
-        let flows = self.inner.collect(month);
-        self.flows.push(flows);
-        self.purchases.push(0.0);
-        flows
-    }
-
-    fn purchase(&mut self, month: u32, amount: f64) {
-        self.purchases[month as usize - 1] = amount;
-        self.inner.purchase(month, amount);
-    }
-
-    fn sell_performing(&mut self, month: u32) -> f64 {
-        // only the first sale matters: afterwards the pool is gone
-        self.sale_month.get_or_insert(month);
-        self.inner.sell_performing(month)
-    }
-}
-
 /// One path of a candidate structure: tranche loss shares and principal by month.
 struct CandidatePath {
-    likelihood_ratio: f64,
     loss: Vec<f64>,
     principal: Vec<Vec<f64>>,
-    resimulated: bool,
+    differed: bool,
 }
 
-/// The paths of the sizing run, recorded once.
+/// The paths of the sizing run, logged once.
 pub struct SizingPaths<'m, 'p> {
     model: &'m StochasticPool<'p>,
     seed: u64,
     sampling: FactorSampling,
-    paths: Vec<RecordedPath>,
+    likelihood_ratios: Vec<f64>,
+    logs: Vec<PathLog>,
 }
 
 /// Result of evaluating one candidate structure.
@@ -126,118 +55,76 @@ pub struct CandidateMetrics {
     pub el: Vec<f64>,
     pub el_se: Vec<f64>,
     pub wal_years: Vec<Option<f64>>,
-    /// Paths that had to be simulated again because the waterfall's decisions changed.
-    pub resimulated_paths: usize,
-}
-
-fn simulate_recorded<'p>(
-    model: &StochasticPool<'p>,
-    deal: &Deal,
-    scratch: &mut PathScratch<'p>,
-    seed: u64,
-    path: u64,
-    sampling: &FactorSampling,
-) -> Result<RecordedPath, WaterfallError> {
-    let (collateral, likelihood_ratio) = model.start_path(scratch, seed, path, sampling);
-    let months = deal.horizon_months as usize;
-    let mut recorder = Recorder {
-        inner: collateral,
-        flows: Vec::with_capacity(months),
-        purchases: Vec::with_capacity(months),
-        sale_month: None,
-    };
-    run_deal(deal, &mut recorder, |_| {})?;
-    Ok(RecordedPath {
-        likelihood_ratio,
-        flows: recorder.flows,
-        purchases: recorder.purchases,
-        sale_month: recorder.sale_month,
-    })
+    /// Paths whose purchases differed from the logged run's (their differences re-drawn).
+    pub differing_paths: usize,
 }
 
 impl<'m, 'p> SizingPaths<'m, 'p> {
-    /// Simulates and records the paths of `deal` (the scenario's structure), choosing the
+    /// Simulates and logs the paths of `deal` (the scenario's structure), choosing the
     /// importance-sampling mixture from it; every candidate then reuses these paths.
     pub fn record(
         model: &'m StochasticPool<'p>,
         deal: &Deal,
         settings: &MonteCarloSettings,
     ) -> Result<SizingPaths<'m, 'p>, WaterfallError> {
-        let shifts = if settings.importance_sampling {
-            find_tail_shifts(model, deal, settings.seed)?
-        } else {
-            Vec::new()
-        };
-        let sampling = factor_sampling(model, &shifts);
-        let mut paths = Vec::with_capacity(settings.paths);
-        for start in (0..settings.paths).step_by(BLOCK_PATHS) {
-            let end = (start + BLOCK_PATHS).min(settings.paths);
-            let block: Vec<Result<RecordedPath, WaterfallError>> = (start..end)
-                .into_par_iter()
-                .map_init(
-                    || model.scratch(),
-                    |scratch, path| {
-                        simulate_recorded(
-                            model,
-                            deal,
-                            scratch,
-                            settings.seed,
-                            path as u64,
-                            &sampling,
-                        )
-                    },
-                )
-                .collect();
-            for path in block {
-                paths.push(path?);
-            }
-        }
-        Ok(SizingPaths {
+        let (run, logs) = run_monte_carlo_logged(model, deal, settings, true, |_| {})?;
+        Ok(SizingPaths::from_run(model, &run, logs))
+    }
+
+    /// The paths of a Monte Carlo run made with its logs
+    /// ([`run_monte_carlo_logged`]).
+    pub fn from_run(
+        model: &'m StochasticPool<'p>,
+        run: &MonteCarloRun,
+        logs: Vec<PathLog>,
+    ) -> SizingPaths<'m, 'p> {
+        assert_eq!(logs.len(), run.paths.len(), "one log per path");
+        SizingPaths {
             model,
-            seed: settings.seed,
-            sampling,
-            paths,
-        })
+            seed: run.settings.seed,
+            sampling: run.sampling.clone(),
+            likelihood_ratios: run.paths.iter().map(|p| p.likelihood_ratio).collect(),
+            logs,
+        }
+    }
+
+    /// Paths logged.
+    pub fn len(&self) -> usize {
+        self.logs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.logs.is_empty()
     }
 
     /// Tranche EL (loss ÷ original balance), its standard error and WAL under `deal`.
     pub fn evaluate(&self, deal: &Deal) -> Result<CandidateMetrics, WaterfallError> {
         let tranche_count = deal.tranches.len();
         let months = deal.horizon_months as usize;
-        let closing = self.model.pool.closing_balance;
         let results: Vec<Result<CandidatePath, WaterfallError>> = self
-            .paths
+            .logs
             .par_iter()
             .enumerate()
             .map_init(
                 || self.model.scratch(),
-                |scratch, (index, recorded)| {
+                |scratch, (index, log)| {
                     let mut principal = vec![vec![0.0; months]; tranche_count];
-                    let mut replay = Replay {
-                        closing_balance: closing,
-                        path: recorded,
-                        diverged: false,
-                    };
-                    let mut observe = |report: &crate::waterfall::PeriodReport| {
+                    let mut replay = self.model.replay_path(
+                        scratch,
+                        self.seed,
+                        index as u64,
+                        &self.sampling,
+                        log,
+                    );
+                    let outcome = run_deal(deal, &mut replay, |report: &PeriodReport| {
                         for (j, t) in report.tranches.iter().enumerate() {
                             principal[j][report.month as usize - 1] = t.principal_paid;
                         }
-                    };
-                    let mut outcome = run_deal(deal, &mut replay, &mut observe);
-                    let resimulated = replay.diverged;
-                    if resimulated {
-                        let (mut live, _) =
-                            self.model
-                                .start_path(scratch, self.seed, index as u64, &self.sampling);
-                        outcome = run_deal(deal, &mut live, &mut observe);
-                    }
-                    let outcome = outcome?;
-                    let loss = outcome.loss_shares();
+                    })?;
                     Ok(CandidatePath {
-                        likelihood_ratio: recorded.likelihood_ratio,
-                        loss,
+                        loss: outcome.loss_shares(),
                         principal,
-                        resimulated,
+                        differed: replay.differed(),
                     })
                 },
             )
@@ -246,10 +133,11 @@ impl<'m, 'p> SizingPaths<'m, 'p> {
         for r in results {
             paths.push(r?);
         }
-        let ratio_sum = block_sum(paths.iter().map(|p| p.likelihood_ratio));
-        let weights: Vec<f64> = paths
+        let ratio_sum = block_sum(self.likelihood_ratios.iter().copied());
+        let weights: Vec<f64> = self
+            .likelihood_ratios
             .iter()
-            .map(|p| p.likelihood_ratio / ratio_sum)
+            .map(|r| r / ratio_sum)
             .collect();
         let mut el = Vec::with_capacity(tranche_count);
         let mut el_se = Vec::with_capacity(tranche_count);
@@ -275,7 +163,7 @@ impl<'m, 'p> SizingPaths<'m, 'p> {
             el,
             el_se,
             wal_years,
-            resimulated_paths: paths.iter().filter(|p| p.resimulated).count(),
+            differing_paths: paths.iter().filter(|p| p.differed).count(),
         })
     }
 }
@@ -299,6 +187,18 @@ pub struct SizedTranche {
     pub feasible: bool,
 }
 
+/// One candidate evaluated while sizing a tranche (a row of `sizing_curve.csv`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CurvePoint {
+    pub tranche: String,
+    pub share: f64,
+    pub el: f64,
+    pub el_se: f64,
+    pub wal: Option<f64>,
+    pub target_el: f64,
+    pub meets: bool,
+}
+
 /// The sized structure.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SizingResult {
@@ -309,9 +209,14 @@ pub struct SizingResult {
     pub advance_rate: f64,
     /// Candidate structures evaluated.
     pub evaluations: usize,
-    /// Paths re-simulated in full across all candidates (the rest replayed).
-    pub resimulated_paths: usize,
+    /// Paths whose purchases differed from the logged run's, summed over candidates.
+    pub differing_paths: usize,
     pub share_tolerance: f64,
+    /// Every candidate evaluated in the last round, tranche by tranche, in the order
+    /// evaluated.
+    pub curve: Vec<CurvePoint>,
+    /// Rounds of sequential sizing (see [`size_deal`]).
+    pub rounds: usize,
 }
 
 /// `deal` with tranche shares replaced: `fixed` shares for the first tranches, `share` for
@@ -320,26 +225,73 @@ pub fn candidate_deal(deal: &Deal, fixed: &[f64], j: usize, share: f64) -> Deal 
     let mut candidate = deal.clone();
     let used: f64 = fixed.iter().sum::<f64>() + share;
     let below: f64 = deal.tranches[j + 1..].iter().map(|t| t.share).sum();
+    let count_below = (deal.tranches.len() - j - 1) as f64;
     for (k, tranche) in candidate.tranches.iter_mut().enumerate() {
         tranche.share = if k < j {
             fixed[k]
         } else if k == j {
             share
-        } else {
+        } else if below > 0.0 {
             (1.0 - used) * deal.tranches[k].share / below
+        } else {
+            // no proportions to keep (every tranche below had no share): equal parts
+            (1.0 - used) / count_below
         };
     }
     candidate
 }
 
+/// Rounds of sequential sizing at most (see [`size_deal`]).
+pub const MAX_SIZING_ROUNDS: usize = 4;
+
 /// Sizes every tranche with a target rating, in seniority order (SPEC §7.1).
+///
+/// While a tranche is sized, the tranches below it share the rest of the pool in given
+/// proportions; sizing them afterwards changes those proportions, and with them the
+/// interest paid below and so the excess spread that protects the tranches above. The
+/// sizing is therefore repeated with the proportions of the previous round until every
+/// target is met at the final structure (or the shares stop moving), at most
+/// [`MAX_SIZING_ROUNDS`] times; the first round uses the scenario's shares.
 pub fn size_deal(paths: &SizingPaths, deal: &Deal) -> Result<SizingResult, WaterfallError> {
+    let mut layout = deal.clone();
+    let (mut evaluations, mut differing_paths) = (0, 0);
+    let mut round = 1;
+    loop {
+        let mut result = size_round(paths, &layout)?;
+        evaluations += result.evaluations;
+        differing_paths += result.differing_paths;
+        let targets_met = result
+            .tranches
+            .iter()
+            .all(|t| !t.feasible || t.target_el.is_none_or(|target| t.el <= target));
+        let settled = layout
+            .tranches
+            .iter()
+            .zip(&result.tranches)
+            .all(|(l, t)| (l.share - t.share).abs() <= SHARE_TOLERANCE);
+        if targets_met || settled || round == MAX_SIZING_ROUNDS {
+            result.evaluations = evaluations;
+            result.differing_paths = differing_paths;
+            result.rounds = round;
+            return Ok(result);
+        }
+        for (l, t) in layout.tranches.iter_mut().zip(&result.tranches) {
+            l.share = t.share;
+        }
+        round += 1;
+    }
+}
+
+/// One round of sequential sizing, the tranches below the one sized sharing the rest in
+/// `layout`'s proportions.
+fn size_round(paths: &SizingPaths, deal: &Deal) -> Result<SizingResult, WaterfallError> {
     let closing = paths.model.pool.closing_balance;
     let rated = deal.rated_count();
     let mut fixed: Vec<f64> = Vec::new();
     let mut evaluations = 0;
-    let mut resimulated_paths = 0;
+    let mut differing_paths = 0;
     let mut feasible = Vec::new();
+    let mut curve = Vec::new();
     for j in 0..rated {
         if deal.tranches[j].target_rating.is_none() {
             // not sized: keep its scenario share (within what is left)
@@ -353,10 +305,20 @@ pub fn size_deal(paths: &SizingPaths, deal: &Deal) -> Result<SizingResult, Water
             let candidate = candidate_deal(deal, &fixed, j, share);
             let metrics = paths.evaluate(&candidate)?;
             evaluations += 1;
-            resimulated_paths += metrics.resimulated_paths;
+            differing_paths += metrics.differing_paths;
             let wal = metrics.wal_years[j].unwrap_or(f64::from(deal.horizon_months) / 12.0);
             let target = deal.rating_table.idealized_el(&rating, wal).unwrap_or(0.0);
-            Ok(metrics.el[j] <= target)
+            let meets = metrics.el[j] <= target;
+            curve.push(CurvePoint {
+                tranche: deal.tranches[j].name.clone(),
+                share,
+                el: metrics.el[j],
+                el_se: metrics.el_se[j],
+                wal: metrics.wal_years[j],
+                target_el: target,
+                meets,
+            });
+            Ok(meets)
         };
         let upper = 1.0 - fixed.iter().sum::<f64>() - MIN_SUBORDINATE_SHARE;
         let share = if upper <= SHARE_TOLERANCE {
@@ -393,13 +355,14 @@ pub fn size_deal(paths: &SizingPaths, deal: &Deal) -> Result<SizingResult, Water
     }
     let metrics = paths.evaluate(&sized)?;
     evaluations += 1;
-    resimulated_paths += metrics.resimulated_paths;
+    differing_paths += metrics.differing_paths;
     let tranches = sized
         .tranches
         .iter()
         .enumerate()
         .map(|(j, t)| {
-            let below: f64 = shares[j + 1..].iter().sum();
+            // (+ 0.0: an empty float sum is −0)
+            let below: f64 = shares[j + 1..].iter().sum::<f64>() + 0.0;
             let wal = metrics.wal_years[j];
             SizedTranche {
                 tranche: t.name.clone(),
@@ -424,7 +387,9 @@ pub fn size_deal(paths: &SizingPaths, deal: &Deal) -> Result<SizingResult, Water
         funding_capacity: advance_rate * closing,
         advance_rate,
         evaluations,
-        resimulated_paths,
+        differing_paths,
         share_tolerance: SHARE_TOLERANCE,
+        curve,
+        rounds: 1,
     })
 }
