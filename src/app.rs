@@ -287,6 +287,9 @@ pub fn run(options: &RunOptions) -> Result<RunResult, AppError> {
         serde_json::to_vec_pretty(&summary).map_err(|e| failure("summary.json", e))?;
     summary_bytes.push(b'\n');
     write("summary.json", &summary_bytes)?;
+    // charts and report.html, drawn from the files just written (SPEC §8)
+    crate::report::render_charts_and_html(report.path())
+        .map_err(|e| failure("charts and report.html", e))?;
     let out_dir = report
         .commit()
         .map_err(|e| failure(&out_dir.display().to_string(), e))?;
@@ -482,6 +485,7 @@ fn summary_json(
             "file": scenario.file.as_ref().map(|f| f.display().to_string()),
             "rating_table": scenario.deal.rating_table.source,
         },
+        "terms": crate::report::terms::scenario_terms(scenario),
         "pool": {
             "receivables": pool.assets.len(),
             "closing_balance": round_cents(pool.closing_balance),
@@ -1285,6 +1289,9 @@ pub fn frontier(options: &FrontierOptions) -> Result<FrontierReport, AppError> {
         serde_json::to_vec_pretty(&summary).map_err(|e| failure("summary.json", e))?;
     summary_bytes.push(b'\n');
     write("summary.json", &summary_bytes)?;
+    // the frontier chart and report.html, drawn from the files just written
+    crate::report::render_charts_and_html(report.path())
+        .map_err(|e| failure("charts and report.html", e))?;
     let out_dir = report
         .commit()
         .map_err(|e| failure(&out_dir.display().to_string(), e))?;

@@ -90,6 +90,16 @@ pub enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Compare report folders side by side: a table on the terminal, `comparison.csv`,
+    /// `comparison.html` and the comparison charts.
+    Compare {
+        /// Report folders written by `run` (or `frontier`).
+        #[arg(required = true, num_args = 1..)]
+        report_dirs: Vec<PathBuf>,
+        /// Output folder (default `reports/compare`).
+        #[arg(long, default_value = crate::report::compare::DEFAULT_OUT)]
+        out: PathBuf,
+    },
     /// Decide on applicants: approve with a limit, decline with reasons, or pending.
     Decide {
         /// Applicants file (CSV).
@@ -265,6 +275,18 @@ fn dispatch(cli: Cli) -> Result<(), AppError> {
             }
             println!("{}", report.text);
             println!("model: {}", report.model_path.display());
+            Ok(())
+        }
+        Command::Compare { report_dirs, out } => {
+            let output = crate::report::compare::compare(&report_dirs, &out).map_err(|e| {
+                if e.is_bad_input() {
+                    AppError::Input(e.to_string())
+                } else {
+                    AppError::Failure(e.into())
+                }
+            })?;
+            print!("{}", output.table);
+            println!("Comparison: {}", output.out_dir.display());
             Ok(())
         }
         Command::Decide {

@@ -2,12 +2,21 @@
 //! a temporary folder that is renamed into place only when complete, so a folder under
 //! `reports/` is either a whole run or absent.
 //!
+//! The charts and `report.html` are drawn from the folder's files only
+//! ([`render_charts_and_html`]), so any folder can be re-rendered or compared (`compare`).
+//!
 //! Last stage of the flow before `cli`.
 
+pub mod charts;
+pub mod compare;
 pub mod deterministic;
+pub mod folder;
+pub mod format;
+pub mod html;
 pub mod manifest;
 pub mod montecarlo;
 pub mod sizing;
+pub mod terms;
 
 use std::fs;
 use std::io::{self, Write};
@@ -44,6 +53,11 @@ impl ReportDir {
             temp_path,
             committed: false,
         })
+    }
+
+    /// The temporary folder being written (renamed to its final name by [`ReportDir::commit`]).
+    pub fn path(&self) -> &Path {
+        &self.temp_path
     }
 
     /// Path of a file inside the (temporary) folder.
@@ -84,6 +98,80 @@ impl Drop for ReportDir {
             let _ = fs::remove_dir_all(&self.temp_path);
         }
     }
+}
+
+/// Why reading a report folder or writing its charts and pages failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    /// The folder is not a report folder (bad input to `compare`).
+    #[error("{}: {rule}", .path.display())]
+    NotAReport { path: PathBuf, rule: String },
+    /// A file of the folder cannot be read.
+    #[error("{}: cannot read: {source}", .path.display())]
+    Read { path: PathBuf, source: io::Error },
+    /// A file of the folder is malformed.
+    #[error("{}{}: {message}", .path.display(), .line.map(|l| format!(":{l}")).unwrap_or_default())]
+    Parse {
+        path: PathBuf,
+        line: Option<usize>,
+        message: String,
+    },
+    /// Writing an output failed.
+    #[error("{}: cannot write: {source}", .path.display())]
+    Write { path: PathBuf, source: io::Error },
+    /// Drawing a chart failed.
+    #[error("chart {chart}: {message}")]
+    Chart { chart: String, message: String },
+}
+
+impl ReportError {
+    /// Whether the error is the user's to fix (a folder given that is not a readable report).
+    pub fn is_bad_input(&self) -> bool {
+        matches!(
+            self,
+            ReportError::NotAReport { .. } | ReportError::Read { .. } | ReportError::Parse { .. }
+        )
+    }
+}
+
+/// What [`render_charts_and_html`] wrote.
+#[derive(Debug, Clone)]
+pub struct RenderedReport {
+    /// Chart files written (`charts/<name>.png` and `.svg`), by name.
+    pub charts: Vec<&'static str>,
+    pub html: PathBuf,
+}
+
+/// Draws every chart the files of the report folder `dir` allow into `dir/charts/` (PNG and
+/// SVG) and writes the self-contained `dir/report.html`.
+///
+/// Reads only the folder's files (`summary.json` with its manifest is required; tranches,
+/// paths, sizing, frontier and the rest are each optional), so `run` calls it on its
+/// temporary folder just before committing it, and `frontier` can call it on its own.
+pub fn render_charts_and_html(dir: &Path) -> Result<RenderedReport, ReportError> {
+    use rayon::prelude::*;
+
+    let report_folder = folder::ReportFolder::read(dir)?;
+    let charts_dir = dir.join("charts");
+    fs::create_dir_all(&charts_dir).map_err(|source| ReportError::Write {
+        path: charts_dir.clone(),
+        source,
+    })?;
+    let rendered = charts::charts_for_folder(&report_folder)
+        .par_iter()
+        .map(|chart| charts::write_chart(chart, &charts_dir))
+        .collect::<Result<Vec<_>, _>>()?;
+    let html_path = dir.join("report.html");
+    fs::write(&html_path, html::report_html(&report_folder, &rendered)).map_err(|source| {
+        ReportError::Write {
+            path: html_path.clone(),
+            source,
+        }
+    })?;
+    Ok(RenderedReport {
+        charts: rendered.iter().map(|c| c.name).collect(),
+        html: html_path,
+    })
 }
 
 /// Money as written to files: rounded to cents.

@@ -1,0 +1,662 @@
+//! `compare REPORT_DIR... [--out DIR]` (SPEC §1): the key figures of several report folders
+//! side by side — on the terminal, in `comparison.csv`, in a self-contained
+//! `comparison.html` — and the comparison charts, written atomically into one folder.
+//!
+//! Like the rest of the report stage it reads only the folders' files.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use super::charts::{self, Chart, ChartKind, CompareMetrics, CompareTrancheEl, RenderedChart};
+use super::folder::ReportFolder;
+use super::format::{cny, html_escape as esc, percent, small_percent};
+use super::html::{STYLE, inline_svg};
+use super::{ReportDir, ReportError, cents, decimal};
+
+/// Default output folder of `compare`.
+pub const DEFAULT_OUT: &str = "reports/compare";
+
+/// What a row's numbers are, for the CSV's `unit` column and for formatting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    Text,
+    Cny,
+    /// A share or probability (0.04 = 4 %).
+    Share,
+    Years,
+    Count,
+    Multiple,
+}
+
+impl Unit {
+    fn as_str(self) -> &'static str {
+        match self {
+            Unit::Text => "text",
+            Unit::Cny => "CNY",
+            Unit::Share => "share",
+            Unit::Years => "years",
+            Unit::Count => "count",
+            Unit::Multiple => "multiple",
+        }
+    }
+}
+
+/// One value of a row: as written to the CSV and as shown to people.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Cell {
+    pub raw: String,
+    pub shown: String,
+}
+
+/// One metric across the scenarios.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    pub metric: String,
+    pub unit: Unit,
+    pub cells: Vec<Cell>,
+}
+
+/// The comparison of several report folders.
+#[derive(Debug, Clone)]
+pub struct Comparison {
+    /// Column headings: each folder's scenario name, made unique with the folder's name.
+    pub labels: Vec<String>,
+    pub folders: Vec<PathBuf>,
+    pub rows: Vec<Row>,
+}
+
+fn text_cell(value: Option<String>) -> Cell {
+    match value {
+        Some(v) => Cell {
+            raw: v.clone(),
+            shown: v,
+        },
+        None => Cell {
+            raw: String::new(),
+            shown: "-".into(),
+        },
+    }
+}
+
+fn number_cell(value: Option<f64>, unit: Unit) -> Cell {
+    let Some(v) = value.filter(|v| v.is_finite()) else {
+        return Cell {
+            raw: String::new(),
+            shown: "-".into(),
+        };
+    };
+    let (raw, shown) = match unit {
+        Unit::Cny => (cents(v), cny(v)),
+        Unit::Share => (format!("{v:e}"), small_percent(v)),
+        Unit::Years => (decimal(v), format!("{v:.2}")),
+        Unit::Count => (format!("{v:.0}"), cny(v)),
+        Unit::Multiple => (decimal(v), format!("{v:.2} ×")),
+        Unit::Text => (v.to_string(), v.to_string()),
+    };
+    Cell { raw, shown }
+}
+
+impl Comparison {
+    /// Builds the side-by-side rows of these folders.
+    pub fn new(folders: &[ReportFolder]) -> Comparison {
+        let names: Vec<String> = folders.iter().map(ReportFolder::scenario_name).collect();
+        let labels: Vec<String> = folders
+            .iter()
+            .zip(&names)
+            .map(|(f, name)| {
+                if names.iter().filter(|n| *n == name).count() > 1 {
+                    let folder = f.path.file_name().map_or_else(
+                        || f.path.display().to_string(),
+                        |n| n.to_string_lossy().into_owned(),
+                    );
+                    format!("{name} ({folder})")
+                } else {
+                    name.clone()
+                }
+            })
+            .collect();
+        let mut rows: Vec<Row> = Vec::new();
+        let mut text = |metric: &str, values: Vec<Option<String>>| {
+            if values.iter().any(Option::is_some) {
+                rows.push(Row {
+                    metric: metric.to_string(),
+                    unit: Unit::Text,
+                    cells: values.into_iter().map(text_cell).collect(),
+                });
+            }
+        };
+        text("scenario", names.iter().map(|n| Some(n.clone())).collect());
+        text(
+            "folder",
+            folders
+                .iter()
+                .map(|f| Some(f.path.display().to_string()))
+                .collect(),
+        );
+        text(
+            "inputs digest",
+            folders
+                .iter()
+                .map(|f| f.summary.manifest.inputs_digest.clone())
+                .collect(),
+        );
+        text(
+            "seed",
+            folders
+                .iter()
+                .map(|f| f.summary.manifest.seed.map(|s| s.to_string()))
+                .collect(),
+        );
+        let mut rows_numbers: Vec<Row> = Vec::new();
+        let mut number = |metric: &str, unit: Unit, values: Vec<Option<f64>>| {
+            if values.iter().any(Option::is_some) {
+                rows_numbers.push(Row {
+                    metric: metric.to_string(),
+                    unit,
+                    cells: values.into_iter().map(|v| number_cell(v, unit)).collect(),
+                });
+            }
+        };
+        let each = |f: &dyn Fn(&ReportFolder) -> Option<f64>| -> Vec<Option<f64>> {
+            folders.iter().map(f).collect()
+        };
+        let term = |pointer: &'static str| {
+            move |f: &ReportFolder| {
+                f.summary
+                    .terms
+                    .as_ref()
+                    .and_then(|t| t.pointer(pointer))
+                    .and_then(serde_json::Value::as_f64)
+            }
+        };
+        number(
+            "Monte Carlo paths",
+            Unit::Count,
+            each(&|f| f.summary.manifest.paths.map(|p| p as f64)),
+        );
+        number(
+            "PD multiplier",
+            Unit::Multiple,
+            each(&term("/assumptions/pd_multiplier")),
+        );
+        number(
+            "asset correlation",
+            Unit::Share,
+            each(&term("/assumptions/correlation")),
+        );
+        number("CPR (annual)", Unit::Share, each(&term("/assumptions/cpr")));
+        number(
+            "recovery rate",
+            Unit::Share,
+            each(&term("/assumptions/recovery_rate")),
+        );
+        number(
+            "yield haircut",
+            Unit::Share,
+            each(&term("/assumptions/yield_haircut")),
+        );
+        number("closing balance", Unit::Cny, each(&|f| f.closing_balance()));
+        number(
+            "weighted 12-month PD",
+            Unit::Share,
+            each(&|f| f.summary.pool.as_ref()?.weighted_pd_12m),
+        );
+        let pool_loss = |f: &ReportFolder| {
+            f.summary
+                .monte_carlo
+                .as_ref()
+                .map(|m| m.pool_net_loss.clone())
+        };
+        number("pool EL", Unit::Share, each(&|f| pool_loss(f)?.mean));
+        number(
+            "pool EL standard error",
+            Unit::Share,
+            each(&|f| pool_loss(f)?.standard_error),
+        );
+        number(
+            "pool VaR 99 %",
+            Unit::Share,
+            each(&|f| pool_loss(f)?.var[1]),
+        );
+        number("pool ES 99 %", Unit::Share, each(&|f| pool_loss(f)?.es[1]));
+        number(
+            "pool VaR 99.9 %",
+            Unit::Share,
+            each(&|f| pool_loss(f)?.var[2]),
+        );
+        number(
+            "deterministic cumulative net loss",
+            Unit::Share,
+            each(&|f| f.summary.deterministic.as_ref()?.cumulative_net_loss_share),
+        );
+        number(
+            "funding capacity",
+            Unit::Cny,
+            each(&|f| f.funding_capacity()),
+        );
+        number(
+            "advance rate",
+            Unit::Share,
+            each(&|f| f.summary.sizing.as_ref()?.advance_rate),
+        );
+        number(
+            "funding need",
+            Unit::Cny,
+            each(&|f| f.summary.treasury.as_ref()?.funding_need),
+        );
+        number(
+            "funding gap",
+            Unit::Cny,
+            each(&|f| f.summary.treasury.as_ref()?.gap),
+        );
+        number(
+            "clean-up call probability",
+            Unit::Share,
+            each(&|f| f.summary.monte_carlo.as_ref()?.call_probability),
+        );
+        let tranche_names = union(folders.iter().map(ReportFolder::tranche_names));
+        for name in &tranche_names {
+            let row = |f: &ReportFolder| f.tranches.iter().find(|t| &t.tranche == name).cloned();
+            number(
+                &format!("{name} size"),
+                Unit::Share,
+                each(&|f| Some(row(f)?.share)),
+            );
+            number(&format!("{name} EL"), Unit::Share, each(&|f| row(f)?.el));
+            number(
+                &format!("{name} EL standard error"),
+                Unit::Share,
+                each(&|f| row(f)?.el_se),
+            );
+            number(&format!("{name} PD"), Unit::Share, each(&|f| row(f)?.pd));
+            number(
+                &format!("{name} VaR 99 %"),
+                Unit::Share,
+                each(&|f| row(f)?.var99),
+            );
+            number(
+                &format!("{name} ES 99 %"),
+                Unit::Share,
+                each(&|f| row(f)?.es99),
+            );
+            number(&format!("{name} WAL"), Unit::Years, each(&|f| row(f)?.wal));
+            number(
+                &format!("{name} yield"),
+                Unit::Share,
+                each(&|f| row(f)?.annual_yield),
+            );
+            number(
+                &format!("{name} breakeven PD multiple"),
+                Unit::Multiple,
+                each(&|f| {
+                    f.breakevens
+                        .iter()
+                        .find(|(t, _)| t == name)
+                        .and_then(|(_, m)| *m)
+                }),
+            );
+            number(
+                &format!("{name} sized share"),
+                Unit::Share,
+                each(&|f| {
+                    f.sizing
+                        .iter()
+                        .find(|r| &r.tranche == name)
+                        .map(|r| r.share)
+                }),
+            );
+        }
+        let trigger_names = union(folders.iter().map(|f| {
+            f.summary
+                .monte_carlo
+                .as_ref()
+                .map(|m| m.triggers.iter().map(|t| t.0.clone()).collect())
+                .unwrap_or_default()
+        }));
+        for trigger in &trigger_names {
+            number(
+                &format!("P(breach) {}", charts::short_trigger(trigger)),
+                Unit::Share,
+                each(&|f| {
+                    f.summary
+                        .monte_carlo
+                        .as_ref()?
+                        .triggers
+                        .iter()
+                        .find(|t| &t.0 == trigger)
+                        .map(|t| t.1)
+                }),
+            );
+        }
+        // ratings are text rows, placed after the numbers
+        let mut rating_rows: Vec<Row> = Vec::new();
+        for name in &tranche_names {
+            for (label, implied) in [("implied rating", true), ("target rating", false)] {
+                let values: Vec<Option<String>> = folders
+                    .iter()
+                    .map(|f| {
+                        let t = f.tranches.iter().find(|t| &t.tranche == name)?;
+                        if implied {
+                            Some(
+                                t.implied_rating
+                                    .clone()
+                                    .unwrap_or_else(|| "below scale".into()),
+                            )
+                        } else {
+                            t.target_rating.clone()
+                        }
+                    })
+                    .collect();
+                if values.iter().any(Option::is_some) {
+                    rating_rows.push(Row {
+                        metric: format!("{name} {label}"),
+                        unit: Unit::Text,
+                        cells: values.into_iter().map(text_cell).collect(),
+                    });
+                }
+            }
+        }
+        rows.extend(rows_numbers);
+        rows.extend(rating_rows);
+        Comparison {
+            labels,
+            folders: folders.iter().map(|f| f.path.clone()).collect(),
+            rows,
+        }
+    }
+
+    /// `comparison.csv`: `metric`, `unit`, then one column per folder (raw values: shares as
+    /// decimals, CNY to the cent).
+    pub fn csv(&self) -> Result<Vec<u8>, csv::Error> {
+        let mut out = csv::Writer::from_writer(Vec::new());
+        let mut header = vec!["metric".to_string(), "unit".to_string()];
+        header.extend(self.labels.iter().cloned());
+        out.write_record(&header)?;
+        for row in &self.rows {
+            let mut record = vec![row.metric.clone(), row.unit.as_str().to_string()];
+            record.extend(row.cells.iter().map(|c| c.raw.clone()));
+            out.write_record(&record)?;
+        }
+        out.into_inner()
+            .map_err(|e| csv::Error::from(e.into_error()))
+    }
+
+    /// The side-by-side table for the terminal.
+    pub fn terminal_table(&self) -> String {
+        let metric_width = self
+            .rows
+            .iter()
+            .map(|r| r.metric.chars().count())
+            .max()
+            .unwrap_or(6)
+            .max(6);
+        let widths: Vec<usize> = (0..self.labels.len())
+            .map(|i| {
+                self.rows
+                    .iter()
+                    .filter(|r| r.metric != "folder" && r.metric != "inputs digest")
+                    .map(|r| r.cells[i].shown.chars().count())
+                    .chain(std::iter::once(self.labels[i].chars().count()))
+                    .max()
+                    .unwrap_or(8)
+                    .clamp(8, 40)
+            })
+            .collect();
+        let mut out = String::new();
+        let _ = write!(out, "{:<metric_width$}", "metric");
+        for (label, w) in self.labels.iter().zip(&widths) {
+            let _ = write!(out, "  {:>w$}", clip(label, *w));
+        }
+        out.push('\n');
+        for row in &self.rows {
+            let _ = write!(out, "{:<metric_width$}", row.metric);
+            for (cell, w) in row.cells.iter().zip(&widths) {
+                let shown = if row.metric == "inputs digest" {
+                    cell.shown.chars().take(12).collect()
+                } else {
+                    cell.shown.clone()
+                };
+                let _ = write!(out, "  {:>w$}", clip(&shown, *w));
+            }
+            out.push('\n');
+        }
+        out
+    }
+
+    /// The comparison charts.
+    pub fn charts(&self, folders: &[ReportFolder]) -> Vec<Chart> {
+        let mut charts = Vec::new();
+        let pool = |f: &ReportFolder| {
+            f.summary
+                .monte_carlo
+                .as_ref()
+                .map(|m| m.pool_net_loss.clone())
+        };
+        let metrics = CompareMetrics {
+            scenarios: self.labels.clone(),
+            expected_loss: folders.iter().map(|f| pool(f)?.mean).collect(),
+            var99: folders.iter().map(|f| pool(f)?.var[1]).collect(),
+            funding_capacity: folders.iter().map(ReportFolder::funding_capacity).collect(),
+        };
+        let worst = metrics
+            .expected_loss
+            .iter()
+            .zip(&self.labels)
+            .filter_map(|(v, l)| Some((v.as_ref()?, l)))
+            .max_by(|a, b| a.0.total_cmp(b.0));
+        charts.push(Chart {
+            name: "compare_metrics",
+            title: "Pool EL, VaR 99 % and funding capacity by scenario".into(),
+            caption: match worst {
+                Some((el, label)) => format!(
+                    "Compare the bars within each panel: {label} has the highest pool EL ({}); funding capacity shrinks as the loss tail (VaR 99 %) grows, because the rated notes need more enhancement below them.",
+                    percent(*el, 2)
+                ),
+                None => "Compare the bars within each panel: funding capacity shrinks as the loss tail grows.".into(),
+            },
+            kind: ChartKind::CompareMetrics(metrics),
+        });
+        let tranche_names = union(folders.iter().map(ReportFolder::tranche_names));
+        if !tranche_names.is_empty() {
+            let tranches = tranche_names
+                .iter()
+                .map(|name| {
+                    let values = folders
+                        .iter()
+                        .map(|f| f.tranches.iter().find(|t| &t.tranche == name)?.el)
+                        .collect();
+                    (name.clone(), values)
+                })
+                .collect();
+            charts.push(Chart {
+                name: "compare_tranche_el",
+                title: "Tranche expected loss by scenario".into(),
+                caption: "Each group is one tranche and each bar one scenario, on a log scale: a bar one grid line higher is ten times the expected loss, and a senior bar that rises towards its mezzanine's means the stress eats through the credit enhancement.".into(),
+                kind: ChartKind::CompareTrancheEl(CompareTrancheEl {
+                    scenarios: self.labels.clone(),
+                    tranches,
+                }),
+            });
+        }
+        charts
+    }
+
+    /// `comparison.html`: the table and the charts, self-contained.
+    pub fn html(&self, folders: &[ReportFolder], charts: &[RenderedChart]) -> String {
+        let mut out = String::new();
+        out.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
+        out.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
+        let _ = writeln!(
+            out,
+            "<title>Scenario comparison: {}</title>\n<style>{STYLE}</style>\n</head>\n<body>",
+            esc(&self.labels.join(", "))
+        );
+        let _ = writeln!(
+            out,
+            "<header><h1>Scenario comparison</h1><p class=\"lead\">{}</p></header>",
+            esc(&self.labels.join(" · "))
+        );
+        out.push_str(
+            "<section id=\"table\"><h2>Side by side</h2><table><thead><tr><th>Metric</th>",
+        );
+        for label in &self.labels {
+            let _ = write!(out, "<th>{}</th>", esc(label));
+        }
+        out.push_str("</tr></thead><tbody>");
+        for row in &self.rows {
+            let _ = write!(out, "<tr><td>{}</td>", esc(&row.metric));
+            for cell in &row.cells {
+                let class = if row.unit == Unit::Text {
+                    " class=\"text mono\""
+                } else {
+                    ""
+                };
+                let _ = write!(out, "<td{class}>{}</td>", esc(&cell.shown));
+            }
+            out.push_str("</tr>");
+        }
+        out.push_str("</tbody></table><p class=\"note\">Shares and probabilities as percentages of the closing balance (pool) or of each tranche's original balance (tranches); CNY without decimals. comparison.csv beside this page has the same rows with full decimals.</p></section>\n");
+        out.push_str("<section id=\"charts\"><h2>Charts</h2>");
+        for c in charts {
+            let _ = write!(
+                out,
+                "<figure id=\"chart-{}\"><h3>{}</h3>\n{}\n<figcaption>{}</figcaption></figure>\n",
+                c.name,
+                esc(&c.title),
+                inline_svg(&c.svg, &c.title),
+                esc(&c.caption)
+            );
+        }
+        out.push_str("</section>\n<section id=\"reproducibility\"><h2>Reproducibility</h2><table><thead><tr><th>Scenario</th><th class=\"text\">Tool</th><th>Seed</th><th>Paths</th><th class=\"text\">Inputs digest</th></tr></thead><tbody>");
+        for (label, f) in self.labels.iter().zip(folders) {
+            let m = &f.summary.manifest;
+            let _ = write!(
+                out,
+                "<tr><td>{}</td><td class=\"text\">{} {}</td><td>{}</td><td>{}</td><td class=\"text mono\">{}</td></tr>",
+                esc(label),
+                esc(m.tool.as_deref().unwrap_or("-")),
+                esc(m.version.as_deref().unwrap_or("")),
+                m.seed.map_or("-".into(), |s| s.to_string()),
+                m.paths.map_or("-".into(), |p| cny(p as f64)),
+                esc(m.inputs_digest.as_deref().unwrap_or("-"))
+            );
+        }
+        out.push_str("</tbody></table></section>\n</body>\n</html>\n");
+        out
+    }
+}
+
+fn clip(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        text.to_string()
+    } else {
+        let mut clipped: String = text.chars().take(width.saturating_sub(1)).collect();
+        clipped.push('…');
+        clipped
+    }
+}
+
+/// Names in order of first appearance across lists.
+fn union(lists: impl Iterator<Item = Vec<String>>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for list in lists {
+        for name in list {
+            if !out.contains(&name) {
+                out.push(name);
+            }
+        }
+    }
+    out
+}
+
+/// What `compare` wrote.
+#[derive(Debug, Clone)]
+pub struct CompareOutput {
+    pub out_dir: PathBuf,
+    /// The side-by-side table for the terminal.
+    pub table: String,
+}
+
+/// `compare`: reads every folder (any that is not a report is bad input, named with the
+/// rule it breaks), then writes `comparison.csv`, `comparison.html` and `charts/` into
+/// `out` atomically.
+pub fn compare(dirs: &[PathBuf], out: &Path) -> Result<CompareOutput, ReportError> {
+    if dirs.is_empty() {
+        return Err(ReportError::NotAReport {
+            path: PathBuf::from("REPORT_DIR"),
+            rule: "give at least one report folder".into(),
+        });
+    }
+    let folders = dirs
+        .iter()
+        .map(|d| ReportFolder::read(d))
+        .collect::<Result<Vec<_>, _>>()?;
+    if let Ok(out_canonical) = out.canonicalize()
+        && dirs
+            .iter()
+            .any(|d| d.canonicalize().is_ok_and(|d| d == out_canonical))
+    {
+        return Err(ReportError::NotAReport {
+            path: out.to_path_buf(),
+            rule: "--out must not be one of the folders compared (it would be replaced)".into(),
+        });
+    }
+    let comparison = Comparison::new(&folders);
+    let write_error =
+        |path: PathBuf| move |source: std::io::Error| ReportError::Write { path, source };
+    let report = ReportDir::create(out).map_err(write_error(out.to_path_buf()))?;
+    let charts_dir = report.file("charts");
+    std::fs::create_dir_all(&charts_dir).map_err(write_error(charts_dir.clone()))?;
+    let rendered = comparison
+        .charts(&folders)
+        .iter()
+        .map(|c| charts::write_chart(c, &charts_dir))
+        .collect::<Result<Vec<_>, _>>()?;
+    let csv_bytes = comparison.csv().map_err(|e| ReportError::Write {
+        path: report.file("comparison.csv"),
+        source: std::io::Error::other(e),
+    })?;
+    report
+        .write("comparison.csv", &csv_bytes)
+        .map_err(write_error(report.file("comparison.csv")))?;
+    report
+        .write(
+            "comparison.html",
+            comparison.html(&folders, &rendered).as_bytes(),
+        )
+        .map_err(write_error(report.file("comparison.html")))?;
+    let out_dir = report.commit().map_err(write_error(out.to_path_buf()))?;
+    Ok(CompareOutput {
+        out_dir,
+        table: comparison.terminal_table(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_keep_raw_values_and_show_readable_ones() {
+        assert_eq!(
+            number_cell(Some(800_000_000.0), Unit::Cny),
+            Cell {
+                raw: "800000000.00".into(),
+                shown: "800,000,000".into()
+            }
+        );
+        assert_eq!(number_cell(Some(0.0271), Unit::Share).shown, "2.71 %");
+        assert_eq!(number_cell(None, Unit::Share).shown, "-");
+        assert_eq!(
+            union(
+                [
+                    vec!["A".to_string(), "B".into()],
+                    vec!["A".into(), "C".into()]
+                ]
+                .into_iter()
+            ),
+            vec!["A", "B", "C"]
+        );
+        assert_eq!(clip("abcdef", 4), "abc…");
+    }
+}

@@ -1,0 +1,761 @@
+//! The report stage on real report folders: every chart drawn with text and data (pixels,
+//! not just files), SVGs that parse, a self-contained and complete `report.html`, a render
+//! in headless Chromium without console errors, folders with only sizing or frontier files,
+//! and `compare` on two scenarios run by the real binary.
+
+use std::collections::HashSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+use baitiao_abs::report::charts::{CHART_SIZE, tranche_colour};
+use baitiao_abs::report::render_charts_and_html;
+
+const BIN: &str = env!("CARGO_BIN_EXE_baitiao-abs");
+
+/// Paths per run: enough for every chart to have data, few enough to keep the test quick.
+const PATHS: &str = "200";
+
+fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn scratch() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("report-tests")
+}
+
+fn binary(args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .current_dir(repo())
+        .output()
+        .expect("the binary runs")
+}
+
+/// The base and stress_aaa scenarios, each run once by the real binary for all the tests.
+struct Runs {
+    base: PathBuf,
+    stress: PathBuf,
+}
+
+fn runs() -> &'static Runs {
+    static RUNS: OnceLock<Runs> = OnceLock::new();
+    RUNS.get_or_init(|| {
+        let root = scratch().join("runs");
+        let _ = fs::remove_dir_all(&root);
+        fs::create_dir_all(&root).unwrap();
+        let mut folders = Vec::new();
+        for (scenario, name) in [
+            ("scenarios/base.toml", "base"),
+            ("scenarios/stress_aaa.toml", "stress_aaa"),
+        ] {
+            let out = root.join(name);
+            let output = binary(&[
+                "run",
+                scenario,
+                "--paths",
+                PATHS,
+                "--quiet",
+                "--out",
+                out.to_str().unwrap(),
+            ]);
+            assert!(
+                output.status.success(),
+                "run {scenario}: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+            folders.push(out);
+        }
+        Runs {
+            stress: folders.pop().unwrap(),
+            base: folders.pop().unwrap(),
+        }
+    })
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    let _ = fs::remove_dir_all(to);
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_type().unwrap().is_file() {
+            fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+        }
+    }
+}
+
+/// A copy of the base run with the files sizing adds: `sizing.csv`, `sizing_curve.csv` and
+/// the `sizing` and `treasury` objects of `summary.json`.
+fn sized_folder(name: &str) -> PathBuf {
+    let dir = scratch().join(name);
+    copy_dir(&runs().base, &dir);
+    fs::write(
+        dir.join("sizing.csv"),
+        "tranche,target_rating,share,amount,credit_enhancement,el,el_se,wal,target_el,feasible\n\
+         A,Aaa,0.78,624000000,0.22,6.1e-7,1.1e-7,1.36,7.47e-7,true\n\
+         B,A2,0.13,104000000,0.09,2.9e-4,3e-5,1.95,3.69e-4,true\n\
+         Sub,,0.09,72000000,0,0.031,0.002,2.0,,true\n",
+    )
+    .unwrap();
+    let mut curve = String::from("tranche,share,el,el_se,wal,target_el,meets\n");
+    for i in 0..12 {
+        let share = 0.70 + 0.01 * i as f64;
+        let el = 6.1e-7 * ((share - 0.78) * 60.0).exp();
+        let target = 7.0e-7 + 1e-8 * i as f64;
+        curve.push_str(&format!(
+            "A,{share},{el},{},1.36,{target},{}\n",
+            el * 0.2,
+            el <= target
+        ));
+    }
+    for i in 0..10 {
+        let share = 0.08 + 0.01 * i as f64;
+        let el = 2.9e-4 * ((share - 0.13) * 40.0).exp();
+        let target = 3.6e-4 + 2e-6 * i as f64;
+        curve.push_str(&format!(
+            "B,{share},{el},{},1.95,{target},{}\n",
+            el * 0.1,
+            el <= target
+        ));
+    }
+    fs::write(dir.join("sizing_curve.csv"), curve).unwrap();
+    let mut summary: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap();
+    summary["sizing"] = serde_json::json!({
+        "funding_capacity": 728_000_000.0, "advance_rate": 0.91, "tranches": []
+    });
+    summary["treasury"] = serde_json::json!({
+        "funding_capacity": 728_000_000.0, "funding_need": 750_000_000.0, "gap": 22_000_000.0
+    });
+    fs::write(
+        dir.join("summary.json"),
+        serde_json::to_vec_pretty(&summary).unwrap(),
+    )
+    .unwrap();
+    dir
+}
+
+/// A folder as `frontier` writes it: a manifest and `frontier.csv`, nothing else.
+fn frontier_folder() -> PathBuf {
+    let dir = scratch().join("frontier");
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).unwrap();
+    fs::write(
+        dir.join("summary.json"),
+        r#"{"manifest": {"tool": "baitiao-abs", "version": "0.1.0", "scenario": "base",
+            "inputs_digest": "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+            "inputs": ["scenario scenarios/base.toml", "applicants applicants.csv"],
+            "seed": 7, "paths": 1000}}"#,
+    )
+    .unwrap();
+    let mut csv = String::from(
+        "cutoff,limit_multiplier,applicants,approved,approval_rate,approved_limits,pool_balance,weighted_pd,pool_el,senior_credit_enhancement,funding_capacity,advance_rate,meets_targets,recommended\n",
+    );
+    for multiplier in [0.8, 1.0, 1.2] {
+        for cutoff in (540..=680).step_by(20) {
+            let c = cutoff as f64;
+            let approval = 1.0 / (1.0 + ((c - 600.0) / 30.0).exp());
+            let approved = (50_000.0 * approval).round();
+            let pd = 0.05 * (-(c - 540.0) / 60.0).exp();
+            let el = 0.9 * pd;
+            let limits = approved * 8_000.0 * multiplier;
+            let ce = (0.05 + 4.0 * el).min(0.4);
+            let meets = el < 0.02;
+            let recommended = cutoff == 600 && multiplier == 1.0;
+            csv.push_str(&format!(
+                "{cutoff},{multiplier},50000,{approved},{approval},{limits},{},{pd},{el},{ce},{},{},{meets},{recommended}\n",
+                0.6 * limits,
+                0.6 * limits * (1.0 - ce),
+                1.0 - ce,
+            ));
+        }
+    }
+    fs::write(dir.join("frontier.csv"), csv).unwrap();
+    dir
+}
+
+/// What a PNG shows, counted.
+struct PixelCensus {
+    width: u32,
+    height: u32,
+    rgb: Vec<u8>,
+}
+
+impl PixelCensus {
+    fn read(path: &Path) -> PixelCensus {
+        let decoder = png::Decoder::new(std::io::BufReader::new(fs::File::open(path).unwrap()));
+        let mut reader = decoder.read_info().expect("a PNG header");
+        let mut buffer = vec![0; reader.output_buffer_size().expect("a buffer size")];
+        let info = reader.next_frame(&mut buffer).expect("PNG pixel data");
+        assert_eq!(info.bit_depth, png::BitDepth::Eight, "{}", path.display());
+        let channels = match info.color_type {
+            png::ColorType::Rgb => 3,
+            png::ColorType::Rgba => 4,
+            other => panic!("{}: unexpected colour type {other:?}", path.display()),
+        };
+        let rgb = buffer[..info.buffer_size()]
+            .chunks(channels)
+            .flat_map(|p| [p[0], p[1], p[2]])
+            .collect();
+        PixelCensus {
+            width: info.width,
+            height: info.height,
+            rgb,
+        }
+    }
+
+    fn pixel(&self, x: u32, y: u32) -> [u8; 3] {
+        let i = 3 * (y * self.width + x) as usize;
+        [self.rgb[i], self.rgb[i + 1], self.rgb[i + 2]]
+    }
+
+    fn share_not_white(&self) -> f64 {
+        let total = (self.width * self.height) as f64;
+        let drawn = self.rgb.chunks(3).filter(|p| p != &[255, 255, 255]).count();
+        drawn as f64 / total
+    }
+
+    fn distinct_colours(&self) -> usize {
+        self.rgb
+            .chunks(3)
+            .map(|p| (p[0], p[1], p[2]))
+            .collect::<HashSet<_>>()
+            .len()
+    }
+
+    fn count_colour(&self, colour: [u8; 3]) -> usize {
+        self.rgb.chunks(3).filter(|p| *p == colour).count()
+    }
+
+    /// Dark pixels (text or axis lines) in a band of rows.
+    fn dark_in_rows(&self, rows: std::ops::Range<u32>) -> usize {
+        rows.flat_map(|y| (0..self.width).map(move |x| (x, y)))
+            .filter(|&(x, y)| {
+                let [r, g, b] = self.pixel(x, y);
+                (r as u32 + g as u32 + b as u32) < 3 * 110
+            })
+            .count()
+    }
+}
+
+/// Checks a chart's PNG shows a title, axes or legend text and data, and its SVG parses
+/// with text elements; returns the PNG's census for chart-specific checks.
+fn check_chart(dir: &Path, name: &str) -> PixelCensus {
+    let png_path = dir.join("charts").join(format!("{name}.png"));
+    let svg_path = dir.join("charts").join(format!("{name}.svg"));
+    for path in [&png_path, &svg_path] {
+        let size = fs::metadata(path)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+            .len();
+        assert!(size > 1_000, "{}: only {size} bytes", path.display());
+    }
+    let census = PixelCensus::read(&png_path);
+    assert_eq!((census.width, census.height), CHART_SIZE, "{name}");
+    let drawn = census.share_not_white();
+    assert!(
+        (0.02..0.9).contains(&drawn),
+        "{name}: {:.1} % of the pixels drawn",
+        100.0 * drawn
+    );
+    let colours = census.distinct_colours();
+    assert!(colours >= 12, "{name}: only {colours} distinct colours");
+    // the title is dark text across the top rows, centred
+    let title = census.dark_in_rows(0..34);
+    assert!(
+        title >= 150,
+        "{name}: {title} dark pixels in the title band"
+    );
+    // axis descriptions and tick labels: dark text in the bottom band
+    let bottom = census.dark_in_rows(CHART_SIZE.1 - 80..CHART_SIZE.1);
+    assert!(
+        bottom >= 150,
+        "{name}: {bottom} dark pixels in the bottom band"
+    );
+
+    let svg = fs::read_to_string(&svg_path).unwrap();
+    let document = roxmltree::Document::parse(&svg)
+        .unwrap_or_else(|e| panic!("{}: not well-formed XML: {e}", svg_path.display()));
+    assert_eq!(document.root_element().tag_name().name(), "svg");
+    let texts: Vec<String> = document
+        .descendants()
+        .filter(|n| n.has_tag_name("text"))
+        .map(|n| n.text().unwrap_or_default().trim().to_string())
+        .collect();
+    assert!(texts.len() >= 8, "{name}: {} <text> elements", texts.len());
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.len() >= 20 && t.split(' ').count() >= 3),
+        "{name}: no title text in the SVG: {texts:?}"
+    );
+    census
+}
+
+/// Every tranche's colour is drawn (lines, bars or legend swatches).
+fn assert_tranche_colours(census: &PixelCensus, name: &str, tranches: usize) {
+    for i in 0..tranches {
+        let c = tranche_colour(i);
+        let count = census.count_colour([c.0, c.1, c.2]);
+        assert!(
+            count >= 150,
+            "{name}: tranche {i}'s colour on only {count} pixels"
+        );
+    }
+}
+
+/// The charts of a run whose rated tranches have target ratings (so `run` sizes them).
+const RUN_CHARTS: [&str; 6] = [
+    "pool_loss_distribution",
+    "tranche_loss_exceedance",
+    "expected_cashflows",
+    "pool_balance",
+    "tranche_balances",
+    "sizing",
+];
+
+#[test]
+fn run_writes_every_chart_with_text_and_data() {
+    let base = &runs().base;
+    for name in RUN_CHARTS {
+        let census = check_chart(base, name);
+        if matches!(
+            name,
+            "tranche_loss_exceedance" | "expected_cashflows" | "tranche_balances"
+        ) {
+            assert_tranche_colours(&census, name, 3);
+        }
+        if name == "sizing" {
+            // the two rated tranches
+            assert_tranche_colours(&census, name, 2);
+        }
+    }
+    // no frontier file in a run: no frontier chart
+    assert!(!base.join("charts/frontier.png").exists());
+    // the stressed run draws its own charts too
+    for name in RUN_CHARTS {
+        check_chart(&runs().stress, name);
+    }
+}
+
+#[test]
+fn sizing_chart_and_section_follow_the_sizing_files() {
+    // without the sizing files and summary entries: no chart, and the report says so
+    let not_sized = scratch().join("unsized");
+    copy_dir(&runs().base, &not_sized);
+    for file in ["sizing.csv", "sizing_curve.csv"] {
+        let _ = fs::remove_file(not_sized.join(file));
+    }
+    let mut summary: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(not_sized.join("summary.json")).unwrap()).unwrap();
+    let object = summary.as_object_mut().unwrap();
+    object.remove("sizing");
+    object.remove("treasury");
+    fs::write(
+        not_sized.join("summary.json"),
+        serde_json::to_vec_pretty(&summary).unwrap(),
+    )
+    .unwrap();
+    let rendered = render_charts_and_html(&not_sized).unwrap();
+    assert!(
+        !rendered.charts.contains(&"sizing"),
+        "{:?}",
+        rendered.charts
+    );
+    let html = fs::read_to_string(not_sized.join("report.html")).unwrap();
+    assert!(html.contains("This run did not size the tranches"));
+    assert!(!html.contains("id=\"chart-sizing\""));
+
+    // with hand-written sizing files and a treasury need
+    let dir = sized_folder("sized");
+    let rendered = render_charts_and_html(&dir).unwrap();
+    assert!(rendered.charts.contains(&"sizing"), "{:?}", rendered.charts);
+    let census = check_chart(&dir, "sizing");
+    assert_tranche_colours(&census, "sizing", 2);
+    let html = fs::read_to_string(dir.join("report.html")).unwrap();
+    assert_self_contained(&html, "report.html");
+    for expected in [
+        "Sizing and funding capacity",
+        "728,000,000 CNY",
+        "91.0 %",
+        "750,000,000 CNY",
+        "id=\"chart-sizing\"",
+    ] {
+        assert!(html.contains(expected), "report.html lacks {expected}");
+    }
+}
+
+/// No reference to anything outside the file: no URLs, stylesheets, scripts, images,
+/// fonts or frames; in-page anchors only.
+fn assert_self_contained(html: &str, label: &str) {
+    let lower = html.to_lowercase();
+    for forbidden in [
+        "http:",
+        "https:",
+        "file:",
+        "//cdn",
+        "<link",
+        "<script",
+        "@import",
+        "url(",
+        "src=",
+        "<img",
+        "<iframe",
+        "<object",
+        "<embed",
+        "xlink:href",
+        "@font-face",
+    ] {
+        assert!(
+            !lower.contains(forbidden),
+            "{label} refers outside itself: `{forbidden}`"
+        );
+    }
+    for (i, _) in lower.match_indices("href=") {
+        assert!(
+            lower[i..].starts_with("href=\"#"),
+            "{label}: a link that is not an in-page anchor: {}",
+            &html[i..(i + 60).min(html.len())]
+        );
+    }
+}
+
+#[test]
+fn report_html_is_self_contained_and_complete() {
+    let base = &runs().base;
+    let html = fs::read_to_string(base.join("report.html")).unwrap();
+    assert_self_contained(&html, "report.html");
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    for tranche in ["A", "B", "Sub"] {
+        assert!(
+            html.contains(&format!("<td>{tranche}</td>")),
+            "report.html has no row for tranche {tranche}"
+        );
+    }
+    for chart in RUN_CHARTS {
+        let start = html
+            .find(&format!("<figure id=\"chart-{chart}\">"))
+            .unwrap_or_else(|| panic!("report.html lacks the chart {chart}"));
+        let figure = &html[start..start + html[start..].find("</figure>").unwrap()];
+        assert!(
+            figure.contains("<svg") && figure.contains("</svg>") && figure.contains("<text"),
+            "{chart} is not inline SVG with text"
+        );
+        assert!(figure.contains("<figcaption>"), "{chart} has no caption");
+    }
+    assert_eq!(html.matches("<svg").count(), RUN_CHARTS.len());
+    let summary: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(base.join("summary.json")).unwrap()).unwrap();
+    let digest = summary["manifest"]["inputs_digest"].as_str().unwrap();
+    for expected in [
+        "Deal summary",
+        "Assumptions",
+        "Tranches",
+        "EL ± SE",
+        "Implied",
+        "Stress results and breakevens",
+        "Breakeven PD multiple",
+        "Methodology and limits",
+        "Reproducibility",
+        "20151024",
+        digest,
+        "baitiao-abs run scenarios/base.toml --paths 200 --seed 20151024",
+        "800,000,000",
+        "@media print",
+        "Sizing and funding capacity",
+        "Funding capacity",
+        "Sized share",
+    ] {
+        assert!(html.contains(expected), "report.html lacks `{expected}`");
+    }
+    // no trace of the temporary folder the run rendered into
+    assert!(
+        !html.contains(".tmp-"),
+        "report.html names the temporary folder"
+    );
+}
+
+#[test]
+fn frontier_folder_renders_its_chart_and_a_report() {
+    let dir = frontier_folder();
+    let rendered = render_charts_and_html(&dir).unwrap();
+    assert_eq!(rendered.charts, vec!["frontier"]);
+    let census = check_chart(&dir, "frontier");
+    // one line colour per limit multiplier
+    for c in &baitiao_abs::report::charts::SERIES_PALETTE[..3] {
+        assert!(census.count_colour([c.0, c.1, c.2]) >= 150);
+    }
+    let html = fs::read_to_string(dir.join("report.html")).unwrap();
+    assert_self_contained(&html, "frontier report.html");
+    for expected in [
+        "Approval-policy frontier",
+        "<tr class=\"highlight\">",
+        "recommended",
+        "id=\"chart-frontier\"",
+        "Reproducibility",
+    ] {
+        assert!(
+            html.contains(expected),
+            "frontier report lacks `{expected}`"
+        );
+    }
+}
+
+/// The Chromium of the machine (`CHROMIUM` names another), if any.
+fn chromium() -> Option<PathBuf> {
+    if let Ok(path) = std::env::var("CHROMIUM") {
+        return Some(PathBuf::from(path));
+    }
+    let names = [
+        "chromium",
+        "chromium-browser",
+        "google-chrome",
+        "google-chrome-stable",
+    ];
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .flat_map(|dir| names.iter().map(move |n| dir.join(n)))
+        .find(|candidate| candidate.is_file())
+}
+
+/// Runs headless Chromium on a local page with `extra` arguments; returns its stderr.
+fn headless(browser: &Path, page: &Path, profile: &Path, extra: &[String]) -> (String, String) {
+    let mut args: Vec<String> = [
+        "120",
+        browser.to_str().unwrap(),
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--hide-scrollbars",
+        "--enable-logging=stderr",
+        "--v=0",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    args.push(format!("--user-data-dir={}", profile.display()));
+    args.extend(extra.iter().cloned());
+    args.push(format!("file://{}", page.display()));
+    let output = Command::new("timeout")
+        .args(&args)
+        .output()
+        .expect("timeout and chromium run");
+    assert!(
+        output.status.success(),
+        "chromium failed on {}: {}",
+        page.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// Console messages (errors, uncaught exceptions) in Chromium's log.
+fn console_errors(log: &str) -> Vec<String> {
+    log.lines()
+        .filter(|l| l.contains("CONSOLE") || l.contains("Uncaught"))
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn browser_renders_the_report_without_console_errors() {
+    let Some(browser) = chromium() else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must have chromium: .ci/run installs Debian's chromium"
+        );
+        println!("SKIPPED browser test: no chromium on this machine (CI installs it)");
+        return;
+    };
+    let work = scratch().join("browser");
+    let _ = fs::remove_dir_all(&work);
+    fs::create_dir_all(&work).unwrap();
+    let profile = work.join("profile");
+
+    // the log check catches a page that does log errors
+    let bad = work.join("bad.html");
+    fs::write(
+        &bad,
+        "<html><body><script>console.error('boom'); missingFunction();</script></body></html>",
+    )
+    .unwrap();
+    let (_, log) = headless(&browser, &bad, &profile, &["--dump-dom".into()]);
+    assert!(
+        console_errors(&log).len() >= 2,
+        "the console check sees nothing on a failing page: {log}"
+    );
+
+    let dir = sized_folder("browser-report");
+    render_charts_and_html(&dir).unwrap();
+    let page = dir.join("report.html").canonicalize().unwrap();
+    let screenshot = work.join("report.png");
+    let (_, log) = headless(
+        &browser,
+        &page,
+        &profile,
+        &[
+            format!("--screenshot={}", screenshot.display()),
+            "--window-size=1200,2000".into(),
+        ],
+    );
+    assert_eq!(console_errors(&log), Vec::<String>::new(), "console errors");
+    let census = PixelCensus::read(&screenshot);
+    assert_eq!((census.width, census.height), (1200, 2000));
+    assert!(
+        census.share_not_white() > 0.05,
+        "the screenshot is nearly blank: {:.1} % drawn",
+        100.0 * census.share_not_white()
+    );
+    assert!(
+        census.distinct_colours() > 50,
+        "the screenshot has only {} colours",
+        census.distinct_colours()
+    );
+    assert!(
+        census.dark_in_rows(0..200) > 2_000,
+        "no heading text at the top"
+    );
+
+    // the DOM Chromium built has every section and every chart
+    let (dom, log) = headless(&browser, &page, &profile, &["--dump-dom".into()]);
+    assert_eq!(console_errors(&log), Vec::<String>::new(), "console errors");
+    assert!(dom.contains("Reproducibility") && dom.contains("Sizing and funding capacity"));
+    assert_eq!(dom.matches("<svg").count(), RUN_CHARTS.len());
+}
+
+#[test]
+fn compare_two_scenarios() {
+    let runs = runs();
+    let out = scratch().join("compare");
+    let _ = fs::remove_dir_all(&out);
+    let output = binary(&[
+        "compare",
+        runs.base.to_str().unwrap(),
+        runs.stress.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "compare: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // the terminal table: one column per scenario, one row per metric
+    let header = stdout.lines().next().unwrap();
+    assert!(
+        header.contains("base") && header.contains("stress_aaa"),
+        "{header}"
+    );
+    for metric in ["pool EL", "pool VaR 99 %", "A EL", "B implied rating"] {
+        assert!(
+            stdout.lines().any(|l| l.starts_with(metric)),
+            "no `{metric}` row:\n{stdout}"
+        );
+    }
+    assert!(stdout.contains(&format!("Comparison: {}", out.display())));
+
+    let csv = fs::read_to_string(out.join("comparison.csv")).unwrap();
+    assert!(csv.starts_with("metric,unit,base,stress_aaa\n"), "{csv}");
+    let row = |metric: &str| -> Vec<f64> {
+        let line = csv
+            .lines()
+            .find(|l| l.starts_with(&format!("{metric},")))
+            .unwrap_or_else(|| panic!("comparison.csv lacks {metric}"));
+        line.split(',')
+            .skip(2)
+            .map(|v| v.parse().unwrap())
+            .collect()
+    };
+    let pool_el = row("pool EL");
+    assert!(
+        pool_el[1] > 2.0 * pool_el[0],
+        "AAA stresses raise the pool EL: {pool_el:?}"
+    );
+    assert_eq!(row("PD multiplier"), vec![1.0, 5.5]);
+    let capacity = row("funding capacity");
+    assert!(
+        capacity[1] < capacity[0],
+        "AAA stresses cut the funding capacity: {capacity:?}"
+    );
+
+    for name in ["compare_metrics", "compare_tranche_el"] {
+        let census = check_chart(&out, name);
+        // one colour per scenario, the same in both charts
+        for c in &baitiao_abs::report::charts::SERIES_PALETTE[..2] {
+            assert!(
+                census.count_colour([c.0, c.1, c.2]) >= 150,
+                "{name}: a scenario's colour is missing"
+            );
+        }
+    }
+    let html = fs::read_to_string(out.join("comparison.html")).unwrap();
+    assert_self_contained(&html, "comparison.html");
+    for expected in [
+        "base",
+        "stress_aaa",
+        "pool EL",
+        "id=\"chart-compare_metrics\"",
+    ] {
+        assert!(
+            html.contains(expected),
+            "comparison.html lacks `{expected}`"
+        );
+    }
+    assert_eq!(html.matches("<svg").count(), 2);
+    // written atomically: no temporary folder left beside it
+    let leftovers: Vec<_> = fs::read_dir(out.parent().unwrap())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().contains(".tmp-"))
+        .collect();
+    assert!(leftovers.is_empty());
+}
+
+#[test]
+fn compare_rejects_a_folder_that_is_not_a_report() {
+    let runs = runs();
+    let root = scratch().join("bad-compare");
+    let _ = fs::remove_dir_all(&root);
+    let empty = root.join("empty");
+    fs::create_dir_all(&empty).unwrap();
+    let out = root.join("out");
+    for (bad, rule) in [
+        (empty.clone(), "no summary.json"),
+        (root.join("missing"), "no such folder"),
+    ] {
+        let output = binary(&[
+            "compare",
+            runs.base.to_str().unwrap(),
+            bad.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(output.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(
+            stderr.contains(bad.to_str().unwrap()) && stderr.contains(rule),
+            "{stderr}"
+        );
+        assert!(!out.exists(), "nothing written on bad input");
+    }
+    // a summary.json that is not a run's summary
+    fs::write(empty.join("summary.json"), "{\"tranches\": []}").unwrap();
+    let output = binary(&[
+        "compare",
+        empty.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("manifest"));
+}
