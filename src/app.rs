@@ -23,11 +23,11 @@ use crate::sim::Pool;
 use crate::sim::montecarlo::StochasticPool;
 use crate::sim::pool::receivable_pd;
 use crate::sizing::breakeven::{Breakeven, breakevens};
-use crate::sizing::{SizingPaths, SizingResult, size_deal};
 use crate::sizing::frontier::{
     Frontier, FrontierError, FrontierInputs, FrontierPoint, Grid, Recommendation, Shortfall,
     TargetKind, default_cutoffs, grid_policy, run_frontier,
 };
+use crate::sizing::{SizingPaths, SizingResult, size_deal};
 use crate::tape::{self, Receivable};
 
 /// Why a job failed, and which exit code that earns.

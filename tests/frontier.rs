@@ -251,6 +251,15 @@ fn recommended_policy_round_trips_through_decide() {
     assert!(header.starts_with(
         "cutoff,limit_multiplier,applicants,approved,approval_rate,approved_limits,pool_balance,weighted_pd,pool_el,senior_credit_enhancement,funding_capacity,advance_rate,meets_targets,recommended"
     ));
+    // the folder carries its frontier chart and a self-contained report
+    for file in ["charts/frontier.png", "charts/frontier.svg", "report.html"] {
+        let size = fs::metadata(folder.join(file))
+            .map(|m| m.len())
+            .unwrap_or(0);
+        assert!(size > 1000, "{file}: {size} bytes");
+    }
+    let html = fs::read_to_string(folder.join("report.html")).unwrap();
+    assert!(html.contains("<svg") && !html.contains("http://") && !html.contains("https://"));
     let rows = frontier_rows(&folder.join("frontier.csv"));
     assert_eq!(rows.len(), 6);
     let recommended: Vec<_> = rows.iter().filter(|r| r["recommended"] == "true").collect();
