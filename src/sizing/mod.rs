@@ -323,7 +323,8 @@ fn size_round(paths: &SizingPaths, deal: &Deal) -> Result<SizingResult, Waterfal
         };
         let upper = 1.0 - fixed.iter().sum::<f64>() - MIN_SUBORDINATE_SHARE;
         let share = if upper <= SHARE_TOLERANCE {
-            feasible.push(false);
+            // no room left by the tranches above: the target is not what fails
+            feasible.push(true);
             0.0
         } else if meets(upper)? {
             feasible.push(true);
