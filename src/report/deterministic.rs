@@ -1,7 +1,7 @@
 //! `deterministic_pool.csv` and `deterministic_tranches.csv` (SPEC §8), with extra columns
 //! after the contractual ones.
 
-use super::{cents, decimal};
+use super::{cents, decimal, into_bytes};
 use crate::metrics::DeterministicRun;
 use crate::scenario::Deal;
 
@@ -92,9 +92,4 @@ pub fn tranches_csv(run: &DeterministicRun, deal: &Deal) -> Result<Vec<u8>, csv:
         }
     }
     into_bytes(out)
-}
-
-fn into_bytes(out: csv::Writer<Vec<u8>>) -> Result<Vec<u8>, csv::Error> {
-    out.into_inner()
-        .map_err(|e| csv::Error::from(e.into_error()))
 }

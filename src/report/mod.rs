@@ -174,6 +174,20 @@ pub fn render_charts_and_html(dir: &Path) -> Result<RenderedReport, ReportError>
     })
 }
 
+/// A CSV table in memory, or the error that stopped it.
+pub(crate) type CsvResult = Result<Vec<u8>, csv::Error>;
+
+/// The bytes of a finished in-memory CSV writer.
+pub(crate) fn into_bytes(out: csv::Writer<Vec<u8>>) -> CsvResult {
+    out.into_inner()
+        .map_err(|e| csv::Error::from(e.into_error()))
+}
+
+/// An optional decimal; empty when absent.
+pub(crate) fn optional(value: Option<f64>) -> String {
+    value.map(decimal).unwrap_or_default()
+}
+
 /// Money as written to files: rounded to cents.
 pub fn cents(amount: f64) -> String {
     format!("{:.2}", amount)

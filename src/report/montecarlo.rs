@@ -2,22 +2,11 @@
 //! `pool_loss_distribution.csv`, `triggers.csv`, `pool_balance_bands.csv`,
 //! `expected_cashflows.csv` and `paths_detail.csv`.
 
-use super::{cents, decimal};
+use super::{CsvResult, cents, decimal, into_bytes, optional};
 use crate::metrics::montecarlo::MonteCarloSummary;
 use crate::montecarlo::{MonteCarloRun, POOL_FIELDS, TRANCHE_FIELDS};
 use crate::scenario::Deal;
 use crate::waterfall::PeriodReport;
-
-type CsvResult = Result<Vec<u8>, csv::Error>;
-
-fn into_bytes(out: csv::Writer<Vec<u8>>) -> CsvResult {
-    out.into_inner()
-        .map_err(|e| csv::Error::from(e.into_error()))
-}
-
-fn optional(value: Option<f64>) -> String {
-    value.map(decimal).unwrap_or_default()
-}
 
 /// `tranches.csv`: one row per tranche, SPEC §8's columns first.
 pub fn tranches_csv(summary: &MonteCarloSummary) -> CsvResult {

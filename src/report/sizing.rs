@@ -2,19 +2,8 @@
 //! and `sizing_curve.csv`, every candidate share evaluated while sizing (the EL-against-size
 //! curve behind each sized point).
 
-use super::{cents, decimal};
+use super::{CsvResult, cents, decimal, into_bytes, optional};
 use crate::sizing::SizingResult;
-
-type CsvResult = Result<Vec<u8>, csv::Error>;
-
-fn into_bytes(out: csv::Writer<Vec<u8>>) -> CsvResult {
-    out.into_inner()
-        .map_err(|e| csv::Error::from(e.into_error()))
-}
-
-fn optional(value: Option<f64>) -> String {
-    value.map(decimal).unwrap_or_default()
-}
 
 /// `sizing.csv`: SPEC §7.1's columns, then whether the target could be met.
 pub fn sizing_csv(result: &SizingResult) -> CsvResult {
