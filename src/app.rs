@@ -166,13 +166,18 @@ pub struct RunResult {
     pub terminal_summary: String,
 }
 
+/// A `--paths` override, checked: at least one path.
+fn paths_option(paths: Option<usize>) -> Result<Option<usize>, AppError> {
+    match paths {
+        Some(0) => Err(AppError::Input("--paths: must be at least 1".into())),
+        other => Ok(other),
+    }
+}
+
 /// `run`: the pipeline on a scenario, written atomically into its report folder.
 pub fn run(options: &RunOptions) -> Result<RunResult, AppError> {
     let mut prepared = prepare(&options.scenario)?;
-    if let Some(paths) = options.paths {
-        if paths == 0 {
-            return Err(AppError::Input("--paths: must be at least 1".into()));
-        }
+    if let Some(paths) = paths_option(options.paths)? {
         prepared.scenario.simulation.paths = paths;
     }
     if let Some(seed) = options.seed {
@@ -1108,10 +1113,7 @@ pub const APPROVAL_POLICY_FILE: &str = "approval_policy.toml";
 /// and the recommended policy, written atomically into the report folder (SPEC §7.2).
 pub fn frontier(options: &FrontierOptions) -> Result<FrontierReport, AppError> {
     let mut prepared = prepare(&options.scenario)?;
-    if let Some(paths) = options.paths {
-        if paths == 0 {
-            return Err(AppError::Input("--paths: must be at least 1".into()));
-        }
+    if let Some(paths) = paths_option(options.paths)? {
         prepared.scenario.frontier.paths = paths;
     }
     if let Some(seed) = options.seed {
