@@ -37,6 +37,7 @@ use rand::{Rng, SeedableRng};
 use rand_distr::{Distribution, StandardNormal};
 
 use super::cohort::{CohortBook, Collateral, PoolFlows, Recoveries};
+use super::latent::{LatentBounds, f32_at_least, f32_at_most};
 use super::pool::Pool;
 use crate::normal::{normal_cdf, normal_quantile};
 use crate::scenario::Assumptions;
@@ -472,6 +473,7 @@ pub struct StochasticPool<'p> {
     grid_upper: Vec<f64>,
     /// `Φ⁻¹(j / MONTH_TABLE_CELLS)` for `j = 0..=MONTH_TABLE_CELLS`.
     month_grid_quantiles: Vec<f64>,
+    latent: LatentBounds,
     prepay_tables: Vec<PrepayTable>,
     asset_hot: Vec<HotReceivable>,
     asset_cold: Vec<ColdReceivable>,
@@ -484,6 +486,7 @@ pub struct StochasticPool<'p> {
 }
 
 /// A receivable's parameters before they are split into hot and cold data.
+#[derive(Clone)]
 struct Prepared {
     threshold: f64,
     cold: ColdReceivable,
@@ -646,6 +649,11 @@ impl<'p> StochasticPool<'p> {
             }
             (usize::from(r.cold.segment) * THRESHOLD_GRID_CELLS + cell) as u32
         };
+        // The cut-off receivables in the order of their cohort and grid cell: consecutive
+        // candidates then record their events in nearby entries of the event table.
+        let mut order: Vec<usize> = (0..assets.len()).collect();
+        order.sort_by_key(|&i| (asset_slots[i], cell_of(&assets[i])));
+        let assets: Vec<Prepared> = order.iter().map(|&i| assets[i].clone()).collect();
         let asset_hot = assets
             .iter()
             .map(|r| HotReceivable {
@@ -677,6 +685,7 @@ impl<'p> StochasticPool<'p> {
             yield_haircut: assumptions.yield_haircut,
             grid_upper,
             month_grid_quantiles,
+            latent: LatentBounds::new(),
             prepay_tables,
             asset_hot,
             asset_cold: assets.iter().map(|r| r.cold).collect(),
@@ -716,7 +725,7 @@ impl<'p> StochasticPool<'p> {
                 self.horizon_months,
             ),
             bound_table: vec![0; segments * THRESHOLD_GRID_CELLS],
-            month_edges: vec![0.0; segments * (MONTH_TABLE_CELLS + 1)],
+            month_bounds: vec![[0.0; 2]; segments * MONTH_TABLE_CELLS],
             offsets: vec![(0.0, 1.0); segments],
             purchase_event_index,
             slot_mass: vec![(0.0, 0.0); self.purchase_schedules.len()],
@@ -807,13 +816,11 @@ impl<'p> StochasticPool<'p> {
                 let may_default = (bits >> 32) < scratch.bound_table[hot.cell as usize];
                 let may_prepay = bits as u32 > hot.keep_until_maturity;
                 let candidate = may_default | may_prepay;
+                let _ = cold;
                 // found ≤ i < CUTOFF_CHUNK, so the mask never changes the index (it only
                 // spares the bounds check)
                 candidates[found & (CUTOFF_CHUNK - 1)] = (i as u32, bits);
                 found += usize::from(candidate);
-                // the cold data of the few candidates is scattered: ask for it now (a
-                // select, not a branch; the chunk's first entry stands in for the others)
-                prefetch(if candidate { cold } else { &colds[0] });
             }
             for &(i, bits) in &candidates[..found] {
                 let (hot, cold) = (hots[i as usize], &colds[i as usize]);
@@ -873,9 +880,12 @@ impl<'p> StochasticPool<'p> {
     /// uniform `U` has `X = a + b Φ⁻¹(U)` and cumulative hazard at default
     /// `S(U) = −ln(1 − Φ(X))`, increasing in `U`; it defaults in month
     /// `⌊S(U) · 12 / −ln(1 − p)⌋ + 1` if that is within its life (SPEC §4.1:
-    /// `Φ(X) < F(t) ⟺ S(U) < t · (−ln(1 − p))/12`). The table holds `S` at the cell edges
-    /// `j / 2^MONTH_TABLE_BITS`, so a draw's month lies between the months of its cell's
-    /// edges; only when those differ is `S(U)` computed.
+    /// `Φ(X) < F(t) ⟺ S(U) < t · (−ln(1 − p))/12`). The table brackets `S` on each cell
+    /// `[j, j + 1) / 2^MONTH_TABLE_BITS` of `U`, so a draw's month lies between the months
+    /// of its cell's bracket; only when those differ is `S(U)` computed.
+    ///
+    /// Both tables hold bounds from [`LatentBounds`] rather than exact values: they only
+    /// ever decide which draws need a closer look, so the path is the same.
     fn fill_path_tables(&self, scratch: &mut PathScratch<'_>) {
         for (s, &(sqrt_rho, sqrt_one_minus_rho)) in self.factors.loadings.iter().enumerate() {
             let offset = sqrt_rho * scratch.z[s];
@@ -884,17 +894,21 @@ impl<'p> StochasticPool<'p> {
                 &mut scratch.bound_table[s * THRESHOLD_GRID_CELLS..(s + 1) * THRESHOLD_GRID_CELLS];
             let mut largest = 0.0;
             for (bound, &upper) in table.iter_mut().zip(&self.grid_upper) {
-                let b = normal_cdf((upper - offset) / sqrt_one_minus_rho);
+                let b = self.latent.cdf_upper((upper - offset) / sqrt_one_minus_rho);
                 largest = b;
                 *bound = draws_below(b);
             }
             // draws at or above the largest bound never default: their cells are not needed
-            let needed = ((largest * MONTH_TABLE_CELLS as f64).ceil() as usize + 2)
-                .min(MONTH_TABLE_CELLS + 1);
-            let edges = &mut scratch.month_edges
-                [s * (MONTH_TABLE_CELLS + 1)..(s + 1) * (MONTH_TABLE_CELLS + 1)];
-            for (edge, &q) in edges.iter_mut().zip(&self.month_grid_quantiles[..needed]) {
-                *edge = cumulative_hazard(offset + sqrt_one_minus_rho * q);
+            let needed =
+                ((largest * MONTH_TABLE_CELLS as f64).ceil() as usize + 1).min(MONTH_TABLE_CELLS);
+            let cells =
+                &mut scratch.month_bounds[s * MONTH_TABLE_CELLS..s * MONTH_TABLE_CELLS + needed];
+            let hazard_at = |q: f64| self.latent.hazard_bounds(offset + sqrt_one_minus_rho * q);
+            let mut lower_edge = hazard_at(self.month_grid_quantiles[0]);
+            for (cell, &q) in cells.iter_mut().zip(&self.month_grid_quantiles[1..]) {
+                let upper_edge = hazard_at(q);
+                *cell = [f32_at_most(lower_edge.0), f32_at_least(upper_edge.1)];
+                lower_edge = upper_edge;
             }
         }
     }
@@ -938,12 +952,11 @@ impl<'p> StochasticPool<'p> {
         life: u32,
     ) -> u32 {
         let segment = usize::from(cold.segment);
-        let edges = &scratch.month_edges
-            [segment * (MONTH_TABLE_CELLS + 1)..(segment + 1) * (MONTH_TABLE_CELLS + 1)];
         let j = (draw >> (32 - MONTH_TABLE_BITS)) as usize;
+        let [lower, upper] = scratch.month_bounds[segment * MONTH_TABLE_CELLS + j];
         // `as u32` saturates (∞ → u32::MAX) and floors non-negative values
-        let low = ((edges[j] * cold.months_per_hazard) as u32).min(life);
-        let high = ((edges[j + 1] * cold.months_per_hazard) as u32).min(life);
+        let low = ((f64::from(lower) * cold.months_per_hazard) as u32).min(life);
+        let high = ((f64::from(upper) * cold.months_per_hazard) as u32).min(life);
         if low == high {
             return low;
         }
@@ -982,8 +995,9 @@ pub struct PathScratch<'p> {
     recoveries: Recoveries,
     /// Lifetime-default bounds per threshold grid cell, as counts of 32-bit draws below.
     bound_table: Vec<u64>,
-    /// `S` at the default-month table's edges, per segment (`MONTH_TABLE_CELLS + 1` each).
-    month_edges: Vec<f64>,
+    /// Per cell of the default-month table, per segment: a lower bound of `S` at the
+    /// cell's lower edge and an upper bound at its upper edge.
+    month_bounds: Vec<[f32; 2]>,
     /// `(√ρ Z, √(1 − ρ))` per segment.
     offsets: Vec<(f64, f64)>,
     /// Event-table index of the first purchase cohort of each month (index 0 unused).
@@ -1466,6 +1480,44 @@ mod tests {
             PurchaseStream::new(path_key(20151024, 7), 4).pick_bits(0),
             stream.pick_bits(0)
         );
+    }
+
+    /// The per-path tables hold bounds, not exact values: every draw must still get the
+    /// month the formula gives, and no draw the lifetime bound rules out may default.
+    #[test]
+    fn bracket_tables_give_the_exact_default_month_of_every_draw() {
+        let scenario = crate::scenario::load("scenarios/base.toml".as_ref())
+            .unwrap()
+            .scenario;
+        let receivables = crate::tape::generate(3_000, 11);
+        let pool = Pool::build(&receivables, &scenario, "test").unwrap();
+        let model = StochasticPool::new(&pool, &scenario.assumptions, 24, 12);
+        let mut scratch = model.scratch();
+        let mut rng = path_rng(5, 5);
+        let mut defaults = 0;
+        for z in [-4.5, -2.0, 0.0, 2.0] {
+            scratch.z.fill(z);
+            model.fill_path_tables(&mut scratch);
+            for (hot, cold) in model.asset_hot.iter().zip(&model.asset_cold) {
+                let life = u32::from(cold.life_months);
+                let (offset, scale) = scratch.offsets[usize::from(cold.segment)];
+                for _ in 0..100 {
+                    let draw = rng.next_u64() as u32;
+                    let latent = offset + scale * normal_quantile(centred_uniform(draw));
+                    let exact =
+                        ((cumulative_hazard(latent) * cold.months_per_hazard) as u32).min(life);
+                    if u64::from(draw) < scratch.bound_table[hot.cell as usize] {
+                        let months = model.months_before_default(&scratch, cold, draw, life);
+                        assert_eq!(months, exact, "draw {draw}, z {z}");
+                        defaults += usize::from(months < life);
+                    } else {
+                        assert_eq!(exact, life, "draw {draw} above the bound defaults, z {z}");
+                    }
+                }
+            }
+        }
+        // the stressed factors make a good share of the draws default
+        assert!(defaults > 20_000, "{defaults} defaults");
     }
 
     #[test]
