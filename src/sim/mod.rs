@@ -7,6 +7,7 @@
 
 pub mod cohort;
 pub mod deterministic;
+pub mod lanes;
 pub mod latent;
 pub mod montecarlo;
 pub mod pool;

@@ -37,6 +37,7 @@ use rand::{Rng, SeedableRng};
 use rand_distr::{Distribution, StandardNormal};
 
 use super::cohort::{CohortBook, Collateral, PoolFlows, Recoveries};
+use super::lanes::{HotReceivable, SCREEN_CHUNK, Screened, Xoshiro256PlusPlusX4};
 use super::latent::{LatentBounds, f32_at_least, f32_at_most};
 use super::pool::Pool;
 use crate::normal::{normal_cdf, normal_quantile};
@@ -216,14 +217,6 @@ impl FactorSampling {
             .sum();
         1.0 / mixture
     }
-}
-
-/// What a cut-off receivable needs in the hot loop: its grid cell (segment offset included)
-/// and the largest 32-bit prepayment draw that means "no prepayment before maturity".
-#[derive(Debug, Clone, Copy)]
-struct HotReceivable {
-    cell: u32,
-    keep_until_maturity: u32,
 }
 
 /// The rest, read only when a draw says an event may happen.
@@ -446,8 +439,8 @@ fn prefetch<T>(value: &T) {
     let _ = value;
 }
 
-/// Cut-off receivables drawn per chunk before their events are resolved (a power of two).
-const CUTOFF_CHUNK: usize = 256;
+/// Candidates between the one whose cold data is prefetched and the one processed.
+const CANDIDATE_PREFETCH_DISTANCE: usize = 8;
 
 /// Purchases whose alias draws are made (and columns prefetched) together.
 const PICK_BATCH: usize = 32;
@@ -801,29 +794,25 @@ impl<'p> StochasticPool<'p> {
         for (cohort, &(_, balance, fee)) in self.cutoff_cohorts.iter().enumerate() {
             scratch.book.add_mass(cohort, balance, fee);
         }
-        // Chunks of receivables: first every draw and its quick tests, noting the few
-        // receivables that may have an event (no call and one predictable branch per
-        // receivable), then those receivables' events.
-        let mut candidates = [(0u32, 0u64); CUTOFF_CHUNK];
+        // Chunks of receivables: first every draw and its quick test, noting the few
+        // receivables that may have an event (four at a time, no call and no branch), then
+        // those receivables' events. Receivable i draws from lane i mod 4 of four streams
+        // seeded from the path's stream.
+        let mut lanes = Xoshiro256PlusPlusX4::from_rng(&mut rng);
+        let mut screened = Screened::default();
         for (hots, colds) in self
             .asset_hot
-            .chunks(CUTOFF_CHUNK)
-            .zip(self.asset_cold.chunks(CUTOFF_CHUNK))
+            .chunks(SCREEN_CHUNK)
+            .zip(self.asset_cold.chunks(SCREEN_CHUNK))
         {
-            let mut found = 0;
-            for (i, (hot, cold)) in hots.iter().zip(colds).enumerate() {
-                let bits = rng.next_u64();
-                let may_default = (bits >> 32) < scratch.bound_table[hot.cell as usize];
-                let may_prepay = bits as u32 > hot.keep_until_maturity;
-                let candidate = may_default | may_prepay;
-                let _ = cold;
-                // found ≤ i < CUTOFF_CHUNK, so the mask never changes the index (it only
-                // spares the bounds check)
-                candidates[found & (CUTOFF_CHUNK - 1)] = (i as u32, bits);
-                found += usize::from(candidate);
-            }
-            for &(i, bits) in &candidates[..found] {
-                let (hot, cold) = (hots[i as usize], &colds[i as usize]);
+            let found = lanes.screen(hots, &scratch.bound_table, &mut screened);
+            for k in 0..found {
+                // the candidates' cold data is scattered: ask for it a few candidates ahead
+                // (stale entries past the last candidate only cost a useless prefetch)
+                let ahead = screened.index[(k + CANDIDATE_PREFETCH_DISTANCE) % SCREEN_CHUNK];
+                prefetch(&colds[(ahead as usize).min(colds.len() - 1)]);
+                let (i, bits) = (screened.index[k] as usize, screened.bits[k]);
+                let (hot, cold) = (hots[i], &colds[i]);
                 let candidate = Candidate {
                     bits,
                     may_default: (bits >> 32) < scratch.bound_table[hot.cell as usize],
