@@ -84,6 +84,58 @@ pub struct HotReceivable {
     pub keep_until_maturity: u32,
 }
 
+/// Cut-off receivables' quick-test data, every cell checked once to lie below a cell count
+/// (the vector code reads the bound table at those cells unchecked).
+#[derive(Debug, Clone)]
+pub struct HotTable {
+    hots: Vec<HotReceivable>,
+    cells: usize,
+}
+
+impl HotTable {
+    /// Panics if a receivable's cell is not below `cells`.
+    pub fn new(hots: Vec<HotReceivable>, cells: usize) -> HotTable {
+        assert!(
+            hots.iter().all(|hot| (hot.cell as usize) < cells),
+            "a receivable's grid cell is outside the {cells} cells"
+        );
+        HotTable { hots, cells }
+    }
+
+    pub fn len(&self) -> usize {
+        self.hots.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.hots.is_empty()
+    }
+
+    pub fn as_slice(&self) -> &[HotReceivable] {
+        &self.hots
+    }
+
+    /// The receivables in chunks of [`SCREEN_CHUNK`], for [`Xoshiro256PlusPlusX4::screen`].
+    pub fn chunks(&self) -> impl Iterator<Item = HotChunk<'_>> {
+        self.hots.chunks(SCREEN_CHUNK).map(|hots| HotChunk {
+            hots,
+            cells: self.cells,
+        })
+    }
+}
+
+/// At most [`SCREEN_CHUNK`] receivables of a [`HotTable`].
+#[derive(Debug, Clone, Copy)]
+pub struct HotChunk<'a> {
+    hots: &'a [HotReceivable],
+    cells: usize,
+}
+
+impl HotChunk<'_> {
+    pub fn as_slice(&self) -> &[HotReceivable] {
+        self.hots
+    }
+}
+
 /// Receivables screened per call (a multiple of [`LANES`]).
 pub const SCREEN_CHUNK: usize = 256;
 
@@ -115,37 +167,39 @@ fn passes(bits: u64, hot: &HotReceivable, bound_table: &[u64]) -> bool {
 }
 
 impl Xoshiro256PlusPlusX4 {
-    /// Draws for the receivables `hots` (at most [`SCREEN_CHUNK`]; receivable `i` takes lane
-    /// `i mod 4`, and a last partial group of four still steps every lane) and writes those
-    /// that pass the quick test to `out`; returns how many.
+    /// Draws for the receivables of `chunk` (receivable `i` takes lane `i mod 4`, and a
+    /// last partial group of four still steps every lane) and writes those that pass the
+    /// quick test to `out`; returns how many.
     ///
     /// `bound_table` holds, per grid cell, the number of 32-bit default draws that may
-    /// default; every `hot.cell` must index it (checked).
+    /// default; it must cover the chunk's table's cells (checked).
     pub fn screen(
         &mut self,
-        hots: &[HotReceivable],
+        chunk: HotChunk<'_>,
         bound_table: &[u64],
         out: &mut Screened,
     ) -> usize {
-        assert!(hots.len() <= SCREEN_CHUNK);
+        assert!(
+            bound_table.len() >= chunk.cells,
+            "the bound table misses cells"
+        );
         #[cfg(target_arch = "x86_64")]
         if std::arch::is_x86_feature_detected!("avx2") {
-            let cells_in_table = hots.iter().fold(0u32, |largest, hot| largest.max(hot.cell))
-                < bound_table.len() as u32;
-            assert!(cells_in_table, "a grid cell outside the bound table");
-            // SAFETY: AVX2 is present, and every cell indexes `bound_table` (checked above).
-            return unsafe { self.screen_avx2(hots, bound_table, out) };
+            // SAFETY: AVX2 is present; every cell is below `chunk.cells` (`HotTable::new`),
+            // so it indexes `bound_table`; a chunk holds at most SCREEN_CHUNK receivables.
+            return unsafe { self.screen_avx2(chunk.hots, bound_table, out) };
         }
-        self.screen_scalar(hots, bound_table, out)
+        self.screen_scalar(chunk.hots, bound_table, out)
     }
 
-    /// [`Self::screen`] in plain code.
+    /// [`Self::screen`] in plain code (on any receivables, at most [`SCREEN_CHUNK`]).
     pub fn screen_scalar(
         &mut self,
         hots: &[HotReceivable],
         bound_table: &[u64],
         out: &mut Screened,
     ) -> usize {
+        assert!(hots.len() <= SCREEN_CHUNK);
         let mut found = 0;
         for (group, quad) in hots.chunks(LANES).enumerate() {
             let draws = self.next_u64s();
@@ -164,7 +218,8 @@ impl Xoshiro256PlusPlusX4 {
     /// front by a permutation looked up from the mask.
     ///
     /// # Safety
-    /// The CPU must have AVX2, and every `hot.cell` must index `bound_table`.
+    /// The CPU must have AVX2, every `hot.cell` must index `bound_table`, and `hots` must
+    /// hold at most [`SCREEN_CHUNK`] receivables.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
     unsafe fn screen_avx2(
@@ -365,7 +420,11 @@ mod tests {
             let mut lanes = Xoshiro256PlusPlusX4::from_words(words);
             let mut reference = Xoshiro256PlusPlusX4::from_words(words);
             let mut out = Screened::default();
-            let found = lanes.screen(&hots, &bound_table, &mut out);
+            let table = HotTable::new(hots.clone(), bound_table.len());
+            let found = match table.chunks().next() {
+                Some(chunk) => lanes.screen(chunk, &bound_table, &mut out),
+                None => 0,
+            };
             let mut expected = Vec::new();
             let mut draws = [0; LANES];
             for (i, hot) in hots.iter().enumerate() {
@@ -393,8 +452,10 @@ mod tests {
         let mut vector = Xoshiro256PlusPlusX4::from_words(words);
         let mut plain = Xoshiro256PlusPlusX4::from_words(words);
         let (mut a, mut b) = (Screened::default(), Screened::default());
-        for chunk in hots.chunks(SCREEN_CHUNK) {
+        let table = HotTable::new(hots, bound_table.len());
+        for chunk in table.chunks() {
             let found = vector.screen(chunk, &bound_table, &mut a);
+            let chunk = chunk.as_slice();
             assert_eq!(found, plain.screen_scalar(chunk, &bound_table, &mut b));
             if chunk.len() == SCREEN_CHUNK {
                 assert!(

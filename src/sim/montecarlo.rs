@@ -37,7 +37,7 @@ use rand::{Rng, SeedableRng};
 use rand_distr::{Distribution, StandardNormal};
 
 use super::cohort::{CohortBook, Collateral, PoolFlows, Recoveries};
-use super::lanes::{HotReceivable, SCREEN_CHUNK, Screened, Xoshiro256PlusPlusX4};
+use super::lanes::{HotReceivable, HotTable, SCREEN_CHUNK, Screened, Xoshiro256PlusPlusX4};
 use super::latent::{LatentBounds, f32_at_least, f32_at_most};
 use super::pool::Pool;
 use crate::normal::{normal_cdf, normal_quantile};
@@ -468,7 +468,7 @@ pub struct StochasticPool<'p> {
     month_grid_quantiles: Vec<f64>,
     latent: LatentBounds,
     prepay_tables: Vec<PrepayTable>,
-    asset_hot: Vec<HotReceivable>,
+    asset_hot: HotTable,
     asset_cold: Vec<ColdReceivable>,
     template_cold: Vec<ColdReceivable>,
     alias: AliasTable,
@@ -647,13 +647,16 @@ impl<'p> StochasticPool<'p> {
         let mut order: Vec<usize> = (0..assets.len()).collect();
         order.sort_by_key(|&i| (asset_slots[i], cell_of(&assets[i])));
         let assets: Vec<Prepared> = order.iter().map(|&i| assets[i].clone()).collect();
-        let asset_hot = assets
-            .iter()
-            .map(|r| HotReceivable {
-                cell: cell_of(r),
-                keep_until_maturity: r.keep_until_maturity,
-            })
-            .collect();
+        let asset_hot = HotTable::new(
+            assets
+                .iter()
+                .map(|r| HotReceivable {
+                    cell: cell_of(r),
+                    keep_until_maturity: r.keep_until_maturity,
+                })
+                .collect(),
+            factors.loadings.len() * THRESHOLD_GRID_CELLS,
+        );
         let weights: Vec<f64> = pool.templates.iter().map(|t| t.weight).collect();
         let alias = AliasTable::new(&weights, |i| {
             let r = &templates[i];
@@ -800,12 +803,13 @@ impl<'p> StochasticPool<'p> {
         // seeded from the path's stream.
         let mut lanes = Xoshiro256PlusPlusX4::from_rng(&mut rng);
         let mut screened = Screened::default();
-        for (hots, colds) in self
+        for (chunk, colds) in self
             .asset_hot
-            .chunks(SCREEN_CHUNK)
+            .chunks()
             .zip(self.asset_cold.chunks(SCREEN_CHUNK))
         {
-            let found = lanes.screen(hots, &scratch.bound_table, &mut screened);
+            let found = lanes.screen(chunk, &scratch.bound_table, &mut screened);
+            let hots = chunk.as_slice();
             for k in 0..found {
                 // the candidates' cold data is scattered: ask for it a few candidates ahead
                 // (stale entries past the last candidate only cost a useless prefetch)
@@ -1487,7 +1491,7 @@ mod tests {
         for z in [-4.5, -2.0, 0.0, 2.0] {
             scratch.z.fill(z);
             model.fill_path_tables(&mut scratch);
-            for (hot, cold) in model.asset_hot.iter().zip(&model.asset_cold) {
+            for (hot, cold) in model.asset_hot.as_slice().iter().zip(&model.asset_cold) {
                 let life = u32::from(cold.life_months);
                 let (offset, scale) = scratch.offsets[usize::from(cold.segment)];
                 for _ in 0..100 {
