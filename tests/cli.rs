@@ -350,6 +350,31 @@ fn missing_scenario_file_and_bad_usage() {
 }
 
 #[test]
+fn more_segments_than_the_model_holds_is_an_input_error() {
+    let names: Vec<String> = (0..65).map(|i| format!("\"s{i}\"")).collect();
+    let rows: Vec<String> = (0..65)
+        .map(|i| {
+            let row: Vec<&str> = (0..65)
+                .map(|j| if i == j { "1.0" } else { "0.0" })
+                .collect();
+            format!("[{}]", row.join(", "))
+        })
+        .collect();
+    let extra = format!(
+        "[assumptions.segments]\nnames = [{}]\nrho = [{}]\nfactor_correlation = [{}]",
+        names.join(", "),
+        vec!["0.1"; 65].join(", "),
+        rows.join(", ")
+    );
+    let scenario = scenario_text(r#"tape = "tape.csv""#, &extra, GOOD_TRANCHES);
+    Case::new(GOOD_TAPE, &scenario).expect_input_error(&[
+        "assumptions.segments.names",
+        "65 segments",
+        "at most 64",
+    ]);
+}
+
+#[test]
 fn unknown_segment_in_the_tape_is_named() {
     let extra =
         "[assumptions.segments]\nnames = [\"core\"]\nrho = [0.1]\nfactor_correlation = [[1.0]]";

@@ -583,3 +583,31 @@ fn segment_factors_carry_their_correlation() {
     let one_factor = (2.0 * e_q2 + 2.0 * e_q2) / 4.0 - p * p;
     assert!((one_factor - variance) > 8.0 * se);
 }
+
+#[test]
+fn more_purchase_slots_than_the_model_holds_is_a_pool_error() {
+    let assumptions = assumptions(0.0, 0.0, 0);
+    let with_rates = |count: usize| -> Vec<Receivable> {
+        (0..count)
+            .map(|i| {
+                let rate = 0.001 + i as f64 * 1e-8;
+                let mut r = receivable("i", Product::Installment, 600.0, 1200.0, 12, 6, rate, 0.02);
+                r.id = format!("i{i}");
+                r
+            })
+            .collect()
+    };
+    let pool = Pool::build_with(&with_rates(65_536), &assumptions, None, "tape.csv").unwrap();
+    // the largest pool the model holds builds (every slot fits its 16-bit tag)
+    assert_eq!(
+        StochasticPool::new(&pool, &assumptions, 12, 6).receivables(),
+        65_536
+    );
+    let error = Pool::build_with(&with_rates(65_537), &assumptions, None, "tape.csv")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("tape.csv") && error.contains("65537 distinct") && error.contains("65536"),
+        "{error}"
+    );
+}

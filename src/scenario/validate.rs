@@ -30,6 +30,10 @@ use super::{
 };
 use crate::ratings::RatingTable;
 
+/// Segments with their own factor that the Monte Carlo model can hold (its per-path tables
+/// are indexed by 16-bit cells, 1,024 per segment).
+pub const MAX_SEGMENTS: usize = 64;
+
 /// Tranche shares must sum to 1 within this.
 pub const SHARE_SUM_TOLERANCE: f64 = 1e-9;
 
@@ -671,6 +675,16 @@ impl Checker<'_> {
         let key = "assumptions.segments.names";
         if names.is_empty() {
             self.problem(key, "is empty, list at least one segment");
+            return None;
+        }
+        if names.len() > MAX_SEGMENTS {
+            self.problem(
+                key,
+                format!(
+                    "lists {} segments; at most {MAX_SEGMENTS} segments with their own factor are supported",
+                    names.len()
+                ),
+            );
             return None;
         }
         let mut valid = true;

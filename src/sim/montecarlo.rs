@@ -121,7 +121,8 @@ fn centred_uniform(bits: u32) -> f64 {
 /// The systematic factors: one per segment, correlated by a Cholesky factor.
 #[derive(Debug, Clone)]
 pub struct FactorModel {
-    /// `(√ρ_s, √(1 − ρ_s))` per segment of the pool.
+    /// `(√ρ_s, √(1 − ρ_s))` per factor segment: the segments of `[assumptions.segments]`,
+    /// or one shared by the whole pool without it.
     pub loadings: Vec<(f64, f64)>,
     /// Lower-triangular `L` with `Z = L W`, `W ~ N(0, I)`; `None` for one factor shared by
     /// every segment (no `[assumptions.segments]`).
@@ -130,15 +131,16 @@ pub struct FactorModel {
 
 impl FactorModel {
     /// The factor model of a pool under its assumptions.
-    pub fn new(pool: &Pool, assumptions: &Assumptions) -> FactorModel {
+    pub fn new(assumptions: &Assumptions) -> FactorModel {
         let loading = |rho: f64| (rho.sqrt(), (1.0 - rho).sqrt());
         match &assumptions.segments {
             Some(config) => FactorModel {
                 loadings: config.rho.iter().map(|&rho| loading(rho)).collect(),
                 cholesky: Some(config.factor_cholesky.clone()),
             },
+            // every tape segment has the same ρ and factor: one set of per-path tables
             None => FactorModel {
-                loadings: vec![loading(assumptions.correlation); pool.segments.len().max(1)],
+                loadings: vec![loading(assumptions.correlation)],
                 cholesky: None,
             },
         }
@@ -304,26 +306,48 @@ impl PrepayTable {
     }
 }
 
-/// One column of the Walker–Vose alias table over the purchase templates, holding
-/// everything a purchase needs for its pick, its mass and its event test for both the
-/// column's own template (index 0) and its alias (index 1) in one 64-byte cache line: the
-/// picks of a month land at random places in a table as long as the pool.
+/// One column of the Walker–Vose alias table over the purchase templates, holding what a
+/// purchase needs for its pick, its mass and its event test for both the column's own
+/// template (side 0) and its alias (side 1) in 32 bytes, one cache line: the picks of a
+/// month land at random places in a table as long as the pool. What a template shares with
+/// its purchase schedule is in [`PurchaseSlot`].
 #[derive(Debug, Clone, Copy)]
-#[repr(C, align(64))]
+#[repr(C, align(32))]
 struct AliasColumn {
     balance: [f64; 2],
-    /// Fee per CNY of purchased balance.
-    fee_rate: [f64; 2],
-    /// Threshold-grid cell (segment offset included).
-    cell: [u32; 2],
-    /// Largest 32-bit prepayment draw with no prepayment before maturity.
-    keep_until_maturity: [u32; 2],
-    /// Index into the template cold data.
-    template: [u32; 2],
-    /// Purchase-schedule slot (cohort within the month's purchases).
-    slot: [u16; 2],
+    /// The alias's template (the column's own is the column's index).
+    alias: u32,
     /// Keep the column's own template when the low 32 bits of the draw are below this.
     keep_below: u32,
+    /// Threshold-grid cell (segment offset included).
+    cell: [u16; 2],
+    /// Purchase-schedule slot (cohort within the month's purchases).
+    slot: [u16; 2],
+}
+
+impl AliasColumn {
+    /// The template of side `side` of column `column` (this one).
+    #[inline]
+    fn template(&self, column: usize, side: usize) -> usize {
+        [column, self.alias as usize][side]
+    }
+}
+
+/// What every purchase template on one schedule with one fee rate shares (the term fixes
+/// the prepayment rate).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct PurchaseSlot {
+    /// Fee per CNY of purchased balance.
+    fee_rate: f64,
+    /// The schedule's cohort within a month's purchases.
+    cohort: u16,
+    /// Largest 32-bit prepayment draw with no prepayment before maturity.
+    keep_until_maturity: u32,
+    /// Event-table index of the slot's cohort at age 1, relative to the month's first
+    /// purchase cohort.
+    event_base: u32,
+    life_months: u8,
+    prepay_class: u8,
 }
 
 /// Collects `items` into a vector the kernel is asked to back with 2 MiB pages where it can:
@@ -362,9 +386,8 @@ struct AliasTable {
 }
 
 impl AliasTable {
-    /// The alias table; `entry(i)` gives template `i`'s balance, fee rate, cell,
-    /// prepayment keep and slot.
-    fn new(weights: &[f64], entry: impl Fn(usize) -> (f64, f64, u32, u32, u16)) -> AliasTable {
+    /// The alias table; `entry(i)` gives template `i`'s balance, cell and slot.
+    fn new(weights: &[f64], entry: impl Fn(usize) -> (f64, u16, u16)) -> AliasTable {
         let n = weights.len();
         let total: f64 = weights.iter().sum();
         let mut scaled: Vec<f64> = weights.iter().map(|w| w * n as f64 / total).collect();
@@ -391,16 +414,14 @@ impl AliasTable {
             } else {
                 (alias[i] as usize, keep as u32)
             };
-            let (b0, f0, c0, k0, s0) = entry(i);
-            let (b1, f1, c1, k1, s1) = entry(other);
+            let (b0, c0, s0) = entry(i);
+            let (b1, c1, s1) = entry(other);
             AliasColumn {
                 balance: [b0, b1],
-                fee_rate: [f0, f1],
-                cell: [c0, c1],
-                keep_until_maturity: [k0, k1],
-                template: [i as u32, other as u32],
-                slot: [s0, s1],
+                alias: other as u32,
                 keep_below,
+                cell: [c0, c1],
+                slot: [s0, s1],
             }
         }));
         AliasTable { columns }
@@ -420,8 +441,9 @@ impl AliasTable {
 
     #[cfg(test)]
     fn sample(&self, bits: u64) -> usize {
-        let c = &self.columns[self.column(bits)];
-        c.template[Self::side(c, bits)] as usize
+        let column = self.column(bits);
+        let c = &self.columns[column];
+        c.template(column, Self::side(c, bits))
     }
 }
 
@@ -470,7 +492,10 @@ pub struct StochasticPool<'p> {
     prepay_tables: Vec<PrepayTable>,
     asset_hot: HotTable,
     asset_cold: Vec<ColdReceivable>,
-    template_cold: Vec<ColdReceivable>,
+    /// `12 / −ln(1 − p)` of each purchase template (the rest of its cold data is its
+    /// slot's and its cell's).
+    template_months_per_hazard: Vec<f64>,
+    purchase_slots: Vec<PurchaseSlot>,
     alias: AliasTable,
     /// Cut-off cohorts: schedule and starting balance and fee masses.
     cutoff_cohorts: Vec<(usize, f64, f64)>,
@@ -494,7 +519,15 @@ impl<'p> StochasticPool<'p> {
         horizon_months: u32,
         revolving_months: u32,
     ) -> Self {
-        let factors = FactorModel::new(pool, assumptions);
+        let factors = FactorModel::new(assumptions);
+        // the per-path tables are per factor segment
+        let factor_segment = |segment: usize| {
+            if assumptions.segments.is_some() {
+                segment
+            } else {
+                0
+            }
+        };
         let months_of = |schedule: usize| pool.schedules.get(schedule).months();
         let mut cutoff_slot_of = HashMap::new();
         let mut cutoff_cohorts: Vec<(usize, f64, f64)> = Vec::new();
@@ -601,7 +634,7 @@ impl<'p> StochasticPool<'p> {
                     a.balance,
                     a.monthly_fee,
                     cutoff_offsets[slot],
-                    a.segment,
+                    factor_segment(a.segment),
                 )
             })
             .collect();
@@ -620,7 +653,7 @@ impl<'p> StochasticPool<'p> {
                     t.balance,
                     t.fee_rate,
                     purchase_offsets[slot],
-                    t.segment,
+                    factor_segment(t.segment),
                 )
             })
             .collect();
@@ -657,15 +690,41 @@ impl<'p> StochasticPool<'p> {
                 .collect(),
             factors.loadings.len() * THRESHOLD_GRID_CELLS,
         );
+        // purchase slots: templates that share a schedule (cohort) and a fee rate
+        let mut slot_of = HashMap::new();
+        let mut purchase_slots: Vec<PurchaseSlot> = Vec::new();
+        let mut slot_by_template = Vec::with_capacity(templates.len());
+        for (r, &cohort) in templates.iter().zip(&template_slots) {
+            let shared = PurchaseSlot {
+                fee_rate: r.cold.monthly_fee,
+                cohort: u16::try_from(cohort).expect("at most 65,536 purchase schedules"),
+                keep_until_maturity: r.keep_until_maturity,
+                event_base: r.cold.event_base,
+                life_months: r.cold.life_months,
+                prepay_class: r.cold.prepay_class,
+            };
+            let slot = *slot_of
+                .entry((cohort, r.cold.monthly_fee.to_bits()))
+                .or_insert_with(|| {
+                    purchase_slots.push(shared);
+                    purchase_slots.len() - 1
+                });
+            // the schedule fixes the product and term, and so the prepayment rate (by term)
+            // and the life
+            assert_eq!(
+                purchase_slots[slot], shared,
+                "purchase templates on one schedule differ"
+            );
+            slot_by_template.push(slot);
+        }
         let weights: Vec<f64> = pool.templates.iter().map(|t| t.weight).collect();
         let alias = AliasTable::new(&weights, |i| {
             let r = &templates[i];
             (
                 r.cold.balance,
-                r.cold.monthly_fee,
-                cell_of(r),
-                r.keep_until_maturity,
-                template_slots[i] as u16,
+                u16::try_from(cell_of(r)).expect("at most 64 factor segments"),
+                u16::try_from(slot_by_template[i])
+                    .expect("at most 65,536 (schedule, fee rate) combinations"),
             )
         });
         let month_grid_quantiles = (0..=MONTH_TABLE_CELLS)
@@ -685,7 +744,11 @@ impl<'p> StochasticPool<'p> {
             prepay_tables,
             asset_hot,
             asset_cold: assets.iter().map(|r| r.cold).collect(),
-            template_cold: huge_page_vec(templates.iter().map(|r| r.cold)),
+            template_months_per_hazard: templates
+                .iter()
+                .map(|r| r.cold.months_per_hazard)
+                .collect(),
+            purchase_slots,
             alias,
             cutoff_cohorts,
             purchase_schedules,
@@ -995,7 +1058,7 @@ pub struct PathScratch<'p> {
     offsets: Vec<(f64, f64)>,
     /// Event-table index of the first purchase cohort of each month (index 0 unused).
     purchase_event_index: Vec<u32>,
-    /// A month's purchased balance and fee masses by purchase-schedule slot.
+    /// A month's purchased balance and fee masses by purchase cohort (schedule).
     slot_mass: Vec<(f64, f64)>,
     w: Vec<f64>,
     z: Vec<f64>,
@@ -1139,7 +1202,8 @@ impl Collateral for PathCollateral<'_, '_> {
             }
             let mut found = 0;
             for (i, &pick) in batch.iter().enumerate() {
-                let column = &columns[model.alias.column(pick)];
+                let column_index = model.alias.column(pick);
+                let column = &columns[column_index];
                 let side = AliasTable::side(column, pick);
                 let template_balance = column.balance[side];
                 // the last purchase is scaled so the month's purchases equal the amount
@@ -1149,23 +1213,25 @@ impl Collateral for PathCollateral<'_, '_> {
                 } else {
                     template_balance
                 };
-                let fee = column.fee_rate[side] * balance;
-                let mass = &mut self.scratch.slot_mass[usize::from(column.slot[side])];
+                let slot_index = column.slot[side];
+                let slot = &model.purchase_slots[usize::from(slot_index)];
+                let fee = slot.fee_rate * balance;
+                let mass = &mut self.scratch.slot_mass[usize::from(slot.cohort)];
                 mass.0 += balance;
                 mass.1 += fee;
                 let index = batch_start + i as u32;
                 let bits = stream.event_bits(index);
-                let may_default =
-                    (bits >> 32) < self.scratch.bound_table[column.cell[side] as usize];
-                let may_prepay = bits as u32 > column.keep_until_maturity[side];
+                let cell = column.cell[side];
+                let may_default = (bits >> 32) < self.scratch.bound_table[usize::from(cell)];
+                let may_prepay = bits as u32 > slot.keep_until_maturity;
                 let candidate = may_default | may_prepay;
-                let template = column.template[side];
+                let template = column.template(column_index, side);
                 // found ≤ the pick's position < PICK_BATCH (a power of two): the mask
                 // never changes the index
-                let flags = u32::from(may_default) | (u32::from(may_prepay) << 1);
-                candidates[found & (PICK_BATCH - 1)] = (template, flags, bits, balance, fee);
+                let tags = u32::from(slot_index) | (u32::from(cell) << 16);
+                candidates[found & (PICK_BATCH - 1)] = (template as u32, tags, bits, balance, fee);
                 found += usize::from(candidate);
-                prefetch(&model.template_cold[if candidate { template as usize } else { 0 }]);
+                prefetch(&model.template_months_per_hazard[if candidate { template } else { 0 }]);
                 if last {
                     picks = index + 1;
                     spent_before_last = spent;
@@ -1173,18 +1239,20 @@ impl Collateral for PathCollateral<'_, '_> {
                 }
                 spent += template_balance;
             }
-            for &(template, flags, bits, balance, fee) in &candidates[..found] {
-                let cold = &model.template_cold[template as usize];
+            for &(template, tags, bits, balance, fee) in &candidates[..found] {
+                let (slot, cell) = (tags as u16, (tags >> 16) as u16);
+                let cold = model.template_cold(template as usize, slot, cell);
                 let candidate = Candidate {
                     bits,
-                    may_default: flags & 1 != 0,
-                    may_prepay: flags & 2 != 0,
+                    may_default: (bits >> 32) < self.scratch.bound_table[usize::from(cell)],
+                    may_prepay: bits as u32
+                        > model.purchase_slots[usize::from(slot)].keep_until_maturity,
                     start: month,
                     event_index: event_base + cold.event_base as usize,
                     balance,
                     fee,
                 };
-                model.record_event(self.scratch, cold, candidate);
+                model.record_event(self.scratch, &cold, candidate);
             }
             batch_start += PICK_BATCH as u32;
         }
@@ -1208,6 +1276,22 @@ impl Collateral for PathCollateral<'_, '_> {
 }
 
 impl StochasticPool<'_> {
+    /// A purchase template's cold data, from its own default rate, its slot and its cell
+    /// (balance and fee come with the pick).
+    #[inline]
+    fn template_cold(&self, template: usize, slot: u16, cell: u16) -> ColdReceivable {
+        let shared = &self.purchase_slots[usize::from(slot)];
+        ColdReceivable {
+            months_per_hazard: self.template_months_per_hazard[template],
+            balance: 0.0,
+            monthly_fee: 0.0,
+            event_base: shared.event_base,
+            life_months: shared.life_months,
+            prepay_class: shared.prepay_class,
+            segment: cell / THRESHOLD_GRID_CELLS as u16,
+        }
+    }
+
     /// Moves a month's purchased masses from the slot accumulators into the book.
     fn flush_slot_masses(&self, scratch: &mut PathScratch<'_>, first_cohort: usize) {
         for (slot, mass) in scratch.slot_mass.iter_mut().enumerate() {
@@ -1251,7 +1335,8 @@ impl StochasticPool<'_> {
         let mut buying = target > 0.0;
         while buying || k < logged_picks {
             let pick = stream.pick_bits(k);
-            let column = &columns[self.alias.column(pick)];
+            let column_index = self.alias.column(pick);
+            let column = &columns[column_index];
             let side = AliasTable::side(column, pick);
             let template_balance = column.balance[side];
             let logged_balance = if k + 1 < logged_picks {
@@ -1271,15 +1356,18 @@ impl StochasticPool<'_> {
             };
             let difference = target_balance - logged_balance;
             if difference != 0.0 {
-                let fee = column.fee_rate[side] * difference;
-                let mass = &mut scratch.slot_mass[usize::from(column.slot[side])];
+                let (slot_index, cell) = (column.slot[side], column.cell[side]);
+                let slot = &self.purchase_slots[usize::from(slot_index)];
+                let fee = slot.fee_rate * difference;
+                let mass = &mut scratch.slot_mass[usize::from(slot.cohort)];
                 mass.0 += difference;
                 mass.1 += fee;
                 let bits = stream.event_bits(k);
-                let may_default = (bits >> 32) < scratch.bound_table[column.cell[side] as usize];
-                let may_prepay = bits as u32 > column.keep_until_maturity[side];
+                let may_default = (bits >> 32) < scratch.bound_table[usize::from(cell)];
+                let may_prepay = bits as u32 > slot.keep_until_maturity;
                 if may_default || may_prepay {
-                    let cold = &self.template_cold[column.template[side] as usize];
+                    let template = column.template(column_index, side);
+                    let cold = &self.template_cold(template, slot_index, cell);
                     let candidate = Candidate {
                         bits,
                         may_default,
@@ -1515,7 +1603,7 @@ mod tests {
 
     #[test]
     fn alias_table_draws_in_proportion_to_weight() {
-        let table = AliasTable::new(&[1.0, 3.0, 0.0, 4.0], |i| (10.0 * i as f64, 0.0, 0, 0, 0));
+        let table = AliasTable::new(&[1.0, 3.0, 0.0, 4.0], |i| (10.0 * i as f64, 0, 0));
         let mut rng = path_rng(1, 1);
         let mut counts = [0usize; 4];
         let draws = 400_000;

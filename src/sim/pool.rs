@@ -9,6 +9,9 @@ use crate::scenario::{Assumptions, Deal, Scenario};
 use crate::tape::{Product, Receivable};
 use crate::units::pd_from_score;
 
+/// Distinct (product, term, rate) combinations a pool's purchase templates may have.
+pub const MAX_PURCHASE_SLOTS: usize = 65_536;
+
 /// A receivable of the closing pool, reduced to what the cash-flow models need.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PoolAsset {
@@ -202,6 +205,18 @@ impl Pool {
             problems.push(format!(
                 "{tape_label}: column `term_months`: terms {} have no entry in `assumptions.cpr_by_term`",
                 terms.join(", ")
+            ));
+        }
+        // the Monte Carlo model tags each purchase template with a 16-bit (schedule, fee
+        // rate) slot
+        let purchase_slots: BTreeSet<(usize, u64)> = templates
+            .iter()
+            .map(|t| (t.schedule, t.fee_rate.to_bits()))
+            .collect();
+        if purchase_slots.len() > MAX_PURCHASE_SLOTS {
+            problems.push(format!(
+                "{tape_label}: columns `product`, `term_months` and `rate`: {} distinct combinations; at most {MAX_PURCHASE_SLOTS} are supported",
+                purchase_slots.len()
             ));
         }
         if !problems.is_empty() {
