@@ -678,7 +678,10 @@ impl<'p> StochasticPool<'p> {
         // The cut-off receivables in the order of their cohort and grid cell: consecutive
         // candidates then record their events in nearby entries of the event table.
         let mut order: Vec<usize> = (0..assets.len()).collect();
-        order.sort_by_key(|&i| (asset_slots[i], cell_of(&assets[i])));
+        let keys: Vec<(usize, u32)> = (0..assets.len())
+            .map(|i| (asset_slots[i], cell_of(&assets[i])))
+            .collect();
+        order.sort_unstable_by_key(|&i| (keys[i], i));
         let assets: Vec<Prepared> = order.iter().map(|&i| assets[i].clone()).collect();
         let asset_hot = HotTable::new(
             assets
@@ -866,6 +869,9 @@ impl<'p> StochasticPool<'p> {
         // seeded from the path's stream.
         let mut lanes = Xoshiro256PlusPlusX4::from_rng(&mut rng);
         let mut screened = Screened::default();
+        // consecutive candidates (in cohort order) often share their event: their amounts
+        // are summed first, sparing the event table a chain of dependent updates
+        let mut pending: (usize, f64, f64) = (usize::MAX, 0.0, 0.0);
         for (chunk, colds) in self
             .asset_hot
             .chunks()
@@ -889,8 +895,23 @@ impl<'p> StochasticPool<'p> {
                     balance: cold.balance,
                     fee: cold.monthly_fee,
                 };
-                self.record_event(scratch, cold, candidate);
+                if let Some(event) = self.resolve_event(scratch, cold, &candidate) {
+                    if event == pending.0 {
+                        pending.1 += candidate.balance;
+                        pending.2 += candidate.fee;
+                    } else {
+                        if pending.0 != usize::MAX {
+                            let (e, balance, fee) = pending;
+                            scratch.book.add_event_at(e >> 1, e & 1 != 0, balance, fee);
+                        }
+                        pending = (event, candidate.balance, candidate.fee);
+                    }
+                }
             }
+        }
+        if pending.0 != usize::MAX {
+            let (e, balance, fee) = pending;
+            scratch.book.add_event_at(e >> 1, e & 1 != 0, balance, fee);
         }
         PathCollateral {
             model: self,
@@ -972,6 +993,22 @@ impl<'p> StochasticPool<'p> {
     /// Resolves and records the event of a receivable whose draw passed a quick test.
     #[inline(never)]
     fn record_event(&self, scratch: &mut PathScratch<'_>, cold: &ColdReceivable, c: Candidate) {
+        if let Some(event) = self.resolve_event(scratch, cold, &c) {
+            scratch
+                .book
+                .add_event_at(event >> 1, event & 1 != 0, c.balance, c.fee);
+        }
+    }
+
+    /// The event of a receivable whose draw passed a quick test, if it falls within the
+    /// horizon: `2 × event-table index + 1 if a prepayment`.
+    #[inline]
+    fn resolve_event(
+        &self,
+        scratch: &PathScratch<'_>,
+        cold: &ColdReceivable,
+        c: &Candidate,
+    ) -> Option<usize> {
         let life = u32::from(cold.life_months);
         let mut age = u32::MAX;
         let mut prepaid = false;
@@ -989,11 +1026,8 @@ impl<'p> StochasticPool<'p> {
                 prepaid = true;
             }
         }
-        if age <= self.horizon_months - c.start {
-            scratch
-                .book
-                .add_event_at(c.event_index + age as usize - 1, prepaid, c.balance, c.fee);
-        }
+        (age <= self.horizon_months - c.start)
+            .then(|| 2 * (c.event_index + age as usize - 1) + usize::from(prepaid))
     }
 
     /// `⌊S(U) · months_per_hazard⌋` capped at `life` (`life` = no default within the
