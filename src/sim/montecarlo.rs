@@ -1002,7 +1002,7 @@ impl<'p> StochasticPool<'p> {
 
     /// The event of a receivable whose draw passed a quick test, if it falls within the
     /// horizon: `2 × event-table index + 1 if a prepayment`.
-    #[inline]
+    #[inline(always)]
     fn resolve_event(
         &self,
         scratch: &PathScratch<'_>,
