@@ -7,8 +7,8 @@
 //! month `t` of its life with `X_i = √ρ_s Z_s + √(1−ρ_s) ε_i < Φ⁻¹(F(t))`,
 //! `F(t) = 1 − (1 − p)^(t/12)`. Given the path's factor `Z_s`, with `ε_i = Φ⁻¹(U_i)`:
 //! - it defaults within its life `L` iff `U_i < Φ((Φ⁻¹(F(L)) − √ρ Z)/√(1−ρ))`, tested first
-//!   against the same bound at the upper edge of a threshold grid cell (one table per path),
-//!   so most receivables cost one comparison;
+//!   against an upper bound of the same at the upper edge of a threshold grid cell (one
+//!   table per path, from [`super::latent`]), so most receivables cost one comparison;
 //! - its default month is the smallest `t` with `Φ(X_i) < F(t)`:
 //!   `t = ⌊12 ln(1 − Φ(X_i)) / ln(1 − p)⌋ + 1`.
 //!
@@ -24,7 +24,9 @@
 //! month of purchase.
 //!
 //! Streams: each path has its own `Xoshiro256PlusPlus` seeded from (seed, path index) by
-//! SplitMix64, giving first its factors, then the cut-off receivables' draws in pool order.
+//! SplitMix64, giving first its factors, then the seeds of four Xoshiro256++ lanes from
+//! which the cut-off receivables draw, receivable `i` (in the model's order: by cohort, then
+//! threshold cell) from lane `i mod 4` ([`super::lanes`]).
 //! Each month's purchases draw from their own SplitMix64 stream keyed by (path, month),
 //! read by position (pick `k` takes draws `2k` and `2k + 1`): a replay for another deal
 //! structure can then re-draw just the end of a month's purchases ([`ReplayCollateral`]).
