@@ -298,43 +298,38 @@ pub fn find_tail_shifts(
     seed: u64,
 ) -> Result<Vec<Option<f64>>, WaterfallError> {
     let direction = uniform_shift_direction(model);
-    let mut scratch = model.scratch();
     let loses = |losses: &[f64], j: usize| losses[j] > LOSS_THRESHOLD_CNY;
-    let at_zero = pilot_losses(model, deal, &mut scratch, seed, &direction, 0.0)?;
-    let at_extreme = pilot_losses(
-        model,
-        deal,
-        &mut scratch,
-        seed,
-        &direction,
-        -PILOT_MAX_SHIFT,
-    )?;
-    let mut shifts = Vec::new();
-    for j in 0..deal.rated_count() {
-        if loses(&at_zero, j) {
-            shifts.push(Some(0.0));
-            continue;
-        }
-        if !loses(&at_extreme, j) {
-            shifts.push(None);
-            continue;
-        }
-        // invariant: no loss at `safe`, a loss at `losing`
-        let (mut safe, mut losing) = (0.0, -PILOT_MAX_SHIFT);
-        for _ in 0..PILOT_STEPS {
-            let mid = 0.5 * (safe + losing);
-            if loses(
-                &pilot_losses(model, deal, &mut scratch, seed, &direction, mid)?,
-                j,
-            ) {
-                losing = mid;
-            } else {
-                safe = mid;
+    let pilot =
+        |shift: f64| pilot_losses(model, deal, &mut model.scratch(), seed, &direction, shift);
+    let (at_zero, at_extreme) = rayon::join(|| pilot(0.0), || pilot(-PILOT_MAX_SHIFT));
+    let (at_zero, at_extreme) = (at_zero?, at_extreme?);
+    // each tranche's bisection is independent of the others': they run side by side
+    (0..deal.rated_count())
+        .into_par_iter()
+        .map(|j| {
+            if loses(&at_zero, j) {
+                return Ok(Some(0.0));
             }
-        }
-        shifts.push(Some(losing));
-    }
-    Ok(shifts)
+            if !loses(&at_extreme, j) {
+                return Ok(None);
+            }
+            let mut scratch = model.scratch();
+            // invariant: no loss at `safe`, a loss at `losing`
+            let (mut safe, mut losing) = (0.0, -PILOT_MAX_SHIFT);
+            for _ in 0..PILOT_STEPS {
+                let mid = 0.5 * (safe + losing);
+                if loses(
+                    &pilot_losses(model, deal, &mut scratch, seed, &direction, mid)?,
+                    j,
+                ) {
+                    losing = mid;
+                } else {
+                    safe = mid;
+                }
+            }
+            Ok(Some(losing))
+        })
+        .collect()
 }
 
 /// The factor sampling of a run: plain, or the defensive mixture over the tail shifts.
