@@ -202,13 +202,28 @@ impl Xoshiro256PlusPlusX4 {
         assert!(hots.len() <= SCREEN_CHUNK);
         let mut found = 0;
         for (group, quad) in hots.chunks(LANES).enumerate() {
-            let draws = self.next_u64s();
-            for (lane, (hot, &bits)) in quad.iter().zip(&draws).enumerate() {
-                // found ≤ position < SCREEN_CHUNK
-                out.index[found] = (group * LANES + lane) as u32;
-                out.bits[found] = bits;
-                found += usize::from(passes(bits, hot, bound_table));
-            }
+            found = self.screen_group(group * LANES, quad, bound_table, out, found);
+        }
+        found
+    }
+
+    /// Steps the lanes once and screens up to four receivables (the first at position
+    /// `first` of the chunk), after the `found` already kept; returns the new count.
+    #[inline(always)]
+    fn screen_group(
+        &mut self,
+        first: usize,
+        group: &[HotReceivable],
+        bound_table: &[u64],
+        out: &mut Screened,
+        mut found: usize,
+    ) -> usize {
+        let draws = self.next_u64s();
+        for (lane, (hot, &bits)) in group.iter().zip(&draws).enumerate() {
+            // found ≤ position < SCREEN_CHUNK
+            out.index[found] = (first + lane) as u32;
+            out.bits[found] = bits;
+            found += usize::from(passes(bits, hot, bound_table));
         }
         found
     }
@@ -230,9 +245,9 @@ impl Xoshiro256PlusPlusX4 {
     ) -> usize {
         use std::arch::x86_64::*;
 
-        /// For each 4-bit mask, the 32-bit positions that move the set 64-bit lanes to the
-        /// front (`PACK_PAIRS`) and the set lanes' numbers to the front (`PACK_LANES`).
-        const PACK_PAIRS: [[i32; 8]; 16] = {
+        /// For each 4-bit mask, the 32-bit positions that move the set lanes to the front:
+        /// as pairs of 32-bit halves of 64-bit lanes (`halves`), or as single 32-bit lanes.
+        const fn pack_table(halves: bool) -> [[i32; 8]; 16] {
             let mut table = [[0; 8]; 16];
             let mut mask = 0;
             while mask < 16 {
@@ -240,8 +255,12 @@ impl Xoshiro256PlusPlusX4 {
                 let mut lane: i32 = 0;
                 while lane < 4 {
                     if mask & (1 << lane) != 0 {
-                        table[mask][2 * at] = 2 * lane;
-                        table[mask][2 * at + 1] = 2 * lane + 1;
+                        if halves {
+                            table[mask][2 * at] = 2 * lane;
+                            table[mask][2 * at + 1] = 2 * lane + 1;
+                        } else {
+                            table[mask][at] = lane;
+                        }
                         at += 1;
                     }
                     lane += 1;
@@ -249,24 +268,9 @@ impl Xoshiro256PlusPlusX4 {
                 mask += 1;
             }
             table
-        };
-        const PACK_LANES: [[i32; 8]; 16] = {
-            let mut table = [[0; 8]; 16];
-            let mut mask = 0;
-            while mask < 16 {
-                let mut at = 0;
-                let mut lane: i32 = 0;
-                while lane < 4 {
-                    if mask & (1 << lane) != 0 {
-                        table[mask][at] = lane;
-                        at += 1;
-                    }
-                    lane += 1;
-                }
-                mask += 1;
-            }
-            table
-        };
+        }
+        const PACK_PAIRS: [[i32; 8]; 16] = pack_table(true);
+        const PACK_LANES: [[i32; 8]; 16] = pack_table(false);
 
         #[inline(always)]
         fn rotate_left<const LEFT: i32, const RIGHT: i32>(x: __m256i) -> __m256i {
@@ -341,12 +345,7 @@ impl Xoshiro256PlusPlusX4 {
         // a last partial group in plain code, from the same lanes
         let rest = &hots[full_groups * LANES..];
         if !rest.is_empty() {
-            let draws = self.next_u64s();
-            for (lane, (hot, &bits)) in rest.iter().zip(&draws).enumerate() {
-                out.index[found] = (full_groups * LANES + lane) as u32;
-                out.bits[found] = bits;
-                found += usize::from(passes(bits, hot, bound_table));
-            }
+            found = self.screen_group(full_groups * LANES, rest, bound_table, out, found);
         }
         found
     }
