@@ -2,7 +2,7 @@
 //!
 //! The reader works like the tape's ([`crate::tape::reader`]): one reused
 //! [`csv::ByteRecord`], columns found by name in any order, every problem of the file collected
-//! (the first [`MAX_LISTED_PROBLEMS`] listed, the rest counted), each one line
+//! (the first [`MAX_LISTED_PROBLEMS`](crate::tape::MAX_LISTED_PROBLEMS) listed, the rest counted), each one line
 //! `FILE:LINE: column `NAME`: "VALUE" rule broken`, unknown columns one warning.
 //! [`read_applicants_in_chunks`] streams a file in chunks so `decide` on a large file never holds
 //! it whole; a chunk is handed over only while the file is still clean, and the read fails at
@@ -96,7 +96,7 @@ pub enum ApplicantError {
         #[source]
         source: std::io::Error,
     },
-    /// The file breaks SPEC §2.2. `problems` holds up to [`MAX_LISTED_PROBLEMS`] lines of the
+    /// The file breaks SPEC §2.2. `problems` holds up to [`MAX_LISTED_PROBLEMS`](crate::tape::MAX_LISTED_PROBLEMS) lines of the
     /// form `FILE:LINE: column `NAME`: "VALUE" rule broken`; `more` counts the ones left out.
     #[error("{}", join_problems(problems, *more))]
     Invalid {

@@ -386,7 +386,7 @@ fn preferred(a: &FrontierPoint, b: &FrontierPoint) -> std::cmp::Ordering {
 }
 
 /// Checks every point against the targets and picks the recommendation: among the points
-/// with a pool that meet every target, the largest pool balance ([`preferred`] on ties);
+/// with a pool that meet every target, the largest pool balance (the preferred one on ties);
 /// else the closest point, the one with the smallest largest relative shortfall (ties: the
 /// preferred one). `points` must not be empty.
 pub fn recommend(points: &mut [FrontierPoint], targets: &Targets) -> Recommendation {
