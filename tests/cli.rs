@@ -233,6 +233,49 @@ fn the_same_inputs_give_the_same_bytes_and_overrides_change_the_manifest() {
     assert!(summary.contains("\"seed\": 9"));
 }
 
+/// The cut-off draws are screened in AVX2 where the CPU has it and in plain code otherwise:
+/// both must give the same bytes (so a machine without AVX2 reproduces a run).
+#[test]
+fn the_vector_and_plain_screens_give_the_same_run() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    let run = |out: &str, plain: bool| {
+        let mut command = Command::new(BIN);
+        command
+            .args([
+                "run",
+                "scenarios/base.toml",
+                "--quiet",
+                "--paths",
+                "40",
+                "--out",
+            ])
+            .arg(dir.path().join(out))
+            .current_dir(root);
+        if plain {
+            command.env(baitiao_abs::sim::lanes::PLAIN_SCREEN_ENV, "1");
+        } else {
+            command.env_remove(baitiao_abs::sim::lanes::PLAIN_SCREEN_ENV);
+        }
+        let output = command.output().expect("the binary runs");
+        assert!(output.status.success(), "{}", stderr(&output));
+    };
+    run("vector", false);
+    run("plain", true);
+    for file in [
+        "path_results.csv",
+        "tranches.csv",
+        "sizing.csv",
+        "paths_detail.csv",
+    ] {
+        assert_eq!(
+            fs::read(dir.path().join("vector").join(file)).unwrap(),
+            fs::read(dir.path().join("plain").join(file)).unwrap(),
+            "{file}"
+        );
+    }
+}
+
 #[test]
 fn validate_accepts_the_shipped_scenarios() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));

@@ -156,6 +156,20 @@ impl Default for Screened {
     }
 }
 
+/// Environment variable that turns the AVX2 screen off (any value): the plain code then
+/// runs, with the same results, to check that on one machine.
+pub const PLAIN_SCREEN_ENV: &str = "BAITIAO_ABS_PLAIN_SCREEN";
+
+/// Whether the AVX2 screen runs: the CPU has AVX2 and [`PLAIN_SCREEN_ENV`] is not set
+/// (read once per process).
+#[cfg(target_arch = "x86_64")]
+fn vector_screen() -> bool {
+    static VECTOR: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *VECTOR.get_or_init(|| {
+        std::arch::is_x86_feature_detected!("avx2") && std::env::var_os(PLAIN_SCREEN_ENV).is_none()
+    })
+}
+
 /// The quick test of one draw: its high 32 bits (the default draw) are below the cell's
 /// lifetime-default bound, or its low 32 bits (the prepayment draw) above the receivable's
 /// no-prepayment limit.
@@ -184,8 +198,8 @@ impl Xoshiro256PlusPlusX4 {
             "the bound table misses cells"
         );
         #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: AVX2 is present; every cell is below `chunk.cells` (`HotTable::new`),
+        if vector_screen() {
+            // SAFETY: AVX2 is present (checked by `vector_screen`); every cell is below `chunk.cells` (`HotTable::new`),
             // so it indexes `bound_table`; a chunk holds at most SCREEN_CHUNK receivables.
             return unsafe { self.screen_avx2(chunk.hots, bound_table, out) };
         }
