@@ -871,9 +871,7 @@ impl<'p> StochasticPool<'p> {
         // seeded from the path's stream.
         let mut lanes = Xoshiro256PlusPlusX4::from_rng(&mut rng);
         let mut screened = Screened::default();
-        // consecutive candidates (in cohort order) often share their event: their amounts
-        // are summed first, sparing the event table a chain of dependent updates
-        let mut pending: (usize, f64, f64) = (usize::MAX, 0.0, 0.0);
+        let mut pending = PendingEvent::default();
         for (chunk, colds) in self
             .asset_hot
             .chunks()
@@ -898,23 +896,11 @@ impl<'p> StochasticPool<'p> {
                     fee: cold.monthly_fee,
                 };
                 if let Some(event) = self.resolve_event(scratch, cold, &candidate) {
-                    if event == pending.0 {
-                        pending.1 += candidate.balance;
-                        pending.2 += candidate.fee;
-                    } else {
-                        if pending.0 != usize::MAX {
-                            let (e, balance, fee) = pending;
-                            scratch.book.add_event_at(e >> 1, e & 1 != 0, balance, fee);
-                        }
-                        pending = (event, candidate.balance, candidate.fee);
-                    }
+                    pending.add(&mut scratch.book, event, candidate.balance, candidate.fee);
                 }
             }
         }
-        if pending.0 != usize::MAX {
-            let (e, balance, fee) = pending;
-            scratch.book.add_event_at(e >> 1, e & 1 != 0, balance, fee);
-        }
+        pending.flush(&mut scratch.book);
         PathCollateral {
             model: self,
             scratch,
@@ -998,19 +984,19 @@ impl<'p> StochasticPool<'p> {
         if let Some(event) = self.resolve_event(scratch, cold, &c) {
             scratch
                 .book
-                .add_event_at(event >> 1, event & 1 != 0, c.balance, c.fee);
+                .add_event_at(event.index, event.prepaid, c.balance, c.fee);
         }
     }
 
     /// The event of a receivable whose draw passed a quick test, if it falls within the
-    /// horizon: `2 × event-table index + 1 if a prepayment`.
+    /// horizon.
     #[inline(always)]
     fn resolve_event(
         &self,
         scratch: &PathScratch<'_>,
         cold: &ColdReceivable,
         c: &Candidate,
-    ) -> Option<usize> {
+    ) -> Option<Event> {
         let life = u32::from(cold.life_months);
         let mut age = u32::MAX;
         let mut prepaid = false;
@@ -1028,8 +1014,10 @@ impl<'p> StochasticPool<'p> {
                 prepaid = true;
             }
         }
-        (age <= self.horizon_months - c.start)
-            .then(|| 2 * (c.event_index + age as usize - 1) + usize::from(prepaid))
+        (age <= self.horizon_months - c.start).then(|| Event {
+            index: c.event_index + age as usize - 1,
+            prepaid,
+        })
     }
 
     /// `⌊S(U) · months_per_hazard⌋` capped at `life` (`life` = no default within the
@@ -1055,6 +1043,47 @@ impl<'p> StochasticPool<'p> {
         let (offset, scale) = scratch.offsets[segment];
         let hazard = cumulative_hazard(offset + scale * normal_quantile(centred_uniform(draw)));
         ((hazard * cold.months_per_hazard) as u32).clamp(low, high)
+    }
+}
+
+/// Where an event goes: the book's event-table index and whether it is a prepayment.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Event {
+    index: usize,
+    prepaid: bool,
+}
+
+/// Consecutive events that go to the same place, summed before they reach the book: in
+/// cohort order many cut-off candidates share their event, and adding each to the table
+/// would make a chain of dependent updates of one entry.
+#[derive(Debug, Default)]
+struct PendingEvent {
+    event: Option<Event>,
+    balance: f64,
+    fee: f64,
+}
+
+impl PendingEvent {
+    #[inline(always)]
+    fn add(&mut self, book: &mut CohortBook<'_>, event: Event, balance: f64, fee: f64) {
+        if self.event == Some(event) {
+            self.balance += balance;
+            self.fee += fee;
+        } else {
+            self.flush(book);
+            *self = PendingEvent {
+                event: Some(event),
+                balance,
+                fee,
+            };
+        }
+    }
+
+    #[inline(always)]
+    fn flush(&mut self, book: &mut CohortBook<'_>) {
+        if let Some(event) = self.event.take() {
+            book.add_event_at(event.index, event.prepaid, self.balance, self.fee);
+        }
     }
 }
 
