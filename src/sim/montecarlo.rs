@@ -1241,7 +1241,7 @@ impl Collateral for PathCollateral<'_, '_> {
         let mut log = self.log.as_deref_mut();
         let first_checkpoint = log.as_ref().map_or(0, |l| l.checkpoints.len() as u32);
         let mut spent = 0.0;
-        let mut candidates = [(0u32, 0u32, 0u64, 0.0f64, 0.0f64); PICK_BATCH];
+        let mut candidates = [(0u32, 0u16, 0u16, 0u64, 0.0f64, 0.0f64); PICK_BATCH];
         let mut batch_start: u32 = 0;
         let mut picks = 0;
         let mut spent_before_last = 0.0;
@@ -1293,8 +1293,8 @@ impl Collateral for PathCollateral<'_, '_> {
                 let template = column.template(column_index, side);
                 // found ≤ the pick's position < PICK_BATCH (a power of two): the mask
                 // never changes the index
-                let tags = u32::from(slot_index) | (u32::from(cell) << 16);
-                candidates[found & (PICK_BATCH - 1)] = (template as u32, tags, bits, balance, fee);
+                candidates[found & (PICK_BATCH - 1)] =
+                    (template as u32, slot_index, cell, bits, balance, fee);
                 found += usize::from(candidate);
                 prefetch(&model.template_months_per_hazard[if candidate { template } else { 0 }]);
                 if last {
@@ -1304,8 +1304,7 @@ impl Collateral for PathCollateral<'_, '_> {
                 }
                 spent += template_balance;
             }
-            for &(template, tags, bits, balance, fee) in &candidates[..found] {
-                let (slot, cell) = (tags as u16, (tags >> 16) as u16);
+            for &(template, slot, cell, bits, balance, fee) in &candidates[..found] {
                 let cold = model.template_cold(template as usize, slot, cell);
                 let candidate = Candidate {
                     bits,
