@@ -11,6 +11,7 @@ pub mod montecarlo;
 pub mod normal;
 pub mod ratings;
 pub mod report;
+pub mod rng;
 pub mod scenario;
 pub mod sim;
 pub mod sizing;

@@ -18,6 +18,7 @@ use rand::{RngExt, SeedableRng};
 use rand_distr::{Beta, Distribution};
 
 use super::{Applicant, Decision, Outcome};
+use crate::rng::splitmix64;
 use crate::tape::{Product, Receivable};
 
 /// Utilization of the credit limit at the first draw: Beta(2, 2.5), mean 44 %.
@@ -77,15 +78,6 @@ pub fn segment_of(applicant: &Applicant) -> &'static str {
     } else {
         "core"
     }
-}
-
-/// SplitMix64 finaliser (Steele, Lea & Flood 2014): spreads a seed and an index over
-/// unrelated stream seeds.
-fn splitmix64(mut z: u64) -> u64 {
-    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
 }
 
 /// The draws of the applicant at `position` in the file: `Xoshiro256PlusPlus` seeded with

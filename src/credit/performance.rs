@@ -10,6 +10,8 @@
 use serde::Serialize;
 use thiserror::Error;
 
+use crate::rng::splitmix64;
+
 /// Standard normal quantile `Φ⁻¹(0.975)`, the `z` of a two-sided 95 % interval.
 pub const Z_95: f64 = 1.959_963_984_540_054;
 
@@ -420,15 +422,6 @@ pub fn holdout_split(
         }
     }
     Ok(HoldoutSplit { train, test })
-}
-
-/// SplitMix64 finalizer. The simulation has its own copy; the credit model sits upstream of the
-/// simulation and must not depend on it.
-fn splitmix64(mut z: u64) -> u64 {
-    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
 }
 
 #[cfg(test)]

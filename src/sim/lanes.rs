@@ -13,6 +13,8 @@
 
 use rand::Rng;
 
+use crate::rng::{GOLDEN_GAMMA, splitmix64};
+
 /// Streams stepped together.
 pub const LANES: usize = 4;
 
@@ -28,12 +30,8 @@ impl Xoshiro256PlusPlusX4 {
     /// `rand`'s state for `seed_from_u64(0)` instead.
     pub fn from_words(words: [u64; 4 * LANES]) -> Xoshiro256PlusPlusX4 {
         // rand's `Xoshiro256PlusPlus::seed_from_u64(0)`: four SplitMix64 outputs from 0
-        let zero_seed_state: [u64; 4] = std::array::from_fn(|i| {
-            let mut z = 0x9E37_79B9_7F4A_7C15u64.wrapping_mul(i as u64 + 1);
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            z ^ (z >> 31)
-        });
+        let zero_seed_state: [u64; 4] =
+            std::array::from_fn(|i| splitmix64(GOLDEN_GAMMA.wrapping_mul(i as u64)));
         let mut state = [[0; LANES]; 4];
         for lane in 0..LANES {
             let mut seed: [u64; 4] = std::array::from_fn(|w| words[4 * lane + w]);

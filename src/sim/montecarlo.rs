@@ -43,6 +43,7 @@ use super::lanes::{HotReceivable, HotTable, SCREEN_CHUNK, Screened, Xoshiro256Pl
 use super::latent::{LatentBounds, f32_at_least, f32_at_most};
 use super::pool::Pool;
 use crate::normal::{normal_cdf, normal_quantile};
+use crate::rng::{GOLDEN_GAMMA, splitmix64};
 use crate::scenario::Assumptions;
 use crate::units::{cumulative_default_probability, smm_from_cpr, stressed_pd};
 
@@ -50,15 +51,6 @@ use crate::units::{cumulative_default_probability, smm_from_cpr, stressed_pd};
 pub const THRESHOLD_GRID_CELLS: usize = 1024;
 
 const TWO_POW_MINUS_32: f64 = 1.0 / 4_294_967_296.0;
-
-/// SplitMix64 finaliser (Steele, Lea & Flood 2014), used to derive path seeds.
-#[inline]
-pub fn splitmix64(mut z: u64) -> u64 {
-    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
 
 /// The key of one path, `splitmix64(splitmix64(seed) ^ path)` (hashing first, so seed 43
 /// path 0 is not seed 42 path 1): it seeds the path's stream and its purchase streams.
@@ -70,9 +62,6 @@ pub fn path_key(seed: u64, path: u64) -> u64 {
 pub fn path_rng(seed: u64, path: u64) -> Xoshiro256PlusPlus {
     Xoshiro256PlusPlus::seed_from_u64(path_key(seed, path))
 }
-
-/// SplitMix64's increment (the golden ratio in 64 bits).
-const GOLDEN_GAMMA: u64 = 0x9E37_79B9_7F4A_7C15;
 
 /// Salt separating purchase-stream keys from path keys.
 const PURCHASE_SALT: u64 = 0x5055_5243_4841_5345;
