@@ -17,7 +17,7 @@ use crate::montecarlo::{MonteCarloRun, MonteCarloSettings, replay_path, run_mont
 use crate::report::manifest::{InputDigest, Manifest, TOOL_NAME, TOOL_VERSION};
 use crate::report::montecarlo as mc_report;
 use crate::report::sizing as sizing_report;
-use crate::report::{ReportDir, deterministic as det_report};
+use crate::report::{OutputError, ReportDir, ReportKind, deterministic as det_report};
 use crate::scenario::{self, PoolSource, Scenario};
 use crate::sim::Pool;
 use crate::sim::montecarlo::StochasticPool;
@@ -53,6 +53,16 @@ impl AppError {
 
 fn failure(context: &str, error: impl std::fmt::Display) -> AppError {
     AppError::Failure(anyhow::anyhow!("{context}: {error}"))
+}
+
+/// A report folder that may not be written is the user's to fix (exit 2); an I/O failure
+/// is not.
+fn output_error(error: OutputError) -> AppError {
+    if error.is_bad_input() {
+        AppError::Input(error.to_string())
+    } else {
+        AppError::Failure(error.into())
+    }
 }
 
 /// Options of `run`, as given on the command line.
@@ -184,6 +194,12 @@ pub fn run(options: &RunOptions) -> Result<RunResult, AppError> {
         prepared.scenario.simulation.seed = seed;
     }
     let scenario = &prepared.scenario;
+    // the destination is checked, locked and found writable before any work (SPEC §8)
+    let out_dir = options
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("reports").join(&scenario.name));
+    let report = ReportDir::create(&out_dir, ReportKind::Run).map_err(output_error)?;
     let deterministic = run_deterministic(
         &prepared.pool,
         &scenario.assumptions,
@@ -195,12 +211,6 @@ pub fn run(options: &RunOptions) -> Result<RunResult, AppError> {
         .map_err(|e| AppError::Failure(e.into()))?;
     let monte_carlo = run_monte_carlo_stage(&prepared, options.quiet)?;
 
-    let out_dir = options
-        .out
-        .clone()
-        .unwrap_or_else(|| Path::new("reports").join(&scenario.name));
-    let report =
-        ReportDir::create(&out_dir).map_err(|e| failure(&out_dir.display().to_string(), e))?;
     let write = |name: &str, bytes: &[u8]| {
         report
             .write(name, bytes)
@@ -295,9 +305,7 @@ pub fn run(options: &RunOptions) -> Result<RunResult, AppError> {
     // charts and report.html, drawn from the files just written (SPEC §8)
     crate::report::render_charts_and_html(report.path())
         .map_err(|e| failure("charts and report.html", e))?;
-    let out_dir = report
-        .commit()
-        .map_err(|e| failure(&out_dir.display().to_string(), e))?;
+    let out_dir = report.commit().map_err(output_error)?;
 
     Ok(RunResult {
         terminal_summary: terminal_summary(
@@ -896,9 +904,6 @@ pub fn fit(history: &Path, out: &Path) -> Result<FitReport, AppError> {
         .iter()
         .map(|&se| Some(se))
         .collect();
-    scorecard
-        .write(out)
-        .map_err(|e| failure(&out.display().to_string(), e))?;
 
     let evaluate = |indices: &[usize]| {
         let pd: Vec<f64> = indices
@@ -958,7 +963,13 @@ pub fn fit(history: &Path, out: &Path) -> Result<FitReport, AppError> {
     let bytes = csv_out
         .into_inner()
         .map_err(|e| failure(&calibration_path.display().to_string(), e.into_error()))?;
-    write_atomically(&calibration_path, &bytes)?;
+    // the model and its calibration table appear together or not at all
+    let model_text = scorecard.to_toml();
+    crate::files::write_all_or_nothing(&[
+        (out, model_text.as_bytes()),
+        (&calibration_path, &bytes),
+    ])
+    .map_err(|(path, e)| failure(&path.display().to_string(), e))?;
 
     let mut text = String::new();
     let _ = writeln!(
@@ -1018,15 +1029,6 @@ pub fn fit(history: &Path, out: &Path) -> Result<FitReport, AppError> {
         text,
         warnings: file.warnings,
     })
-}
-
-/// Writes a whole file under a temporary name, then renames it.
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), AppError> {
-    let mut temporary = path.as_os_str().to_owned();
-    temporary.push(".tmp");
-    let temporary = PathBuf::from(temporary);
-    std::fs::write(&temporary, bytes).map_err(|e| failure(&temporary.display().to_string(), e))?;
-    std::fs::rename(&temporary, path).map_err(|e| failure(&path.display().to_string(), e))
 }
 
 /// `gen-tape --from-applicants`: decides on the applicants and originates one receivable per
@@ -1120,6 +1122,12 @@ pub fn frontier(options: &FrontierOptions) -> Result<FrontierReport, AppError> {
         prepared.scenario.simulation.seed = seed;
     }
     let scenario = &prepared.scenario;
+    // the destination is checked, locked and found writable before any work (SPEC §8)
+    let out_dir = options
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("reports").join(format!("{}_frontier", scenario.name)));
+    let report = ReportDir::create(&out_dir, ReportKind::Frontier).map_err(output_error)?;
     let model_path = options
         .model
         .as_deref()
@@ -1213,12 +1221,6 @@ pub fn frontier(options: &FrontierOptions) -> Result<FrontierReport, AppError> {
     bar.finish_and_clear();
     let seconds = started.elapsed().as_secs_f64();
 
-    let out_dir = options
-        .out
-        .clone()
-        .unwrap_or_else(|| Path::new("reports").join(format!("{}_frontier", scenario.name)));
-    let report =
-        ReportDir::create(&out_dir).map_err(|e| failure(&out_dir.display().to_string(), e))?;
     let write = |name: &str, bytes: &[u8]| {
         report
             .write(name, bytes)
@@ -1294,9 +1296,7 @@ pub fn frontier(options: &FrontierOptions) -> Result<FrontierReport, AppError> {
     // the frontier chart and report.html, drawn from the files just written
     crate::report::render_charts_and_html(report.path())
         .map_err(|e| failure("charts and report.html", e))?;
-    let out_dir = report
-        .commit()
-        .map_err(|e| failure(&out_dir.display().to_string(), e))?;
+    let out_dir = report.commit().map_err(output_error)?;
     Ok(FrontierReport {
         terminal_summary: frontier_terminal(
             &prepared.scenario,

@@ -6,6 +6,7 @@
 pub mod app;
 pub mod cli;
 pub mod credit;
+pub mod files;
 pub mod metrics;
 pub mod montecarlo;
 pub mod normal;

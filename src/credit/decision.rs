@@ -442,9 +442,8 @@ pub fn decide_file(
         file: out_label.clone(),
         source,
     };
-    let mut temporary = std::path::PathBuf::from(out_path.as_os_str().to_owned());
-    temporary.as_mut_os_string().push(".tmp");
-    let file = std::fs::File::create(&temporary).map_err(write_error)?;
+    // removed again on every path but success: the output appears whole or not at all
+    let (pending, file) = crate::files::PendingFile::create(out_path).map_err(write_error)?;
     let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
     let mut summary = DecisionSummary::default();
 
@@ -479,20 +478,14 @@ pub fn decide_file(
         summary.warnings = warnings;
         Ok(())
     });
-    let finished = result.and_then(|()| {
-        // No fsync: the rename makes the file appear whole to every reader (the guarantee the
-        // other writers give too); forcing 200 MB to disk would double the command's time.
-        out.into_inner()
-            .map_err(|e| e.into_error())
-            .map(drop)
-            .and_then(|()| std::fs::rename(&temporary, out_path))
-            .map_err(write_error)
-    });
-    if let Err(error) = finished {
-        // Best effort: a leftover .tmp would only confuse the user.
-        let _ = std::fs::remove_file(&temporary);
-        return Err(error);
-    }
+    result?;
+    // No fsync: the rename makes the file appear whole to every reader (the guarantee the
+    // other writers give too); forcing 200 MB to disk would double the command's time.
+    out.into_inner()
+        .map_err(|e| e.into_error())
+        .map(drop)
+        .and_then(|()| pending.commit())
+        .map_err(write_error)?;
     Ok(summary)
 }
 

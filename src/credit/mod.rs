@@ -77,24 +77,12 @@ pub(crate) fn read_text(path: &std::path::Path) -> Result<String, ConfigError> {
     })
 }
 
-/// Writes `text` to `path` through `path.tmp` and a rename, so a reader never sees half a file.
+/// Writes a whole file atomically (see [`crate::files::write_atomically`]).
 pub(crate) fn write_atomically(
     path: &std::path::Path,
     write: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
-    let mut temporary = std::path::PathBuf::from(path.as_os_str().to_owned());
-    temporary.as_mut_os_string().push(".tmp");
-    let result = std::fs::File::create(&temporary).and_then(|file| {
-        let mut out = std::io::BufWriter::with_capacity(1 << 16, file);
-        write(&mut out)?;
-        out.into_inner().map_err(|e| e.into_error())?.sync_all()
-    });
-    if let Err(source) = result.and_then(|()| std::fs::rename(&temporary, path)) {
-        // Best effort: a leftover .tmp would only confuse the user.
-        let _ = std::fs::remove_file(&temporary);
-        return Err(source);
-    }
-    Ok(())
+    crate::files::write_atomically(path, write)
 }
 
 /// Writes a CSV text cell, quoting it only when it needs quotes.

@@ -11,7 +11,7 @@ use super::charts::{self, Chart, ChartKind, CompareMetrics, CompareTrancheEl, Re
 use super::folder::ReportFolder;
 use super::format::{cny, html_escape as esc, percent, small_percent};
 use super::html::{STYLE, inline_svg};
-use super::{ReportDir, ReportError, cents, decimal};
+use super::{ReportDir, ReportError, ReportKind, cents, decimal};
 
 /// Default output folder of `compare`.
 pub const DEFAULT_OUT: &str = "reports/compare";
@@ -604,7 +604,7 @@ pub fn compare(dirs: &[PathBuf], out: &Path) -> Result<CompareOutput, ReportErro
     let comparison = Comparison::new(&folders);
     let write_error =
         |path: PathBuf| move |source: std::io::Error| ReportError::Write { path, source };
-    let report = ReportDir::create(out).map_err(write_error(out.to_path_buf()))?;
+    let report = ReportDir::create(out, ReportKind::Compare)?;
     let charts_dir = report.file("charts");
     std::fs::create_dir_all(&charts_dir).map_err(write_error(charts_dir.clone()))?;
     let rendered = comparison
@@ -625,7 +625,7 @@ pub fn compare(dirs: &[PathBuf], out: &Path) -> Result<CompareOutput, ReportErro
             comparison.html(&folders, &rendered).as_bytes(),
         )
         .map_err(write_error(report.file("comparison.html")))?;
-    let out_dir = report.commit().map_err(write_error(out.to_path_buf()))?;
+    let out_dir = report.commit()?;
     Ok(CompareOutput {
         out_dir,
         table: comparison.terminal_table(),

@@ -4,9 +4,8 @@
 //! round-trip representation of `f64`, so reading the file back gives the same numbers.
 //! Files are written to `PATH.tmp` and renamed, so a reader never sees half a tape.
 
-use std::fs::File;
 use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::{Receivable, TapeError};
 
@@ -35,19 +34,7 @@ pub fn write_tape(path: &Path, receivables: &[Receivable]) -> Result<(), TapeErr
         file: label.clone(),
         source,
     };
-    let mut temporary = PathBuf::from(path.as_os_str().to_owned());
-    temporary.as_mut_os_string().push(".tmp");
-    let result = File::create(&temporary).and_then(|file| {
-        let mut out = BufWriter::with_capacity(1 << 16, file);
-        write_rows(&mut out, receivables)?;
-        out.into_inner().map_err(|e| e.into_error())?.sync_all()
-    });
-    if let Err(source) = result.and_then(|()| std::fs::rename(&temporary, path)) {
-        // Best effort: a leftover .tmp would only confuse the user.
-        let _ = std::fs::remove_file(&temporary);
-        return Err(write_error(source));
-    }
-    Ok(())
+    crate::files::write_atomically(path, |out| write_rows(out, receivables)).map_err(write_error)
 }
 
 /// Writes `receivables` as tape CSV (header included) to `out`.

@@ -414,8 +414,14 @@ fn missing_tape_file_names_the_resolved_path() {
 
 #[test]
 fn credit_files_must_exist() {
+    // resolved against the scenario's folder: an empty temporary one, so that a model.toml
+    // in the working folder (README's `fit` example) cannot make the files exist
+    let folder = tempfile::tempdir().unwrap();
     let text = plus("[credit]\nmodel = \"model.toml\"\npolicy = \"policy.toml\"");
-    let problems = problems_of(&text);
+    let problems = match parse(&text, folder.path(), "t.toml") {
+        Ok(_) => panic!("the credit files do not exist"),
+        Err(error) => error.problems(),
+    };
     assert_eq!(problems.len(), 2, "{problems:?}");
     assert!(problems[0].contains("`credit.model`") && problems[0].contains("model.toml"));
     assert!(problems[1].contains("`credit.policy`") && problems[1].contains("policy.toml"));
