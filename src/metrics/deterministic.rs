@@ -68,8 +68,16 @@ pub fn run_deterministic(
     deal: &Deal,
 ) -> Result<DeterministicRun, WaterfallError> {
     let rates = DeterministicRates::new(assumptions, stress);
-    let mut collateral =
-        DeterministicCollateral::new(pool, assumptions, rates, deal.horizon_months);
+    let collateral = DeterministicCollateral::new(pool, assumptions, rates, deal.horizon_months);
+    run_deterministic_on(collateral, deal)
+}
+
+/// [`run_deterministic`] on collateral the caller built (e.g. with
+/// [`DeterministicCollateral::with_layout`], for a search that reruns one pool many times).
+pub fn run_deterministic_on(
+    mut collateral: DeterministicCollateral<'_>,
+    deal: &Deal,
+) -> Result<DeterministicRun, WaterfallError> {
     let mut pool_periods = Vec::with_capacity(deal.horizon_months as usize);
     let mut tranche_periods = Vec::with_capacity(deal.horizon_months as usize);
     let outcome = run_deal(deal, &mut collateral, |report| {

@@ -3,10 +3,20 @@
 //! month, survivors pay their schedule, and a share `SMM` of the balance left after
 //! scheduled principal prepays. Revolving purchases buy groups in proportion to the
 //! eligible balance mix.
+//!
+//! Each rate is computed once per distinct input, never per receivable and month: an MDR
+//! per distinct PD (or per deal month under a `[deterministic]` CDR curve), an SMM per
+//! distinct CPR (or per deal month), and one expected path per distinct (PD, CPR, schedule
+//! length). Which cohort each receivable joins, which expected path it follows and the
+//! purchase groups make a [`DeterministicLayout`] that depends on the pool alone, so a
+//! search over `pd_multiplier` (the breakevens) builds it once. The event masses are still
+//! summed receivable by receivable in pool order, so every figure has the same bits as
+//! stepping each receivable through its months.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
-use super::cohort::{CohortBook, Collateral, PoolFlows, Recoveries};
+use super::cohort::{CohortBook, CohortId, Collateral, PoolFlows, Recoveries};
 use super::pool::Pool;
 use crate::scenario::{Assumptions, DeterministicStress, RateCurve};
 use crate::units::{mdr_from_cdr, smm_from_cpr, stressed_pd};
@@ -61,6 +71,68 @@ impl DeterministicRates {
     }
 }
 
+/// A monthly rate: the same in every month, or by deal month.
+#[derive(Debug, Clone, Copy)]
+enum MonthlyRate<'t> {
+    Constant(f64),
+    /// Index: deal month − 1.
+    ByMonth(&'t [f64]),
+}
+
+impl MonthlyRate<'_> {
+    #[inline]
+    fn at(self, month: u32) -> f64 {
+        match self {
+            MonthlyRate::Constant(rate) => rate,
+            MonthlyRate::ByMonth(rates) => rates[month as usize - 1],
+        }
+    }
+}
+
+/// The `[deterministic]` curves of a run converted to monthly rates once, by deal month.
+#[derive(Debug, Clone)]
+struct RateTables {
+    /// MDR by deal month − 1 under a CDR curve.
+    mdr_by_month: Option<Vec<f64>>,
+    /// SMM by deal month − 1 under a CPR curve.
+    smm_by_month: Option<Vec<f64>>,
+}
+
+impl RateTables {
+    /// Tables through deal month `months` (no table where `rates` has no curve).
+    fn new(rates: &DeterministicRates, months: u32) -> RateTables {
+        RateTables {
+            mdr_by_month: rates.cdr.as_ref().map(|_| {
+                (1..=months)
+                    .map(|month| rates.monthly_default_rate(0.0, month))
+                    .collect()
+            }),
+            smm_by_month: rates.cpr.as_ref().map(|_| {
+                (1..=months)
+                    .map(|month| rates.monthly_prepayment_rate(0.0, month))
+                    .collect()
+            }),
+        }
+    }
+
+    /// The monthly default rate of a receivable with this PD: one conversion, or the curve.
+    fn default_rate(&self, rates: &DeterministicRates, pd_12m: f64) -> MonthlyRate<'_> {
+        match &self.mdr_by_month {
+            Some(by_month) => MonthlyRate::ByMonth(by_month),
+            // without a curve the rate does not depend on the month
+            None => MonthlyRate::Constant(rates.monthly_default_rate(pd_12m, 1)),
+        }
+    }
+
+    /// The SMM of a receivable with this CPR: one conversion, or the curve.
+    fn prepayment_rate(&self, rates: &DeterministicRates, annual_cpr: f64) -> MonthlyRate<'_> {
+        match &self.smm_by_month {
+            Some(by_month) => MonthlyRate::ByMonth(by_month),
+            None => MonthlyRate::Constant(rates.monthly_prepayment_rate(annual_cpr, 1)),
+        }
+    }
+}
+
 /// Purchase templates with identical expected paths, merged.
 #[derive(Debug, Clone)]
 struct PurchaseGroup {
@@ -82,16 +154,254 @@ struct PurchaseProfile {
     events: Vec<[f64; 4]>,
 }
 
+/// What the expected path of a cut-off receivable depends on.
+#[derive(Debug, Clone, Copy)]
+struct PathInputs {
+    pd_12m: f64,
+    annual_cpr: f64,
+    /// Months of its schedule.
+    months: u32,
+}
+
+/// Largest number of expected-path entries (Σ months over distinct paths) tabulated for a
+/// run; a pool with more distinct paths computes each receivable's path when it changes.
+const MAX_TABULATED_PATH_MONTHS: usize = 1 << 20;
+
+/// The part of a pool's deterministic run that does not depend on the level of the rates:
+/// the cut-off cohorts (one per schedule, in order of first appearance), each receivable's
+/// cohort and expected path, and the purchase groups. It depends on whether the rates
+/// override the PDs or CPRs with curves, not on the curves or `pd_multiplier`.
+#[derive(Debug, Clone)]
+pub struct DeterministicLayout {
+    cdr_override: bool,
+    cpr_override: bool,
+    /// Schedule of each cut-off cohort.
+    cohort_schedules: Vec<usize>,
+    /// Cohort (index into `cohort_schedules`) of each receivable, in pool order.
+    asset_cohort: Vec<u32>,
+    /// Expected path (index into `paths`) of each receivable, in pool order.
+    asset_path: Vec<u32>,
+    /// Distinct expected-path inputs, in order of first appearance.
+    paths: Vec<PathInputs>,
+    groups: Vec<PurchaseGroup>,
+}
+
+impl DeterministicLayout {
+    /// The layout of `pool` for rates of the kind of `rates` (their curves, if any, are not
+    /// read).
+    pub fn new(pool: &Pool, rates: &DeterministicRates) -> DeterministicLayout {
+        let cdr_override = rates.cdr.is_some();
+        let cpr_override = rates.cpr.is_some();
+        let mut cohort_schedules = Vec::new();
+        let mut cohort_of_schedule = HashMap::new();
+        let mut paths = Vec::new();
+        let mut path_of_key = HashMap::new();
+        let mut asset_cohort = Vec::with_capacity(pool.assets.len());
+        let mut asset_path = Vec::with_capacity(pool.assets.len());
+        // consecutive receivables often share both: skip the hash lookups then
+        let mut last_cohort: Option<(usize, u32)> = None;
+        let mut last_path: Option<((u64, u64, u32), u32)> = None;
+        for asset in &pool.assets {
+            let cohort = match last_cohort {
+                Some((schedule, cohort)) if schedule == asset.schedule => cohort,
+                _ => {
+                    let cohort = *cohort_of_schedule.entry(asset.schedule).or_insert_with(|| {
+                        cohort_schedules.push(asset.schedule);
+                        (cohort_schedules.len() - 1) as u32
+                    });
+                    last_cohort = Some((asset.schedule, cohort));
+                    cohort
+                }
+            };
+            let months = pool.schedules.get(asset.schedule).months();
+            let key = (
+                if cdr_override {
+                    0
+                } else {
+                    asset.pd_12m.to_bits()
+                },
+                if cpr_override {
+                    0
+                } else {
+                    asset.annual_cpr.to_bits()
+                },
+                months,
+            );
+            let path = match last_path {
+                Some((last_key, path)) if last_key == key => path,
+                _ => {
+                    let path = *path_of_key.entry(key).or_insert_with(|| {
+                        paths.push(PathInputs {
+                            pd_12m: asset.pd_12m,
+                            annual_cpr: asset.annual_cpr,
+                            months,
+                        });
+                        (paths.len() - 1) as u32
+                    });
+                    last_path = Some((key, path));
+                    path
+                }
+            };
+            asset_cohort.push(cohort);
+            asset_path.push(path);
+        }
+        DeterministicLayout {
+            cdr_override,
+            cpr_override,
+            cohort_schedules,
+            asset_cohort,
+            asset_path,
+            paths,
+            groups: purchase_groups(pool, rates),
+        }
+    }
+
+    /// Whether this layout was built for rates of the kind of `rates`.
+    fn fits(&self, pool: &Pool, rates: &DeterministicRates) -> bool {
+        self.cdr_override == rates.cdr.is_some()
+            && self.cpr_override == rates.cpr.is_some()
+            && self.asset_cohort.len() == pool.assets.len()
+    }
+}
+
+/// Shares of a unit alive at cut-off that default, and that prepay, in each age
+/// `1..=defaulting.len()`.
+///
+/// # Formula
+/// From `A = 1`: defaulting `A·MDR`, prepaying `A·(1 − MDR)·SMM` (none in the schedule's
+/// last month), then `A ← A·(1 − MDR)·(1 − SMM)` (SPEC §4.4).
+fn expected_path(
+    mdr: MonthlyRate<'_>,
+    smm: MonthlyRate<'_>,
+    months: u32,
+    defaulting: &mut [f64],
+    prepaying: &mut [f64],
+) {
+    let mut alive = 1.0;
+    for (age, (defaults, prepays)) in (1..).zip(defaulting.iter_mut().zip(prepaying)) {
+        let mdr = mdr.at(age);
+        let smm = smm.at(age);
+        *defaults = alive * mdr;
+        *prepays = if age < months {
+            alive * (1.0 - mdr) * smm
+        } else {
+            0.0
+        };
+        alive *= (1.0 - mdr) * (1.0 - smm);
+    }
+}
+
+/// The expected paths of a run's cut-off receivables: all tabulated once, or (for pools
+/// with very many distinct paths) the current receivable's, recomputed when it changes.
+struct ExpectedPaths<'l> {
+    inputs: &'l [PathInputs],
+    horizon_months: u32,
+    /// Tabulated: path `k` occupies `starts[k]..starts[k + 1]`; otherwise empty.
+    starts: Vec<usize>,
+    defaulting: Vec<f64>,
+    prepaying: Vec<f64>,
+    /// Untabulated: the path held in the buffers.
+    held: Option<u32>,
+}
+
+impl<'l> ExpectedPaths<'l> {
+    fn new(
+        inputs: &'l [PathInputs],
+        horizon_months: u32,
+        tables: &RateTables,
+        rates: &DeterministicRates,
+    ) -> ExpectedPaths<'l> {
+        let mut paths = ExpectedPaths {
+            inputs,
+            horizon_months,
+            starts: Vec::new(),
+            defaulting: Vec::new(),
+            prepaying: Vec::new(),
+            held: None,
+        };
+        let total: usize = inputs
+            .iter()
+            .map(|p| p.months.min(horizon_months) as usize)
+            .sum();
+        if total <= MAX_TABULATED_PATH_MONTHS {
+            paths.starts.reserve(inputs.len() + 1);
+            paths.starts.push(0);
+            paths.defaulting.resize(total, 0.0);
+            paths.prepaying.resize(total, 0.0);
+            for (k, path) in inputs.iter().enumerate() {
+                let (start, end) = (paths.starts[k], paths.starts[k] + paths.ages(path));
+                expected_path(
+                    tables.default_rate(rates, path.pd_12m),
+                    tables.prepayment_rate(rates, path.annual_cpr),
+                    path.months,
+                    &mut paths.defaulting[start..end],
+                    &mut paths.prepaying[start..end],
+                );
+                paths.starts.push(end);
+            }
+        }
+        paths
+    }
+
+    /// Ages of `path` within the horizon.
+    fn ages(&self, path: &PathInputs) -> usize {
+        path.months.min(self.horizon_months) as usize
+    }
+
+    /// Defaulting and prepaying shares of path `k` by age − 1.
+    #[inline]
+    fn get(&mut self, k: u32, tables: &RateTables, rates: &DeterministicRates) -> (&[f64], &[f64]) {
+        let k = k as usize;
+        if !self.starts.is_empty() {
+            let range = self.starts[k]..self.starts[k + 1];
+            return (&self.defaulting[range.clone()], &self.prepaying[range]);
+        }
+        let path = self.inputs[k];
+        let ages = self.ages(&path);
+        if self.held != Some(k as u32) {
+            self.defaulting.resize(ages, 0.0);
+            self.prepaying.resize(ages, 0.0);
+            expected_path(
+                tables.default_rate(rates, path.pd_12m),
+                tables.prepayment_rate(rates, path.annual_cpr),
+                path.months,
+                &mut self.defaulting[..ages],
+                &mut self.prepaying[..ages],
+            );
+            self.held = Some(k as u32);
+        }
+        (&self.defaulting[..ages], &self.prepaying[..ages])
+    }
+}
+
+/// Event masses of one cut-off cohort by age − 1, summed receivable by receivable.
+struct CohortSums {
+    default_balance: Vec<f64>,
+    default_fee: Vec<f64>,
+    prepay_balance: Vec<f64>,
+    prepay_fee: Vec<f64>,
+}
+
+/// `sums[a] += amount × shares[a]`, element by element (the same roundings as adding each
+/// product on its own).
+#[inline]
+fn add_scaled(sums: &mut [f64], amount: f64, shares: &[f64]) {
+    for (sum, share) in sums.iter_mut().zip(shares) {
+        *sum += amount * share;
+    }
+}
+
 /// The deterministic pool as [`Collateral`] for the waterfall.
 #[derive(Debug, Clone)]
 pub struct DeterministicCollateral<'a> {
     pool: &'a Pool,
+    layout: Cow<'a, DeterministicLayout>,
     book: CohortBook<'a>,
     recoveries: Recoveries,
     yield_haircut: f64,
     horizon_months: u32,
     rates: DeterministicRates,
-    groups: Vec<PurchaseGroup>,
+    tables: RateTables,
     /// Purchase profiles by schedule, computed once when rates do not vary by month.
     age_profiles: Option<Vec<PurchaseProfile>>,
 }
@@ -104,41 +414,105 @@ impl<'a> DeterministicCollateral<'a> {
         rates: DeterministicRates,
         horizon_months: u32,
     ) -> DeterministicCollateral<'a> {
+        let layout = DeterministicLayout::new(pool, &rates);
+        DeterministicCollateral::build(pool, Cow::Owned(layout), assumptions, rates, horizon_months)
+    }
+
+    /// [`DeterministicCollateral::new`] on a layout built before for `pool` and rates of
+    /// the same kind (for a search that reruns the pool under other rate levels).
+    ///
+    /// # Panics
+    /// If `layout` was built for another pool size or kind of rates.
+    pub fn with_layout(
+        pool: &'a Pool,
+        layout: &'a DeterministicLayout,
+        assumptions: &Assumptions,
+        rates: DeterministicRates,
+        horizon_months: u32,
+    ) -> DeterministicCollateral<'a> {
+        assert!(
+            layout.fits(pool, &rates),
+            "deterministic layout built for another pool or kind of rates"
+        );
+        DeterministicCollateral::build(
+            pool,
+            Cow::Borrowed(layout),
+            assumptions,
+            rates,
+            horizon_months,
+        )
+    }
+
+    fn build(
+        pool: &'a Pool,
+        layout: Cow<'a, DeterministicLayout>,
+        assumptions: &Assumptions,
+        rates: DeterministicRates,
+        horizon_months: u32,
+    ) -> DeterministicCollateral<'a> {
+        // purchases bought at cut-off (no month variation) run a whole template term
+        let longest_schedule = (0..pool.schedules.len())
+            .map(|s| pool.schedules.get(s).months())
+            .max()
+            .unwrap_or(0);
+        let tables = RateTables::new(&rates, horizon_months.max(longest_schedule));
         let mut book = CohortBook::new(&pool.schedules);
-        let mut cohort_of_schedule = HashMap::new();
-        for asset in &pool.assets {
-            let cohort = *cohort_of_schedule
-                .entry(asset.schedule)
-                .or_insert_with(|| book.add_cohort(asset.schedule, 0));
-            book.add_mass(cohort, asset.balance, asset.monthly_fee);
-            let months = pool.schedules.get(asset.schedule).months();
-            let mut alive = 1.0;
-            for age in 1..=months.min(horizon_months) {
-                let mdr = rates.monthly_default_rate(asset.pd_12m, age);
-                let smm = rates.monthly_prepayment_rate(asset.annual_cpr, age);
-                let defaulting = alive * mdr;
+        let cohorts: Vec<CohortId> = layout
+            .cohort_schedules
+            .iter()
+            .map(|&schedule| book.add_cohort(schedule, 0))
+            .collect();
+        let mut sums: Vec<CohortSums> = layout
+            .cohort_schedules
+            .iter()
+            .map(|&schedule| {
+                let ages = pool.schedules.get(schedule).months().min(horizon_months) as usize;
+                CohortSums {
+                    default_balance: vec![0.0; ages],
+                    default_fee: vec![0.0; ages],
+                    prepay_balance: vec![0.0; ages],
+                    prepay_fee: vec![0.0; ages],
+                }
+            })
+            .collect();
+        let mut paths = ExpectedPaths::new(&layout.paths, horizon_months, &tables, &rates);
+        for ((asset, &cohort), &path) in pool
+            .assets
+            .iter()
+            .zip(&layout.asset_cohort)
+            .zip(&layout.asset_path)
+        {
+            book.add_mass(cohorts[cohort as usize], asset.balance, asset.monthly_fee);
+            let (defaulting, prepaying) = paths.get(path, &tables, &rates);
+            let sums = &mut sums[cohort as usize];
+            add_scaled(&mut sums.default_balance, asset.balance, defaulting);
+            add_scaled(&mut sums.prepay_balance, asset.balance, prepaying);
+            // a zero fee adds +0.0 to non-negative sums: nothing to add
+            if asset.monthly_fee != 0.0 {
+                add_scaled(&mut sums.default_fee, asset.monthly_fee, defaulting);
+                add_scaled(&mut sums.prepay_fee, asset.monthly_fee, prepaying);
+            }
+        }
+        for (&cohort, sums) in cohorts.iter().zip(&sums) {
+            for (age, index) in (1..).zip(0..sums.default_balance.len()) {
                 book.add_default(
                     cohort,
                     age,
-                    asset.balance * defaulting,
-                    asset.monthly_fee * defaulting,
+                    sums.default_balance[index],
+                    sums.default_fee[index],
                 );
-                if age < months {
-                    let prepaying = alive * (1.0 - mdr) * smm;
-                    book.add_prepayment(
-                        cohort,
-                        age,
-                        asset.balance * prepaying,
-                        asset.monthly_fee * prepaying,
-                    );
-                }
-                alive *= (1.0 - mdr) * (1.0 - smm);
+                book.add_prepayment(
+                    cohort,
+                    age,
+                    sums.prepay_balance[index],
+                    sums.prepay_fee[index],
+                );
             }
         }
 
-        let groups = purchase_groups(pool, &rates);
         let mut collateral = DeterministicCollateral {
             pool,
+            layout,
             book,
             recoveries: Recoveries::new(
                 assumptions.recovery_rate,
@@ -148,7 +522,7 @@ impl<'a> DeterministicCollateral<'a> {
             yield_haircut: assumptions.yield_haircut,
             horizon_months,
             rates,
-            groups,
+            tables,
             age_profiles: None,
         };
         if !collateral.rates.varies_by_month() {
@@ -161,7 +535,7 @@ impl<'a> DeterministicCollateral<'a> {
     fn purchase_profiles(&self, start: u32) -> Vec<PurchaseProfile> {
         let mut profiles: Vec<PurchaseProfile> = Vec::new();
         let mut index_of_schedule = HashMap::new();
-        for group in &self.groups {
+        for group in &self.layout.groups {
             let index = *index_of_schedule.entry(group.schedule).or_insert_with(|| {
                 let months = self.pool.schedules.get(group.schedule).months() as usize;
                 profiles.push(PurchaseProfile {
@@ -176,14 +550,16 @@ impl<'a> DeterministicCollateral<'a> {
             profile.balance_share += group.share;
             profile.fee_per_cny += group.share * group.fee_rate;
             let months = profile.events.len() as u32;
+            let default_rate = self.tables.default_rate(&self.rates, group.pd_12m);
+            let prepayment_rate = self.tables.prepayment_rate(&self.rates, group.annual_cpr);
             let mut alive = group.share;
             for age in 1..=months {
                 let month = start + age;
                 if month > self.horizon_months && start > 0 {
                     break;
                 }
-                let mdr = self.rates.monthly_default_rate(group.pd_12m, month);
-                let smm = self.rates.monthly_prepayment_rate(group.annual_cpr, month);
+                let mdr = default_rate.at(month);
+                let smm = prepayment_rate.at(month);
                 let defaulting = alive * mdr;
                 let event = &mut profile.events[age as usize - 1];
                 event[0] += defaulting;
@@ -206,6 +582,7 @@ fn purchase_groups(pool: &Pool, rates: &DeterministicRates) -> Vec<PurchaseGroup
     let total_weight: f64 = pool.templates.iter().map(|t| t.weight).sum();
     let mut groups: Vec<PurchaseGroup> = Vec::new();
     let mut index = HashMap::new();
+    let mut last: Option<((usize, u64, u64, u64), usize)> = None;
     for template in &pool.templates {
         let pd_key = if rates.cdr.is_some() {
             0
@@ -223,16 +600,23 @@ fn purchase_groups(pool: &Pool, rates: &DeterministicRates) -> Vec<PurchaseGroup
             pd_key,
             cpr_key,
         );
-        let slot = *index.entry(key).or_insert_with(|| {
-            groups.push(PurchaseGroup {
-                schedule: template.schedule,
-                fee_rate: template.fee_rate,
-                pd_12m: template.pd_12m,
-                annual_cpr: template.annual_cpr,
-                share: 0.0,
-            });
-            groups.len() - 1
-        });
+        let slot = match last {
+            Some((last_key, slot)) if last_key == key => slot,
+            _ => {
+                let slot = *index.entry(key).or_insert_with(|| {
+                    groups.push(PurchaseGroup {
+                        schedule: template.schedule,
+                        fee_rate: template.fee_rate,
+                        pd_12m: template.pd_12m,
+                        annual_cpr: template.annual_cpr,
+                        share: 0.0,
+                    });
+                    groups.len() - 1
+                });
+                last = Some((key, slot));
+                slot
+            }
+        };
         groups[slot].share += template.weight / total_weight;
     }
     groups
@@ -283,5 +667,188 @@ impl Collateral for DeterministicCollateral<'_> {
         let proceeds = self.book.performing_balance_after(month);
         self.book.mark_sold();
         proceeds
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::Prepayment;
+    use crate::tape;
+
+    fn assumptions(pd_multiplier: f64) -> Assumptions {
+        Assumptions {
+            pd_multiplier,
+            correlation: 0.1,
+            prepayment: Prepayment::Flat(0.15),
+            recovery_rate: 0.0,
+            recovery_lag_months: 0,
+            yield_haircut: 0.0,
+            segments: None,
+        }
+    }
+
+    /// The cut-off book the way the SPEC words it: each receivable stepped month by month,
+    /// its MDR and SMM converted afresh every month.
+    fn stepped_book<'a>(
+        pool: &'a Pool,
+        rates: &DeterministicRates,
+        horizon_months: u32,
+    ) -> CohortBook<'a> {
+        let mut book = CohortBook::new(&pool.schedules);
+        let mut cohort_of_schedule = HashMap::new();
+        for asset in &pool.assets {
+            let cohort = *cohort_of_schedule
+                .entry(asset.schedule)
+                .or_insert_with(|| book.add_cohort(asset.schedule, 0));
+            book.add_mass(cohort, asset.balance, asset.monthly_fee);
+            let months = pool.schedules.get(asset.schedule).months();
+            let mut alive = 1.0;
+            for age in 1..=months.min(horizon_months) {
+                let mdr = rates.monthly_default_rate(asset.pd_12m, age);
+                let smm = rates.monthly_prepayment_rate(asset.annual_cpr, age);
+                let defaulting = alive * mdr;
+                book.add_default(
+                    cohort,
+                    age,
+                    asset.balance * defaulting,
+                    asset.monthly_fee * defaulting,
+                );
+                if age < months {
+                    let prepaying = alive * (1.0 - mdr) * smm;
+                    book.add_prepayment(
+                        cohort,
+                        age,
+                        asset.balance * prepaying,
+                        asset.monthly_fee * prepaying,
+                    );
+                }
+                alive *= (1.0 - mdr) * (1.0 - smm);
+            }
+        }
+        book
+    }
+
+    fn bits(flows: &PoolFlows) -> [u64; 7] {
+        [
+            flows.begin_balance,
+            flows.defaults,
+            flows.interest,
+            flows.scheduled_principal,
+            flows.prepayments,
+            flows.recoveries,
+            flows.end_balance,
+        ]
+        .map(f64::to_bits)
+    }
+
+    fn assert_same_bits(
+        mut collateral: DeterministicCollateral<'_>,
+        mut reference: CohortBook<'_>,
+        horizon_months: u32,
+        label: &str,
+    ) {
+        for month in 1..=horizon_months {
+            assert_eq!(
+                bits(&collateral.collect(month)),
+                bits(&reference.collect(month)),
+                "{label}, month {month}"
+            );
+        }
+    }
+
+    #[test]
+    fn rates_computed_once_give_the_bits_of_stepping_each_receivable() {
+        // mixed products, terms and PDs; every rate kind; a horizon shorter than some terms
+        let receivables = tape::generate(3_000, 11);
+        let horizon = 18;
+        let curves = [
+            (None, None),
+            (Some(RateCurve::Flat(0.08)), None),
+            (
+                Some(RateCurve::ByMonth(vec![0.02, 0.05, 0.11])),
+                Some(RateCurve::ByMonth(vec![0.3, 0.1])),
+            ),
+            (None, Some(RateCurve::Flat(0.25))),
+        ];
+        for (cdr, cpr) in curves {
+            for multiplier in [1.0, 3.7, 400.0] {
+                let assumptions = assumptions(multiplier);
+                let pool = Pool::build_with(&receivables, &assumptions, None, "test").unwrap();
+                let rates = DeterministicRates {
+                    cdr: cdr.clone(),
+                    cpr: cpr.clone(),
+                    pd_multiplier: multiplier,
+                };
+                let label = format!("cdr {cdr:?}, cpr {cpr:?}, multiplier {multiplier}");
+                let collateral =
+                    DeterministicCollateral::new(&pool, &assumptions, rates.clone(), horizon);
+                assert_same_bits(
+                    collateral,
+                    stepped_book(&pool, &rates, horizon),
+                    horizon,
+                    &label,
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_layout_reused_across_multipliers_gives_the_bits_of_a_fresh_build() {
+        let receivables = tape::generate(2_000, 5);
+        let pool = Pool::build_with(&receivables, &assumptions(1.0), None, "test").unwrap();
+        let layout = DeterministicLayout::new(
+            &pool,
+            &DeterministicRates::new(&assumptions(1.0), &DeterministicStress::default()),
+        );
+        for multiplier in [0.5, 1.0, 9.25, 1000.0] {
+            let assumptions = assumptions(multiplier);
+            let rates = DeterministicRates::new(&assumptions, &DeterministicStress::default());
+            let reused = DeterministicCollateral::with_layout(
+                &pool,
+                &layout,
+                &assumptions,
+                rates.clone(),
+                24,
+            );
+            assert_same_bits(
+                reused,
+                stepped_book(&pool, &rates, 24),
+                24,
+                &format!("multiplier {multiplier}"),
+            );
+        }
+    }
+
+    #[test]
+    fn paths_computed_when_they_change_match_the_tabulated_ones() {
+        // what a pool with more distinct paths than MAX_TABULATED_PATH_MONTHS does
+        let mut receivables = tape::generate(4_000, 3);
+        for (i, r) in receivables.iter_mut().enumerate() {
+            r.pd_12m = Some(0.01 + 1e-6 * i as f64);
+        }
+        let assumptions = assumptions(2.0);
+        let pool = Pool::build_with(&receivables, &assumptions, None, "test").unwrap();
+        let rates = DeterministicRates::new(&assumptions, &DeterministicStress::default());
+        let layout = DeterministicLayout::new(&pool, &rates);
+        let tables = RateTables::new(&rates, 60);
+        let mut tabulated = ExpectedPaths::new(&layout.paths, 60, &tables, &rates);
+        assert!(
+            !tabulated.starts.is_empty(),
+            "this pool's paths fit the table"
+        );
+        let mut untabulated = ExpectedPaths {
+            starts: Vec::new(),
+            ..ExpectedPaths::new(&[], 60, &tables, &rates)
+        };
+        untabulated.inputs = &layout.paths;
+        let bits_of = |shares: &[f64]| shares.iter().map(|s| s.to_bits()).collect::<Vec<_>>();
+        for &k in &layout.asset_path {
+            let (defaulting, prepaying) = untabulated.get(k, &tables, &rates);
+            let (defaulting, prepaying) = (bits_of(defaulting), bits_of(prepaying));
+            let (expected_defaulting, expected_prepaying) = tabulated.get(k, &tables, &rates);
+            assert_eq!(defaulting, bits_of(expected_defaulting), "path {k}");
+            assert_eq!(prepaying, bits_of(expected_prepaying), "path {k}");
+        }
     }
 }

@@ -14,5 +14,5 @@ pub mod pool;
 pub mod schedule;
 
 pub use cohort::{Collateral, PoolFlows};
-pub use deterministic::{DeterministicCollateral, DeterministicRates};
+pub use deterministic::{DeterministicCollateral, DeterministicLayout, DeterministicRates};
 pub use pool::{Pool, PoolError};

@@ -5,9 +5,9 @@
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::metrics::run_deterministic;
+use crate::metrics::deterministic::run_deterministic_on;
 use crate::scenario::{Assumptions, Deal, DeterministicStress};
-use crate::sim::Pool;
+use crate::sim::{DeterministicCollateral, DeterministicLayout, DeterministicRates, Pool};
 use crate::waterfall::{LOSS_THRESHOLD_CNY, WaterfallError};
 
 /// Largest multiple searched (PDs are capped at 0.999 long before this matters).
@@ -37,10 +37,21 @@ pub fn breakevens(
         cdr: None,
         cpr: None,
     };
+    // which cohort and expected path each receivable takes does not depend on the
+    // multiple: laid out once, only the rates are recomputed at each step
+    let layout = DeterministicLayout::new(pool, &DeterministicRates::new(assumptions, &stress));
     let losses_at = |multiple: f64| -> Result<Vec<f64>, WaterfallError> {
         let mut stressed = assumptions.clone();
         stressed.pd_multiplier = multiple;
-        Ok(run_deterministic(pool, &stressed, &stress, deal)?
+        let rates = DeterministicRates::new(&stressed, &stress);
+        let collateral = DeterministicCollateral::with_layout(
+            pool,
+            &layout,
+            &stressed,
+            rates,
+            deal.horizon_months,
+        );
+        Ok(run_deterministic_on(collateral, deal)?
             .outcome
             .principal_loss)
     };
