@@ -10,7 +10,8 @@ mod common;
 
 use baitiao_abs::metrics::run_deterministic;
 use baitiao_abs::scenario::{
-    DeterministicStress, RateCurve, Trigger, TriggerEffect, TriggerMetric, TriggerTest,
+    DeterministicStress, PrincipalMode, RateCurve, Trigger, TriggerEffect, TriggerMetric,
+    TriggerTest,
 };
 use baitiao_abs::sim::{Collateral, DeterministicCollateral, DeterministicRates, Pool};
 use baitiao_abs::tape::Product;
@@ -654,4 +655,227 @@ fn monthly_vectors_repeat_their_last_value_and_match_flat_rates() {
         mdr * stepped.pool[1].flows.begin_balance,
         "month 2 defaults = MDR × beginning balance",
     );
+}
+
+// Pro rata with an early-amortization trigger that breaches after the revolving period
+// (`pro_rata_breach_after_revolving` in reference.py, whose comments derive every number).
+const PRO_RATA_BREACH_POOL: [[f64; 12]; 4] = [
+    [
+        1200.0, 120.0, 10.8, 360.0, 0.0, 0.0, 363.6, 1083.6, 0.0, 0.0, 0.0, 0.0,
+    ],
+    [
+        1083.6, 108.36, 12.9924, 433.08, 0.0, 0.0, 0.0, 542.16, 0.0, 0.0, 0.0, 0.0,
+    ],
+    [
+        542.16, 54.216, 11.69316, 389.772, 0.0, 0.0, 0.0, 98.172, 0.0, 0.0, 0.0, 0.0,
+    ],
+    [
+        98.172, 9.8172, 2.650644, 88.3548, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+    ],
+];
+const PRO_RATA_BREACH_TRANCHES: [[[f64; 6]; 3]; 4] = [
+    [
+        [720.0, 3.6, 3.6, 0.0, 720.0, 0.0],
+        [360.0, 3.6, 3.6, 0.0, 360.0, 0.0],
+        [120.0, 0.0, 0.0, 0.0, 120.0, 0.0],
+    ],
+    [
+        [720.0, 3.6, 3.6, 292.5816, 427.4184, 0.0],
+        [360.0, 3.6, 3.6, 146.2908, 213.7092, 0.0],
+        [120.0, 0.0, 0.0, 0.0, 120.0, 0.0],
+    ],
+    [
+        [427.4184, 2.137092, 2.137092, 397.190976, 30.227424, 0.0],
+        [213.7092, 2.137092, 2.137092, 0.0, 213.7092, 0.0],
+        [120.0, 0.0, 0.0, 0.0, 120.0, 0.0],
+    ],
+    [
+        [30.227424, 0.15113712, 0.15113712, 30.227424, 0.0, 0.0],
+        [213.7092, 2.137092, 2.137092, 58.48979088, 155.21940912, 0.0],
+        [120.0, 0.0, 0.0, 0.0, 120.0, 0.0],
+    ],
+];
+
+/// A deterministic run whose every receivable (cut-off and purchased) has the monthly
+/// default rate `mdr` and no prepayment.
+fn run_at_monthly_default_rate(
+    receivables: &[baitiao_abs::tape::Receivable],
+    assumptions: &baitiao_abs::scenario::Assumptions,
+    deal: &baitiao_abs::scenario::Deal,
+    mdr: f64,
+) -> baitiao_abs::metrics::DeterministicRun {
+    let pool = Pool::build_with(receivables, assumptions, None, "golden").unwrap();
+    let stress = DeterministicStress {
+        cdr: Some(RateCurve::Flat(annual_of_monthly(mdr))),
+        cpr: Some(RateCurve::Flat(0.0)),
+    };
+    run_deterministic(&pool, assumptions, &stress, deal).unwrap()
+}
+
+#[test]
+fn pro_rata_turns_sequential_when_an_early_amortization_trigger_breaches_after_revolving() {
+    // SPEC §5: every trigger is tested in every period until the pool is sold, after the
+    // revolving period too, and any breach ends pro-rata principal from that period on.
+    // 1,200 of instalments over 3 months, fee 1 % of 1,200 a month, MDR 10 %; one month
+    // revolving; cumulative net loss 10 % (month 1), 228.36 / 1,563.6 = 14.60 % (month 2),
+    // 282.576 / 1,563.6 = 18.07 % (month 3) against a 16 % trigger.
+    let receivables = [receivable(
+        "i",
+        Product::Installment,
+        1200.0,
+        1200.0,
+        3,
+        3,
+        0.01,
+        0.5,
+    )];
+    let assumptions = assumptions(0.0, 0.0, 0);
+    let mut deal = deal(
+        4,
+        1,
+        0.0,
+        0.0,
+        0.0,
+        tranches(&[
+            ("A", 0.6, Some(0.06)),
+            ("B", 0.3, Some(0.12)),
+            ("Sub", 0.1, None),
+        ]),
+        vec![Trigger {
+            metric: TriggerMetric::CumulativeNetLoss,
+            test: TriggerTest::Above(0.16),
+            effect: TriggerEffect::EarlyAmortization,
+        }],
+    );
+    deal.principal = PrincipalMode::ProRata;
+    let run = run_at_monthly_default_rate(&receivables, &assumptions, &deal, 0.10);
+    assert_eq!(run.outcome.last_revolving_month, 1);
+    assert_eq!(run.outcome.trigger_breach_month, vec![Some(3)]);
+    assert_close(
+        run.pool[1].metrics.cumulative_net_loss,
+        228.36 / 1563.6,
+        "month 2 CNL",
+    );
+    assert_close(
+        run.pool[2].metrics.cumulative_net_loss,
+        282.576 / 1563.6,
+        "month 3 CNL",
+    );
+    // month 2, before the breach: 438.8724 of principal pro rata, A 2/3 and B 1/3
+    assert_close(
+        run.tranches[1][0].principal_paid,
+        292.5816,
+        "month 2 A principal",
+    );
+    assert_close(
+        run.tranches[1][1].principal_paid,
+        146.2908,
+        "month 2 B principal",
+    );
+    // month 3, the breach month: all 397.190976 to A, nothing to B
+    assert_close(
+        run.tranches[2][0].principal_paid,
+        397.190976,
+        "month 3 A principal",
+    );
+    assert_eq!(run.tranches[2][1].principal_paid, 0.0);
+    // legal final: A is repaid, B loses 155.22 (pro rata to the end: A 103.04, B 51.52)
+    assert_eq!(run.outcome.principal_loss[0], 0.0);
+    assert_close(run.outcome.principal_loss[1], 155.219_409_12, "B loss");
+    assert_close(run.outcome.principal_loss[2], 120.0, "Sub loss");
+    let tranches: Vec<Vec<[f64; 6]>> = PRO_RATA_BREACH_TRANCHES
+        .iter()
+        .map(|m| m.to_vec())
+        .collect();
+    check_deal(&run, &PRO_RATA_BREACH_POOL, &tranches);
+}
+
+// A pool paid down to zero before the legal final, with a reserve and a 10 % clean-up call
+// (`paid_down_not_called` in reference.py).
+const PAID_DOWN_POOL: [[f64; 12]; 4] = [
+    [
+        1000.0, 200.0, 8.0, 0.0, 0.0, 0.0, 0.0, 800.0, 0.0, 0.0, 0.0, 45.0,
+    ],
+    [
+        800.0, 160.0, 6.4, 640.0, 0.0, 100.0, 0.0, 0.0, 0.0, 0.0, 0.0, 45.0,
+    ],
+    [0.0, 0.0, 0.0, 0.0, 0.0, 80.0, 0.0, 0.0, 0.0, 0.0, 0.0, 8.08],
+    [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+];
+const PAID_DOWN_TRANCHES: [[[f64; 6]; 3]; 4] = [
+    [
+        [600.0, 5.0, 5.0, 0.0, 600.0, 0.0],
+        [300.0, 3.0, 3.0, 0.0, 300.0, 0.0],
+        [100.0, 0.0, 0.0, 0.0, 100.0, 0.0],
+    ],
+    [
+        [600.0, 5.0, 5.0, 600.0, 0.0, 0.0],
+        [300.0, 3.0, 3.0, 138.4, 161.6, 0.0],
+        [100.0, 0.0, 0.0, 0.0, 100.0, 0.0],
+    ],
+    [
+        [0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+        [161.6, 1.616, 1.616, 115.304, 46.296, 0.0],
+        [100.0, 0.0, 0.0, 0.0, 100.0, 0.0],
+    ],
+    [
+        [0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+        [46.296, 0.46296, 0.46296, 7.61704, 38.67896, 0.0],
+        [100.0, 0.0, 0.0, 0.0, 100.0, 0.0],
+    ],
+];
+
+#[test]
+fn a_pool_paid_down_to_zero_is_not_called_and_keeps_its_reserve_target() {
+    // SPEC §5: "A pool that has paid down to zero is not called: nothing is sold, and the
+    // reserve target stays in force while rated notes are outstanding."
+    // A 1,000 bullet over 2 months, fee 1 % of the balance a month, MDR 20 %, recoveries
+    // 50 % a month later; A 600 at 10 %, B 300 at 12 %, Sub 100; reserve 5 % of the rated
+    // notes; call at 10 % of 1,000; legal final month 4. By hand:
+    // month 1: 1,000 → 200 defaults; fees 0.8 × 10 = 8; funds 8 + reserve 45 = 53; interest
+    //   A 600 × 10 %/12 = 5, B 300 × 12 %/12 = 3; reserve back to 5 % × 900 = 45; end 800
+    //   (≥ 100: no call).
+    // month 2: 800 → 160 defaults; fees 6.4, the bullet's 640; recoveries 0.5 × 200 = 100;
+    //   funds 6.4 + 640 + 100 + 45 = 791.4; interest 8; the pool ends at 0: not called, so
+    //   the reserve target is 5 % × (600 + 300) = 45 (a call would have made it 0);
+    //   principal 738.4: A 600, B 138.4 → B 161.6.
+    // month 3: recoveries 0.5 × 160 = 80; funds 80 + 45 = 125; B interest 1.616; reserve
+    //   5 % × 161.6 = 8.08; principal 115.304 to B → 46.296.
+    // month 4 (legal final, target 0): funds 8.08; B interest 0.46296; principal 7.61704;
+    //   B loses 46.296 − 7.61704 = 38.67896, Sub its 100.
+    let receivables = [receivable(
+        "b",
+        Product::Bullet,
+        1000.0,
+        1000.0,
+        2,
+        2,
+        0.01,
+        0.5,
+    )];
+    let assumptions = assumptions(0.0, 0.5, 1);
+    let deal = deal(
+        4,
+        0,
+        0.0,
+        0.05,
+        0.10,
+        tranches(&[
+            ("A", 0.6, Some(0.10)),
+            ("B", 0.3, Some(0.12)),
+            ("Sub", 0.1, None),
+        ]),
+        vec![],
+    );
+    let run = run_at_monthly_default_rate(&receivables, &assumptions, &deal, 0.20);
+    assert_eq!(run.outcome.call_month, None);
+    assert!(run.pool.iter().all(|p| !p.called && p.sale_proceeds == 0.0));
+    assert_eq!(run.pool[1].end_balance, 0.0);
+    assert_close(run.pool[1].reserve_end, 45.0, "month 2 reserve");
+    assert_close(run.pool[2].reserve_end, 8.08, "month 3 reserve");
+    assert_close(run.pool[3].reserve_end, 0.0, "legal final reserve");
+    assert_close(run.outcome.principal_loss[1], 38.678_96, "B loss");
+    assert_close(run.outcome.principal_loss[2], 100.0, "Sub loss");
+    let tranches: Vec<Vec<[f64; 6]>> = PAID_DOWN_TRANCHES.iter().map(|m| m.to_vec()).collect();
+    check_deal(&run, &PAID_DOWN_POOL, &tranches);
 }

@@ -90,6 +90,11 @@ pub struct PeriodReport<'a> {
 /// Unpaid principal at or below this is rounding, not a loss (half a cent).
 pub const LOSS_THRESHOLD_CNY: f64 = 0.005;
 
+/// A performing balance at or below this has paid down to zero (half a cent: what is left
+/// of a Monte Carlo path's fully repaid cohorts after floating-point subtraction); such a
+/// pool is not called (SPEC §5: the call needs a positive balance).
+pub const PAID_DOWN_CNY: f64 = 0.005;
+
 /// What a whole run of the deal leaves (money in CNY).
 #[derive(Debug, Clone, PartialEq)]
 pub struct DealOutcome {
@@ -193,26 +198,21 @@ pub fn run_deal<C: Collateral>(
             excess_spread_3m: (!recent.is_empty())
                 .then(|| recent.iter().sum::<f64>() / recent.len() as f64),
         };
-        // Once the pool is sold the deal only winds down: nothing left to protect. An
-        // early-amortization trigger is tested only while it can still end a revolving
-        // period, so breach statistics do not count amortizing pools that merely shrink.
+        // Every trigger, whatever its effect, is tested in every month until the pool is
+        // sold (SPEC §5): after the revolving period too, since any breach also ends
+        // pro-rata principal. The call and the buy-back happen after this month's test, so
+        // `call_month` is set only from the month after the call.
         let pool_sold = call_month.is_some();
-        let can_revolve =
-            month <= deal.revolving_months && !early_amortization_breached(deal, &breached);
-        for (k, trigger) in deal.triggers.iter().enumerate() {
-            let relevant = match trigger.effect {
-                TriggerEffect::EarlyAmortization => can_revolve,
-                TriggerEffect::Sequential => true,
-            };
-            if relevant
-                && !pool_sold
-                && !breached[k]
-                && metrics
-                    .value(trigger.metric)
-                    .is_some_and(|v| trigger.test.breached_by(v))
-            {
-                breached[k] = true;
-                breach_month[k] = Some(month);
+        if !pool_sold {
+            for (k, trigger) in deal.triggers.iter().enumerate() {
+                if !breached[k]
+                    && metrics
+                        .value(trigger.metric)
+                        .is_some_and(|v| trigger.test.breached_by(v))
+                {
+                    breached[k] = true;
+                    breach_month[k] = Some(month);
+                }
             }
         }
         let early_amortization = early_amortization_breached(deal, &breached);
@@ -222,7 +222,9 @@ pub fn run_deal<C: Collateral>(
             last_revolving_month = month;
         }
 
-        // Clean-up call after the revolving period; buy-back at the legal final.
+        // Clean-up call after the revolving period; buy-back at the legal final. A pool
+        // paid down to zero is not called: nothing is sold and, this not being a call
+        // month, the reserve target stays in force while rated notes are outstanding.
         let mut sale_proceeds = 0.0;
         let mut called = false;
         let mut performing_end = flows.end_balance;
@@ -231,6 +233,7 @@ pub fn run_deal<C: Collateral>(
             performing_end = 0.0;
         } else if !revolving
             && call_month.is_none()
+            && flows.end_balance > PAID_DOWN_CNY
             && flows.end_balance < deal.clean_up_call * closing
         {
             sale_proceeds = collateral.sell_performing(month);
@@ -399,6 +402,197 @@ fn pay_principal(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ratings::RatingTable;
+    use crate::scenario::{Tranche, Trigger, TriggerTest, Waterfall};
+
+    /// A pool of 1,000 whose performing balance after each month's collections is scripted
+    /// (`end_balance[m − 1]`, what `pool_balance_below` sees); each month collects the drop
+    /// in balance as scheduled principal and 1 % of the beginning balance as fees. Purchases
+    /// are recorded and added to the next month's beginning balance only; the first sale
+    /// (`sold_in`) stops collections.
+    struct ScriptedPool {
+        end_balance: Vec<f64>,
+        defaults: Vec<f64>,
+        purchased: Vec<(u32, f64)>,
+        sold_in: Option<u32>,
+    }
+
+    impl ScriptedPool {
+        fn new(end_balance: &[f64]) -> ScriptedPool {
+            ScriptedPool {
+                end_balance: end_balance.to_vec(),
+                defaults: vec![0.0; end_balance.len()],
+                purchased: Vec::new(),
+                sold_in: None,
+            }
+        }
+    }
+
+    impl Collateral for ScriptedPool {
+        fn closing_balance(&self) -> f64 {
+            1000.0
+        }
+
+        fn collect(&mut self, month: u32) -> PoolFlows {
+            if self.sold_in.is_some() {
+                return PoolFlows::default();
+            }
+            let m = month as usize - 1;
+            let bought: f64 = self
+                .purchased
+                .iter()
+                .filter(|&&(at, _)| at + 1 == month)
+                .map(|&(_, amount)| amount)
+                .sum();
+            let begin = if m == 0 {
+                1000.0
+            } else {
+                self.end_balance[m - 1] + bought
+            };
+            let end = self.end_balance[m];
+            let defaults = self.defaults[m];
+            PoolFlows {
+                begin_balance: begin,
+                defaults,
+                interest: 0.01 * begin,
+                scheduled_principal: (begin - defaults - end).max(0.0),
+                prepayments: 0.0,
+                recoveries: 0.0,
+                end_balance: end,
+            }
+        }
+
+        fn purchase(&mut self, month: u32, amount: f64) {
+            self.purchased.push((month, amount));
+        }
+
+        fn sell_performing(&mut self, month: u32) -> f64 {
+            if self.sold_in.is_some() {
+                return 0.0;
+            }
+            self.sold_in = Some(month);
+            self.end_balance[month as usize - 1]
+        }
+    }
+
+    fn deal(revolving_months: u32, clean_up_call: f64, triggers: Vec<Trigger>) -> Deal {
+        let tranche = |name: &str, share, coupon| Tranche {
+            name: name.into(),
+            share,
+            coupon,
+            target_rating: None,
+        };
+        Deal {
+            horizon_months: 6,
+            revolving_months,
+            senior_fee_bps: 0.0,
+            reserve_pct: 0.0,
+            clean_up_call,
+            principal: PrincipalMode::Sequential,
+            tranches: vec![tranche("A", 0.9, Some(0.06)), tranche("Sub", 0.1, None)],
+            triggers,
+            waterfall: Waterfall::standard(1),
+            rating_table: RatingTable::default(),
+        }
+    }
+
+    fn pool_below(level: f64, effect: TriggerEffect) -> Trigger {
+        Trigger {
+            metric: TriggerMetric::PoolBalance,
+            test: TriggerTest::Below(level),
+            effect,
+        }
+    }
+
+    /// Runs the deal and returns its outcome and each month's (revolving, breached) flags.
+    fn run(deal: &Deal, pool: &mut ScriptedPool) -> (DealOutcome, Vec<(bool, Vec<bool>)>) {
+        let mut months = Vec::new();
+        let outcome = run_deal(deal, pool, |r| {
+            months.push((r.revolving, r.breached.to_vec()))
+        })
+        .expect("cash is conserved");
+        (outcome, months)
+    }
+
+    #[test]
+    fn an_early_amortization_trigger_is_tested_after_the_revolving_period() {
+        // revolving months 1-2; the pool falls below 50 % only in month 4
+        let triggers = vec![pool_below(0.5, TriggerEffect::EarlyAmortization)];
+        let deal = deal(2, 0.0, triggers);
+        let mut pool = ScriptedPool::new(&[800.0, 700.0, 600.0, 450.0, 300.0, 100.0]);
+        let (outcome, months) = run(&deal, &mut pool);
+        assert_eq!(outcome.trigger_breach_month, vec![Some(4)]);
+        assert_eq!(outcome.last_revolving_month, 2);
+        assert!(!months[2].1[0] && months[3].1[0] && months[5].1[0]);
+    }
+
+    #[test]
+    fn triggers_are_strict_and_stay_breached() {
+        // exactly 50 % (month 1) is not below 50 %; 49.9 % (month 2) is; the pool's
+        // recovery in month 3 does not cure the breach
+        let triggers = vec![pool_below(0.5, TriggerEffect::Sequential)];
+        let deal = deal(0, 0.0, triggers);
+        let mut pool = ScriptedPool::new(&[500.0, 499.0, 499.0, 300.0, 200.0, 100.0]);
+        let (outcome, months) = run(&deal, &mut pool);
+        assert_eq!(outcome.trigger_breach_month, vec![Some(2)]);
+        assert!(months[1..].iter().all(|(_, b)| b[0]));
+    }
+
+    #[test]
+    fn pool_balance_below_uses_the_balance_before_purchases_and_the_breach_applies_that_month() {
+        // revolving months 1-4; month 2 collects down to 40 % before its purchases: the
+        // breach ends the revolving period in month 2 itself (no purchase in month 2)
+        let triggers = vec![pool_below(0.5, TriggerEffect::EarlyAmortization)];
+        let deal = deal(4, 0.0, triggers);
+        let mut pool = ScriptedPool::new(&[700.0, 400.0, 300.0, 200.0, 150.0, 100.0]);
+        let (outcome, months) = run(&deal, &mut pool);
+        assert_eq!(outcome.trigger_breach_month, vec![Some(2)]);
+        assert_eq!(outcome.last_revolving_month, 1);
+        assert!(months[0].0 && !months[1].0);
+        assert_eq!(pool.purchased.len(), 1);
+        assert_eq!(pool.purchased[0].0, 1);
+    }
+
+    #[test]
+    fn triggers_are_tested_in_the_call_month_and_not_after_the_sale() {
+        // call at 10 %: month 3 ends at 8 % and is called; a cumulative-default trigger
+        // breaches in month 3 (tested before the call), a pool-below-5 % trigger would
+        // breach on the sold pool's zero balance in month 4 but is no longer tested
+        let triggers = vec![
+            Trigger {
+                metric: TriggerMetric::CumulativeDefault,
+                test: TriggerTest::Above(0.02),
+                effect: TriggerEffect::Sequential,
+            },
+            pool_below(0.05, TriggerEffect::EarlyAmortization),
+        ];
+        let deal = deal(0, 0.10, triggers);
+        let mut pool = ScriptedPool::new(&[600.0, 300.0, 80.0, 60.0, 40.0, 20.0]);
+        pool.defaults[2] = 30.0;
+        let (outcome, _) = run(&deal, &mut pool);
+        assert_eq!(outcome.call_month, Some(3));
+        assert_eq!(outcome.trigger_breach_month, vec![Some(3), None]);
+    }
+
+    #[test]
+    fn a_pool_paid_down_to_zero_or_to_rounding_dust_is_not_called() {
+        for dust in [0.0, 1e-9] {
+            let deal = deal(0, 0.10, vec![]);
+            let mut pool = ScriptedPool::new(&[600.0, 300.0, dust, 0.0, 0.0, 0.0]);
+            let mut called = Vec::new();
+            let outcome = run_deal(&deal, &mut pool, |r| called.push(r.called)).unwrap();
+            assert_eq!(outcome.call_month, None, "end balance {dust}");
+            assert!(called.iter().all(|&c| !c));
+            // the buy-back at the legal final still "sells" the (empty) pool
+            assert_eq!(pool.sold_in, Some(6));
+        }
+        // a positive balance below 10 % is called
+        let deal = deal(0, 0.10, vec![]);
+        let mut pool = ScriptedPool::new(&[600.0, 300.0, 99.0, 0.0, 0.0, 0.0]);
+        let outcome = run_deal(&deal, &mut pool, |_| {}).unwrap();
+        assert_eq!(outcome.call_month, Some(3));
+        assert_eq!(pool.sold_in, Some(3));
+    }
 
     #[test]
     fn loss_shares_ignore_rounding_and_empty_tranches() {
