@@ -380,6 +380,84 @@ fn infeasible_targets_are_a_reported_result() {
     assert!(rows.iter().all(|r| r["meets_targets"] == "false"
         && r["recommended"] == "false"
         && r["missed_targets"] == "max_pool_el;funding_need"));
+    check_treasury(&folder, &text, 1e12, false);
+}
+
+/// The frontier's treasury reads the same in `summary.json`, `frontier.csv`, on the terminal
+/// and in `report.html`: surplus = funding capacity − funding need, named by its sign.
+fn check_treasury(folder: &Path, terminal: &str, need: f64, expect_surplus: bool) {
+    let summary: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(folder.join("summary.json")).unwrap()).unwrap();
+    let t = &summary["treasury"];
+    let capacity = t["funding_capacity"].as_f64().unwrap();
+    let surplus = t["surplus"].as_f64().unwrap();
+    assert_eq!(t["funding_need"].as_f64(), Some(need));
+    assert!((surplus - (capacity - need)).abs() < 0.011, "{t}");
+    assert_eq!(surplus >= 0.0, expect_surplus, "{t}");
+    let word = if expect_surplus {
+        "surplus"
+    } else {
+        "shortfall"
+    };
+    assert_eq!(t["position"], word);
+    assert_eq!(t["gap"], t["surplus"]);
+
+    for row in frontier_rows(&folder.join("frontier.csv")) {
+        let capacity: f64 = row["funding_capacity"].parse().unwrap();
+        let surplus: f64 = row["funding_surplus"].parse().unwrap();
+        assert!(
+            (surplus - (capacity - need)).abs() < 0.011,
+            "frontier.csv: surplus {surplus} for capacity {capacity}"
+        );
+    }
+
+    let words = format!("{word} {} CNY", baitiao_abs::app::thousands(surplus.abs()));
+    let line = terminal
+        .lines()
+        .find(|l| l.starts_with("Treasury:"))
+        .unwrap_or_else(|| panic!("no treasury line:\n{terminal}"));
+    assert!(
+        line.ends_with(&words),
+        "`{line}` does not end with `{words}`"
+    );
+
+    let html = fs::read_to_string(folder.join("report.html")).unwrap();
+    let (class, verb) = if expect_surplus {
+        ("good", "covers")
+    } else {
+        ("bad", "falls short of")
+    };
+    let finding = format!(
+        "<li class=\"{class}\">Funding capacity of the {} policy {} CNY {verb} the treasury's funding need of {} CNY: {words}.</li>",
+        t["policy"].as_str().unwrap(),
+        baitiao_abs::app::thousands(capacity),
+        baitiao_abs::app::thousands(need)
+    );
+    assert!(html.contains(&finding), "report.html lacks {finding}");
+    assert!(html.contains(&format!("<span class=\"{class}\">{word} ")));
+}
+
+#[test]
+fn treasury_surplus_reads_as_a_surplus_everywhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    gen_applicants(d, "2000", "25");
+    fs::write(
+        d.join("s.toml"),
+        cli_scenario(
+            "surplus",
+            "[targets]\nfunding_need = 1000\n[frontier]\ncutoffs = [600, 620]\nlimit_multipliers = [1.0]\npaths = 32",
+        ),
+    )
+    .unwrap();
+    let out = run_in(d, &["frontier", "s.toml", "--applicants", "applicants.csv"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    check_treasury(
+        &d.join("reports/surplus_frontier"),
+        &stdout(&out),
+        1000.0,
+        true,
+    );
 }
 
 /// Runs `frontier` expecting exit code 2, every needle in one stderr line, and no report.

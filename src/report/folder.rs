@@ -243,7 +243,11 @@ pub struct SizingSummary {
 pub struct Treasury {
     pub funding_capacity: Option<f64>,
     pub funding_need: Option<f64>,
-    pub gap: Option<f64>,
+    /// Funding capacity − funding need, CNY: positive is a surplus, negative a shortfall
+    /// (`surplus`, or `gap` in folders of earlier versions, which had the same sign).
+    pub surplus: Option<f64>,
+    /// Whose capacity it is in a frontier folder: `recommended` or `closest` policy.
+    pub policy: Option<String>,
 }
 
 /// One row of `tranches.csv`.
@@ -347,6 +351,8 @@ pub struct FrontierRow {
     pub advance_rate: Option<f64>,
     pub meets_targets: Option<bool>,
     pub recommended: bool,
+    /// Funding capacity − funding need, CNY (negative: a shortfall); `None` without a need.
+    pub funding_surplus: Option<f64>,
 }
 
 /// One row of `pool_strats.csv`.
@@ -692,7 +698,8 @@ impl Summary {
             .map(|s| Treasury {
                 funding_capacity: number_at(s, "/funding_capacity"),
                 funding_need: number_at(s, "/funding_need"),
-                gap: number_at(s, "/gap"),
+                surplus: number_at(s, "/surplus").or_else(|| number_at(s, "/gap")),
+                policy: text_at(s, "/policy"),
             });
         Summary {
             manifest,
@@ -896,6 +903,7 @@ fn read_frontier(t: &Table) -> Result<Vec<FrontierRow>, ReportError> {
                 advance_rate: t.number(row, "advance_rate")?,
                 meets_targets: t.boolean(row, "meets_targets"),
                 recommended: t.boolean(row, "recommended") == Some(true),
+                funding_surplus: t.number(row, "funding_surplus")?,
             })
         })
         .collect()

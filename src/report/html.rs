@@ -10,8 +10,10 @@ use std::fmt::Write as _;
 use serde_json::Value;
 
 use super::charts::{RenderedChart, short_trigger};
-use super::folder::ReportFolder;
-use super::format::{cny, html_escape as esc, or_dash, percent, small_percent, years};
+use super::folder::{ReportFolder, Treasury};
+use super::format::{
+    cny, funding_position_text, html_escape as esc, or_dash, percent, small_percent, years,
+};
 use crate::ratings::RatingTable;
 
 /// The style sheet of every page: screen and print.
@@ -155,6 +157,46 @@ fn fact(label: &str, value: &str, sub: &str) -> String {
         esc(value),
         esc(sub)
     )
+}
+
+/// A key figure whose value is coloured: `good` or `bad`.
+fn fact_classed(label: &str, value: &str, sub: &str, class: &str) -> String {
+    format!(
+        "<div class=\"fact\"><div class=\"label\">{}</div><div class=\"value {class}\">{}</div><div class=\"sub\">{}</div></div>",
+        esc(label),
+        esc(value),
+        esc(sub)
+    )
+}
+
+/// `good` for a funding surplus (capacity covers the need), `bad` for a shortfall.
+fn funding_class(surplus: f64) -> &'static str {
+    if surplus >= 0.0 { "good" } else { "bad" }
+}
+
+/// The treasury's funding position in one sentence, coloured by its sign; `None` without a
+/// funding need.
+fn treasury_finding(t: &Treasury) -> Option<String> {
+    let (need, surplus) = (t.funding_need?, t.surplus?);
+    let whose = match t.policy.as_deref() {
+        Some(policy) => format!("Funding capacity of the {} policy", esc(policy)),
+        None => "Funding capacity".to_string(),
+    };
+    let capacity = t
+        .funding_capacity
+        .map(|c| format!(" {} CNY", cny(c)))
+        .unwrap_or_default();
+    let verb = if surplus >= 0.0 {
+        "covers"
+    } else {
+        "falls short of"
+    };
+    Some(format!(
+        "<li class=\"{}\">{whose}{capacity} {verb} the treasury's funding need of {} CNY: {}.</li>",
+        funding_class(surplus),
+        cny(need),
+        esc(&funding_position_text(surplus))
+    ))
 }
 
 fn el_with_se(el: Option<f64>, se: Option<f64>) -> String {
@@ -386,14 +428,9 @@ fn summary_section(folder: &ReportFolder) -> String {
         }
     }
     if let Some(t) = &s.treasury
-        && let (Some(need), Some(gap)) = (t.funding_need, t.gap)
+        && let Some(finding) = treasury_finding(t)
     {
-        let class = if gap > 0.0 { "bad" } else { "good" };
-        findings.push(format!(
-            "<li class=\"{class}\">Treasury funding need {} CNY; gap {} CNY.</li>",
-            cny(need),
-            cny(gap)
-        ));
+        findings.push(finding);
     }
     for w in &s.warnings {
         findings.push(format!("<li class=\"note\">Warning: {}</li>", esc(w)));
@@ -697,15 +734,20 @@ fn sizing_section(folder: &ReportFolder) -> String {
                 "treasury target",
             ));
         }
-        if let Some(gap) = t.gap {
-            facts.push(fact(
-                "Gap",
-                &format!("{} CNY", cny(gap)),
-                if gap > 0.0 {
-                    "need above capacity"
-                } else {
-                    "capacity covers the need"
-                },
+        if let Some(surplus) = t.surplus {
+            let (label, sub) = if surplus >= 0.0 {
+                (
+                    "Funding surplus",
+                    "capacity − need: capacity covers the need",
+                )
+            } else {
+                ("Funding shortfall", "need − capacity: need above capacity")
+            };
+            facts.push(fact_classed(
+                label,
+                &format!("{} CNY", cny(surplus.abs())),
+                sub,
+                funding_class(surplus),
             ));
         }
     }
@@ -848,11 +890,12 @@ fn frontier_section(folder: &ReportFolder) -> String {
     if folder.frontier.is_empty() {
         return String::new();
     }
+    let with_need = folder.frontier.iter().any(|r| r.funding_surplus.is_some());
     let rows: Vec<Vec<String>> = folder
         .frontier
         .iter()
         .map(|r| {
-            vec![
+            let mut row = vec![
                 format!("{:.0}", r.cutoff),
                 format!("{}", r.limit_multiplier),
                 or_dash(r.approval_rate, |v| percent(v, 1)),
@@ -863,31 +906,42 @@ fn frontier_section(folder: &ReportFolder) -> String {
                 or_dash(r.senior_credit_enhancement, |v| percent(v, 1)),
                 or_dash(r.funding_capacity, cny),
                 or_dash(r.advance_rate, |v| percent(v, 1)),
-                match (r.recommended, r.meets_targets) {
-                    (true, _) => "<b>recommended</b>".into(),
-                    (false, Some(true)) => "meets".into(),
-                    (false, Some(false)) => "misses".into(),
-                    _ => "-".into(),
-                },
-            ]
+            ];
+            if with_need {
+                row.push(or_dash(r.funding_surplus, |s| {
+                    format!(
+                        "<span class=\"{}\">{}</span>",
+                        funding_class(s),
+                        esc(&funding_position_text(s))
+                    )
+                }));
+            }
+            row.push(match (r.recommended, r.meets_targets) {
+                (true, _) => "<b>recommended</b>".into(),
+                (false, Some(true)) => "meets".into(),
+                (false, Some(false)) => "misses".into(),
+                _ => "-".into(),
+            });
+            row
         })
         .collect();
-    let mut html = table(
-        &[
-            "Cut-off",
-            "Limit ×",
-            "Approval rate",
-            "Approved limits (CNY)",
-            "Pool balance (CNY)",
-            "Weighted PD",
-            "Pool EL",
-            "Senior CE",
-            "Funding capacity (CNY)",
-            "Advance rate",
-            "Targets",
-        ],
-        &rows,
-    );
+    let mut header = vec![
+        "Cut-off",
+        "Limit ×",
+        "Approval rate",
+        "Approved limits (CNY)",
+        "Pool balance (CNY)",
+        "Weighted PD",
+        "Pool EL",
+        "Senior CE",
+        "Funding capacity (CNY)",
+        "Advance rate",
+    ];
+    if with_need {
+        header.push("Against the funding need");
+    }
+    header.push("Targets");
+    let mut html = table(&header, &rows);
     // mark the recommended policy's row
     if let Some(index) = folder.frontier.iter().position(|r| r.recommended) {
         let mut count = 0;
