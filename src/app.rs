@@ -1320,7 +1320,7 @@ pub fn frontier(options: &FrontierOptions) -> Result<FrontierReport, AppError> {
     summary_bytes.push(b'\n');
     write("summary.json", &summary_bytes)?;
     // the frontier chart and report.html, drawn from the files just written
-    crate::report::render_charts_and_html(report.path())
+    crate::report::render_charts_and_html_as(report.path(), &out_dir)
         .map_err(|e| failure("charts and report.html", e))?;
     let out_dir = report
         .commit()
@@ -1538,8 +1538,20 @@ fn frontier_summary_json(context: FrontierContext) -> serde_json::Value {
         treasury_point.map(|(_, p)| p.funding_capacity),
         targets.funding_need,
     );
+    let path_text = |path: &Option<PathBuf>| path.as_ref().map(|p| p.display().to_string());
     json!({
         "manifest": manifest,
+        // what reproduces the folder (with `--out`, which is left out so the bytes do not
+        // depend on where the folder went): the files as given on the command line
+        "command": {
+            "command": "frontier",
+            "scenario": options.scenario.display().to_string(),
+            "applicants": options.applicants.display().to_string(),
+            "model": path_text(&options.model),
+            "policy": path_text(&options.policy),
+            "paths": manifest.paths,
+            "seed": manifest.seed,
+        },
         "scenario": {
             "name": scenario.name,
             "description": scenario.description,

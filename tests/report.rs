@@ -622,6 +622,39 @@ fn frontier_folder_renders_its_chart_and_a_report() {
             "frontier report lacks `{expected}`"
         );
     }
+    // a frontier folder is never reproduced by `run` (which would write reports/<scenario>)
+    assert!(!html.contains("baitiao-abs run"), "{html}");
+    // this grid's advance rate rises with the cut-off (the senior CE falls with the EL)
+    assert!(
+        html.contains("the advance rate rises from 77.0 % to 93.3 %"),
+        "{html}"
+    );
+
+    // the same grid with a flat advance rate: the caption must say so, not that it rises
+    let csv = fs::read_to_string(dir.join("frontier.csv")).unwrap();
+    let mut lines = csv.lines();
+    let header = lines.next().unwrap();
+    let column = header.split(',').position(|c| c == "advance_rate").unwrap();
+    let mut flat = format!("{header}\n");
+    for line in lines {
+        let mut cells: Vec<&str> = line.split(',').collect();
+        cells[column] = "0.999";
+        flat.push_str(&cells.join(","));
+        flat.push('\n');
+    }
+    fs::write(dir.join("frontier.csv"), flat).unwrap();
+    render_charts_and_html(&dir).unwrap();
+    let html = fs::read_to_string(dir.join("report.html")).unwrap();
+    let start = html.find("<figcaption>").unwrap();
+    let caption = &html[start..start + html[start..].find("</figcaption>").unwrap()];
+    assert!(
+        caption.contains("the advance rate stays at 99.9 %"),
+        "{caption}"
+    );
+    assert!(
+        !caption.contains("advance rate rises") && !caption.contains("lifts the advance rate"),
+        "{caption}"
+    );
 }
 
 /// The Chromium of the machine (`CHROMIUM` names another), if any.
