@@ -14,6 +14,7 @@ use crate::metrics::distribution::quantile_path;
 use crate::metrics::montecarlo::{MonteCarloSummary, summarize};
 use crate::metrics::{DeterministicRun, run_deterministic};
 use crate::montecarlo::{MonteCarloRun, MonteCarloSettings, replay_path, run_monte_carlo_logged};
+use crate::report::format::{funding_position, funding_position_text, funding_surplus};
 use crate::report::manifest::{InputDigest, Manifest, TOOL_NAME, TOOL_VERSION};
 use crate::report::montecarlo as mc_report;
 use crate::report::sizing as sizing_report;
@@ -358,13 +359,40 @@ pub fn treasury_json(
     funding_need: Option<f64>,
 ) -> serde_json::Value {
     let capacity = sizing.map(|s| s.funding_capacity);
-    json!({
+    let mut treasury = json!({
         "funding_capacity": capacity.map(round_cents),
         "advance_rate": sizing.map(|s| s.advance_rate),
         "funding_need": funding_need.map(round_cents),
-        "gap": capacity.zip(funding_need).map(|(c, n)| round_cents(c - n)),
-        "meets_funding_need": capacity.zip(funding_need).map(|(c, n)| c >= n),
-    })
+    });
+    add_funding_position(&mut treasury, capacity, funding_need);
+    treasury
+}
+
+/// What `sign_convention` says in every `treasury` object.
+pub const FUNDING_SIGN_CONVENTION: &str =
+    "surplus = funding_capacity − funding_need (CNY): positive is a surplus, negative a shortfall";
+
+/// Adds the funding position to a `treasury` object, in the one sign convention of
+/// [`funding_surplus`]: `surplus` (capacity − need), `position` (`surplus` or `shortfall`),
+/// `gap` (the same number under its earlier name), `sign_convention` and
+/// `meets_funding_need`; `null` without a need.
+fn add_funding_position(
+    treasury: &mut serde_json::Value,
+    capacity: Option<f64>,
+    need: Option<f64>,
+) {
+    let surplus = capacity.zip(need).map(|(c, n)| funding_surplus(c, n));
+    if let Some(object) = treasury.as_object_mut() {
+        for (key, value) in [
+            ("surplus", json!(surplus.map(round_cents))),
+            ("position", json!(surplus.map(funding_position))),
+            ("gap", json!(surplus.map(round_cents))),
+            ("sign_convention", json!(FUNDING_SIGN_CONVENTION)),
+            ("meets_funding_need", json!(surplus.map(|s| s >= 0.0))),
+        ] {
+            object.insert(key.to_string(), value);
+        }
+    }
 }
 
 /// Runs the scenario's paths with a progress bar (hidden with `--quiet` or off a terminal),
@@ -716,12 +744,10 @@ fn terminal_summary(
             thousands(sizing.funding_capacity),
             percent(Some(sizing.advance_rate)),
             need.map_or_else(String::new, |n| {
-                let gap = sizing.funding_capacity - n;
                 format!(
-                    "; funding need {} CNY: {} {} CNY",
+                    "; funding need {} CNY: {}",
                     thousands(n),
-                    if gap >= 0.0 { "surplus" } else { "shortfall" },
-                    thousands(gap.abs())
+                    funding_position_text(funding_surplus(sizing.funding_capacity, n))
                 )
             })
         );
@@ -1084,7 +1110,7 @@ pub struct FrontierReport {
 }
 
 /// The columns of `frontier.csv`, in order (SPEC §7.2 first, then extensions).
-pub const FRONTIER_COLUMNS: [&str; 21] = [
+pub const FRONTIER_COLUMNS: [&str; 22] = [
     "cutoff",
     "limit_multiplier",
     "applicants",
@@ -1106,6 +1132,7 @@ pub const FRONTIER_COLUMNS: [&str; 21] = [
     "senior_el_se",
     "missed_targets",
     "relaxation_needed",
+    "funding_surplus",
 ];
 
 /// The file `frontier` writes the recommended policy to.
@@ -1228,7 +1255,8 @@ pub fn frontier(options: &FrontierOptions) -> Result<FrontierReport, AppError> {
     };
     write(
         "frontier.csv",
-        &frontier_csv(&frontier).map_err(|e| failure("frontier.csv", e))?,
+        &frontier_csv(&frontier, scenario.targets.funding_need)
+            .map_err(|e| failure("frontier.csv", e))?,
     )?;
     let recommended_policy = match frontier.recommendation {
         Recommendation::Recommended { point } => {
@@ -1294,7 +1322,7 @@ pub fn frontier(options: &FrontierOptions) -> Result<FrontierReport, AppError> {
     summary_bytes.push(b'\n');
     write("summary.json", &summary_bytes)?;
     // the frontier chart and report.html, drawn from the files just written
-    crate::report::render_charts_and_html(report.path())
+    crate::report::render_charts_and_html_as(report.path(), &out_dir)
         .map_err(|e| failure("charts and report.html", e))?;
     let out_dir = report.commit().map_err(output_error)?;
     Ok(FrontierReport {
@@ -1311,8 +1339,10 @@ pub fn frontier(options: &FrontierOptions) -> Result<FrontierReport, AppError> {
     })
 }
 
-/// `frontier.csv`: one row per grid point, cut-offs outer, multipliers inner.
-pub fn frontier_csv(frontier: &Frontier) -> Result<Vec<u8>, csv::Error> {
+/// `frontier.csv`: one row per grid point, cut-offs outer, multipliers inner;
+/// `funding_surplus` is funding capacity − `funding_need` (negative: a shortfall), empty
+/// without a need.
+pub fn frontier_csv(frontier: &Frontier, funding_need: Option<f64>) -> Result<Vec<u8>, csv::Error> {
     use crate::report::{cents, decimal};
     let optional = |value: Option<f64>| value.map(decimal).unwrap_or_default();
     let mut out = csv::Writer::from_writer(Vec::new());
@@ -1348,6 +1378,9 @@ pub fn frontier_csv(frontier: &Frontier) -> Result<Vec<u8>, csv::Error> {
             } else {
                 "inf".into()
             },
+            funding_need
+                .map(|need| cents(funding_surplus(p.funding_capacity, need)))
+                .unwrap_or_default(),
         ])?;
     }
     out.into_inner()
@@ -1491,22 +1524,34 @@ fn frontier_summary_json(context: FrontierContext) -> serde_json::Value {
             None,
         ),
     };
-    let treasury = json!({
-        "funding_need": targets.funding_need,
+    let mut treasury = json!({
+        "funding_need": targets.funding_need.map(round_cents),
         "policy": treasury_point.map(|(which, _)| which),
         "cutoff": treasury_point.map(|(_, p)| p.cutoff),
         "limit_multiplier": treasury_point.map(|(_, p)| p.limit_multiplier),
         "pool_balance": treasury_point.map(|(_, p)| round_cents(p.pool_balance)),
         "funding_capacity": treasury_point.map(|(_, p)| round_cents(p.funding_capacity)),
         "advance_rate": treasury_point.and_then(|(_, p)| p.advance_rate),
-        "gap": match (treasury_point, targets.funding_need) {
-            (Some((_, p)), Some(need)) => Some(round_cents(p.funding_capacity - need)),
-            _ => None,
-        },
-        "gap_sign": "funding capacity − funding need: negative is a shortfall",
     });
+    add_funding_position(
+        &mut treasury,
+        treasury_point.map(|(_, p)| p.funding_capacity),
+        targets.funding_need,
+    );
+    let path_text = |path: &Option<PathBuf>| path.as_ref().map(|p| p.display().to_string());
     json!({
         "manifest": manifest,
+        // what reproduces the folder (with `--out`, which is left out so the bytes do not
+        // depend on where the folder went): the files as given on the command line
+        "command": {
+            "command": "frontier",
+            "scenario": options.scenario.display().to_string(),
+            "applicants": options.applicants.display().to_string(),
+            "model": path_text(&options.model),
+            "policy": path_text(&options.policy),
+            "paths": manifest.paths,
+            "seed": manifest.seed,
+        },
         "scenario": {
             "name": scenario.name,
             "description": scenario.description,
@@ -1660,11 +1705,10 @@ fn treasury_line(text: &mut String, which: &str, point: &FrontierPoint, need: Op
     let _ = match need {
         Some(need) => writeln!(
             text,
-            "Treasury: funding capacity of the {which} {} CNY vs need {} CNY: {} {} CNY",
+            "Treasury: funding capacity of the {which} {} CNY vs need {} CNY: {}",
             thousands(capacity),
             thousands(need),
-            if capacity >= need { "surplus" } else { "gap" },
-            thousands((capacity - need).abs())
+            funding_position_text(funding_surplus(capacity, need))
         ),
         None => writeln!(
             text,

@@ -380,6 +380,84 @@ fn infeasible_targets_are_a_reported_result() {
     assert!(rows.iter().all(|r| r["meets_targets"] == "false"
         && r["recommended"] == "false"
         && r["missed_targets"] == "max_pool_el;funding_need"));
+    check_treasury(&folder, &text, 1e12, false);
+}
+
+/// The frontier's treasury reads the same in `summary.json`, `frontier.csv`, on the terminal
+/// and in `report.html`: surplus = funding capacity − funding need, named by its sign.
+fn check_treasury(folder: &Path, terminal: &str, need: f64, expect_surplus: bool) {
+    let summary: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(folder.join("summary.json")).unwrap()).unwrap();
+    let t = &summary["treasury"];
+    let capacity = t["funding_capacity"].as_f64().unwrap();
+    let surplus = t["surplus"].as_f64().unwrap();
+    assert_eq!(t["funding_need"].as_f64(), Some(need));
+    assert!((surplus - (capacity - need)).abs() < 0.011, "{t}");
+    assert_eq!(surplus >= 0.0, expect_surplus, "{t}");
+    let word = if expect_surplus {
+        "surplus"
+    } else {
+        "shortfall"
+    };
+    assert_eq!(t["position"], word);
+    assert_eq!(t["gap"], t["surplus"]);
+
+    for row in frontier_rows(&folder.join("frontier.csv")) {
+        let capacity: f64 = row["funding_capacity"].parse().unwrap();
+        let surplus: f64 = row["funding_surplus"].parse().unwrap();
+        assert!(
+            (surplus - (capacity - need)).abs() < 0.011,
+            "frontier.csv: surplus {surplus} for capacity {capacity}"
+        );
+    }
+
+    let words = format!("{word} {} CNY", baitiao_abs::app::thousands(surplus.abs()));
+    let line = terminal
+        .lines()
+        .find(|l| l.starts_with("Treasury:"))
+        .unwrap_or_else(|| panic!("no treasury line:\n{terminal}"));
+    assert!(
+        line.ends_with(&words),
+        "`{line}` does not end with `{words}`"
+    );
+
+    let html = fs::read_to_string(folder.join("report.html")).unwrap();
+    let (class, verb) = if expect_surplus {
+        ("good", "covers")
+    } else {
+        ("bad", "falls short of")
+    };
+    let finding = format!(
+        "<li class=\"{class}\">Funding capacity of the {} policy {} CNY {verb} the treasury's funding need of {} CNY: {words}.</li>",
+        t["policy"].as_str().unwrap(),
+        baitiao_abs::app::thousands(capacity),
+        baitiao_abs::app::thousands(need)
+    );
+    assert!(html.contains(&finding), "report.html lacks {finding}");
+    assert!(html.contains(&format!("<span class=\"{class}\">{word} ")));
+}
+
+#[test]
+fn treasury_surplus_reads_as_a_surplus_everywhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    gen_applicants(d, "2000", "25");
+    fs::write(
+        d.join("s.toml"),
+        cli_scenario(
+            "surplus",
+            "[targets]\nfunding_need = 1000\n[frontier]\ncutoffs = [600, 620]\nlimit_multipliers = [1.0]\npaths = 32",
+        ),
+    )
+    .unwrap();
+    let out = run_in(d, &["frontier", "s.toml", "--applicants", "applicants.csv"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    check_treasury(
+        &d.join("reports/surplus_frontier"),
+        &stdout(&out),
+        1000.0,
+        true,
+    );
 }
 
 /// Runs `frontier` expecting exit code 2, every needle in one stderr line, and no report.
@@ -497,4 +575,130 @@ fn nothing_approved_is_reported_not_a_crash() {
     let rows = frontier_rows(&folder.join("frontier.csv"));
     assert_eq!(rows[0]["approved"], "0");
     assert_eq!(rows[0]["pool_el"], "");
+}
+
+/// The text of `report.html` without tags (entities decoded for the few the page uses).
+fn page_text(html: &str) -> String {
+    let mut text = String::with_capacity(html.len());
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            _ if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    text.replace("&#39;", "'")
+        .replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+/// The frontier's report says what this frontier did, from its own files: the command that
+/// reproduces it (the frontier, not a `run` into `reports/<scenario>`), importance sampling
+/// when it was on, the binding target with its shortfall, and trends read off
+/// `frontier.csv`.
+#[test]
+fn frontier_report_says_what_the_frontier_did() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    gen_applicants(d, "3000", "26");
+    fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/policy_default.toml"),
+        d.join("policy.toml"),
+    )
+    .unwrap();
+    fs::write(
+        d.join("s.toml"),
+        cli_scenario(
+            "repro",
+            "[targets]\nmax_pool_el = 0.000001\n[frontier]\ncutoffs = [590, 620, 650]\nlimit_multipliers = [1.0]\npaths = 16",
+        ),
+    )
+    .unwrap();
+    let args = [
+        "frontier",
+        "s.toml",
+        "--applicants",
+        "applicants.csv",
+        "--policy",
+        "policy.toml",
+        "--paths",
+        "48",
+        "--seed",
+        "5",
+        "--out",
+        "out/front",
+    ];
+    let out = run_in(d, &args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let terminal = stdout(&out);
+    let folder = d.join("out/front");
+    let html = fs::read_to_string(folder.join("report.html")).unwrap();
+    let text = page_text(&html);
+
+    // the command that reproduces it, with every option that matters and its own folder
+    let command = "baitiao-abs frontier s.toml --applicants applicants.csv --policy policy.toml --paths 48 --seed 5 --out out/front";
+    assert!(
+        text.contains(&format!("Reproduce with{command}")),
+        "no `{command}` in: {text}"
+    );
+    assert!(!text.contains("baitiao-abs run"), "{text}");
+    let files = ["frontier.csv", "summary.json"];
+    let before: Vec<Vec<u8>> = files
+        .iter()
+        .map(|f| fs::read(folder.join(f)).unwrap())
+        .collect();
+    let words: Vec<&str> = command.split(' ').skip(1).collect();
+    assert_eq!(words, args, "the command is the one that was run");
+    let again = run_in(d, &words);
+    assert!(again.status.success(), "{}", stderr(&again));
+    for (file, bytes) in files.iter().zip(&before) {
+        assert_eq!(&fs::read(folder.join(file)).unwrap(), bytes, "{file}");
+    }
+
+    // importance sampling is on (the default): the page must not claim equal weights
+    let summary: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(folder.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["grid"]["importance_sampling"], true);
+    assert!(!text.contains("Every path has the same weight"), "{text}");
+    assert!(text.contains("(importance sampling)"), "{text}");
+
+    // the binding target and its shortfall, as the terminal prints them
+    let recommendation = &summary["recommendation"];
+    assert_eq!(recommendation["status"], "infeasible");
+    let binding = recommendation["binding_text"].as_str().unwrap();
+    assert!(terminal.contains(binding), "{terminal}");
+    assert!(
+        text.contains(&format!("the binding target: {binding}")),
+        "report lacks `{binding}`: {text}"
+    );
+    for shortfall in recommendation["shortfalls"].as_array().unwrap() {
+        assert!(text.contains(shortfall.as_str().unwrap()), "{text}");
+    }
+
+    // the caption's directions are the file's: advance rate along the cut-offs
+    let rows = frontier_rows(&folder.join("frontier.csv"));
+    let advance: Vec<f64> = rows
+        .iter()
+        .map(|r| r["advance_rate"].parse().unwrap())
+        .collect();
+    let shown = |v: f64| format!("{:.1} %", 100.0 * v);
+    let (first, last) = (shown(advance[0]), shown(advance[advance.len() - 1]));
+    let expected = if advance.iter().all(|&a| shown(a) == first) {
+        format!("the advance rate stays at {first}")
+    } else if first == last {
+        format!("the advance rate ends where it starts, at {first}")
+    } else if advance[advance.len() - 1] > advance[0] {
+        format!("the advance rate rises from {first} to {last}")
+    } else {
+        format!("the advance rate falls from {first} to {last}")
+    };
+    let caption_start = html.find("<figcaption>").unwrap();
+    let caption =
+        &html[caption_start..caption_start + html[caption_start..].find("</figcaption>").unwrap()];
+    assert!(caption.contains(&expected), "`{expected}` not in {caption}");
+    assert!(!caption.contains("lifts the advance rate"), "{caption}");
 }

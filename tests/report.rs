@@ -10,6 +10,7 @@ use std::process::{Command, Output};
 use std::sync::OnceLock;
 
 use baitiao_abs::report::charts::{CHART_SIZE, tranche_colour};
+use baitiao_abs::report::format::cny;
 use baitiao_abs::report::render_charts_and_html;
 
 const BIN: &str = env!("CARGO_BIN_EXE_baitiao-abs");
@@ -33,10 +34,13 @@ fn binary(args: &[&str]) -> Output {
         .expect("the binary runs")
 }
 
-/// The base and stress_aaa scenarios, each run once by the real binary for all the tests.
+/// The base and stress_aaa scenarios, each run once by the real binary for all the tests,
+/// with what each printed on the terminal.
 struct Runs {
     base: PathBuf,
     stress: PathBuf,
+    base_terminal: String,
+    stress_terminal: String,
 }
 
 fn runs() -> &'static Runs {
@@ -51,12 +55,12 @@ fn runs() -> &'static Runs {
             ("scenarios/stress_aaa.toml", "stress_aaa"),
         ] {
             let out = root.join(name);
+            // not --quiet: the terminal summary is checked too (no progress bar off a TTY)
             let output = binary(&[
                 "run",
                 scenario,
                 "--paths",
                 PATHS,
-                "--quiet",
                 "--out",
                 out.to_str().unwrap(),
             ]);
@@ -65,11 +69,15 @@ fn runs() -> &'static Runs {
                 "run {scenario}: {}",
                 String::from_utf8_lossy(&output.stderr)
             );
-            folders.push(out);
+            folders.push((out, String::from_utf8_lossy(&output.stdout).into_owned()));
         }
+        let (stress, stress_terminal) = folders.pop().unwrap();
+        let (base, base_terminal) = folders.pop().unwrap();
         Runs {
-            stress: folders.pop().unwrap(),
-            base: folders.pop().unwrap(),
+            base,
+            stress,
+            base_terminal,
+            stress_terminal,
         }
     })
 }
@@ -126,7 +134,8 @@ fn sized_folder(name: &str) -> PathBuf {
         "funding_capacity": 728_000_000.0, "advance_rate": 0.91, "tranches": []
     });
     summary["treasury"] = serde_json::json!({
-        "funding_capacity": 728_000_000.0, "funding_need": 750_000_000.0, "gap": 22_000_000.0
+        "funding_capacity": 728_000_000.0, "funding_need": 750_000_000.0,
+        "surplus": -22_000_000.0, "position": "shortfall", "gap": -22_000_000.0
     });
     fs::write(
         dir.join("summary.json"),
@@ -380,9 +389,123 @@ fn sizing_chart_and_section_follow_the_sizing_files() {
         "91.0 %",
         "750,000,000 CNY",
         "id=\"chart-sizing\"",
+        "<li class=\"bad\">Funding capacity 728,000,000 CNY falls short of the treasury's funding need of 750,000,000 CNY: shortfall 22,000,000 CNY.</li>",
+        "<div class=\"label\">Funding shortfall</div><div class=\"value bad\">22,000,000 CNY</div>",
     ] {
         assert!(html.contains(expected), "report.html lacks {expected}");
     }
+    // a folder of an earlier version has only `gap`, with the same sign as `surplus`
+    let mut summary = read_summary(&dir);
+    let treasury = summary["treasury"].as_object_mut().unwrap();
+    treasury.remove("surplus");
+    treasury.remove("position");
+    fs::write(
+        dir.join("summary.json"),
+        serde_json::to_vec_pretty(&summary).unwrap(),
+    )
+    .unwrap();
+    render_charts_and_html(&dir).unwrap();
+    let html = fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(html.contains(
+        "falls short of the treasury's funding need of 750,000,000 CNY: shortfall 22,000,000 CNY"
+    ));
+    assert!(!html.contains("capacity covers the need"));
+}
+
+fn read_summary(dir: &Path) -> serde_json::Value {
+    serde_json::from_str(&fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap()
+}
+
+/// Checks a run's treasury reads the same in `summary.json`, on the terminal and in
+/// `report.html`: surplus = funding capacity − funding need, named by its sign.
+fn check_treasury_everywhere(dir: &Path, terminal: &str, expect_surplus: bool) {
+    let summary = read_summary(dir);
+    let t = &summary["treasury"];
+    let capacity = t["funding_capacity"].as_f64().unwrap();
+    let need = t["funding_need"].as_f64().unwrap();
+    let surplus = t["surplus"].as_f64().unwrap();
+    assert!(
+        (surplus - (capacity - need)).abs() < 0.011,
+        "surplus {surplus} is not capacity {capacity} − need {need}"
+    );
+    assert_eq!(surplus >= 0.0, expect_surplus, "{t}");
+    let word = if expect_surplus {
+        "surplus"
+    } else {
+        "shortfall"
+    };
+    assert_eq!(t["position"], word);
+    assert_eq!(
+        t["gap"], t["surplus"],
+        "the earlier name keeps the same sign"
+    );
+    assert_eq!(t["meets_funding_need"], expect_surplus);
+
+    let words = format!("{word} {} CNY", cny(surplus.abs()));
+    assert!(
+        terminal
+            .lines()
+            .any(|l| l.starts_with("Treasury:") && l.contains(&words)),
+        "terminal lacks `{words}`:\n{terminal}"
+    );
+
+    let html = fs::read_to_string(dir.join("report.html")).unwrap();
+    let (class, verb) = if expect_surplus {
+        ("good", "covers")
+    } else {
+        ("bad", "falls short of")
+    };
+    let finding = format!(
+        "<li class=\"{class}\">Funding capacity {} CNY {verb} the treasury's funding need of {} CNY: {words}.</li>",
+        cny(capacity),
+        cny(need)
+    );
+    assert!(html.contains(&finding), "report.html lacks {finding}");
+    let fact = format!(
+        "<div class=\"label\">Funding {word}</div><div class=\"value {class}\">{} CNY</div>",
+        cny(surplus.abs())
+    );
+    assert!(html.contains(&fact), "report.html lacks {fact}");
+    let wrong = if expect_surplus {
+        "need above capacity"
+    } else {
+        "capacity covers the need"
+    };
+    assert!(!html.contains(wrong), "report.html says `{wrong}`");
+}
+
+#[test]
+fn treasury_surplus_reads_as_a_surplus_everywhere() {
+    // base.toml: a funding need of 300 m against a capacity of about 797 m
+    check_treasury_everywhere(&runs().base, &runs().base_terminal, true);
+}
+
+#[test]
+fn treasury_shortfall_reads_as_a_shortfall_everywhere() {
+    let dir = scratch().join("shortfall");
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).unwrap();
+    let base = fs::read_to_string(repo().join("scenarios/base.toml")).unwrap();
+    let needy = base.replace("funding_need = 300_000_000", "funding_need = 900_000_000");
+    assert_ne!(base, needy, "base.toml has a funding need to raise");
+    let scenario = dir.join("needy.toml");
+    fs::write(&scenario, needy).unwrap();
+    let out = dir.join("report");
+    let output = binary(&[
+        "run",
+        scenario.to_str().unwrap(),
+        "--paths",
+        "100",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // the notes cannot exceed the 800 m pool: a shortfall of at least 100 m
+    check_treasury_everywhere(&out, &String::from_utf8_lossy(&output.stdout), false);
 }
 
 /// No reference to anything outside the file: no URLs, stylesheets, scripts, images,
@@ -499,6 +622,39 @@ fn frontier_folder_renders_its_chart_and_a_report() {
             "frontier report lacks `{expected}`"
         );
     }
+    // a frontier folder is never reproduced by `run` (which would write reports/<scenario>)
+    assert!(!html.contains("baitiao-abs run"), "{html}");
+    // this grid's advance rate rises with the cut-off (the senior CE falls with the EL)
+    assert!(
+        html.contains("the advance rate rises from 77.0 % to 93.3 %"),
+        "{html}"
+    );
+
+    // the same grid with a flat advance rate: the caption must say so, not that it rises
+    let csv = fs::read_to_string(dir.join("frontier.csv")).unwrap();
+    let mut lines = csv.lines();
+    let header = lines.next().unwrap();
+    let column = header.split(',').position(|c| c == "advance_rate").unwrap();
+    let mut flat = format!("{header}\n");
+    for line in lines {
+        let mut cells: Vec<&str> = line.split(',').collect();
+        cells[column] = "0.999";
+        flat.push_str(&cells.join(","));
+        flat.push('\n');
+    }
+    fs::write(dir.join("frontier.csv"), flat).unwrap();
+    render_charts_and_html(&dir).unwrap();
+    let html = fs::read_to_string(dir.join("report.html")).unwrap();
+    let start = html.find("<figcaption>").unwrap();
+    let caption = &html[start..start + html[start..].find("</figcaption>").unwrap()];
+    assert!(
+        caption.contains("the advance rate stays at 99.9 %"),
+        "{caption}"
+    );
+    assert!(
+        !caption.contains("advance rate rises") && !caption.contains("lifts the advance rate"),
+        "{caption}"
+    );
 }
 
 /// The Chromium of the machine (`CHROMIUM` names another), if any.

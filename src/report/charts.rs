@@ -807,26 +807,128 @@ fn frontier_chart(folder: &ReportFolder, scenario: &str) -> Option<Chart> {
     if folder.frontier.is_empty() {
         return None;
     }
+    Some(Chart {
+        name: "frontier",
+        title: format!("Approval-policy frontier — {scenario}"),
+        caption: frontier_caption(folder),
+        kind: ChartKind::Frontier(Frontier {
+            rows: folder.frontier.clone(),
+        }),
+    })
+}
+
+/// How a measure moves along the cut-offs, in words, from the values themselves: `rises
+/// from 1.0 % to 2.0 %`, `falls …`, `stays at …` (equal at the precision shown), with `not
+/// steadily` when it turns on the way. `values` are in increasing order of cut-off.
+pub fn trend_words(values: &[f64], show: impl Fn(f64) -> String) -> Option<String> {
+    let (&first, &last) = (values.first()?, values.last()?);
+    let shown: Vec<String> = values.iter().map(|&v| show(v)).collect();
+    let (from, to) = (&shown[0], &shown[shown.len() - 1]);
+    if shown.iter().all(|v| v == from) {
+        return Some(format!("stays at {from}"));
+    }
+    if from == to {
+        let low = values.iter().copied().fold(f64::INFINITY, f64::min);
+        let high = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        return Some(format!(
+            "ends where it starts, at {from}, after moving between {} and {}",
+            show(low),
+            show(high)
+        ));
+    }
+    let rises = last > first;
+    let steady = values
+        .windows(2)
+        .all(|w| if rises { w[1] >= w[0] } else { w[1] <= w[0] });
+    Some(format!(
+        "{} from {from} to {to}{}",
+        if rises { "rises" } else { "falls" },
+        if steady { "" } else { " (not steadily)" }
+    ))
+}
+
+/// The frontier chart's caption, every direction read from `frontier.csv` (along the cut-offs
+/// at the recommended, closest or first limit multiplier) and the recommendation from
+/// `summary.json`.
+fn frontier_caption(folder: &ReportFolder) -> String {
+    let recommendation = folder.summary.recommendation.as_ref();
     let recommended = folder.frontier.iter().find(|r| r.recommended);
-    let caption = match recommended {
-        Some(r) => format!(
-            "Raising the score cut-off lowers the pool's EL and lifts the advance rate but approves fewer applicants; the recommended policy (ringed: cut-off {:.0}, limit × {}) is the largest approved volume that meets the targets{}.",
+    let multiplier = recommended
+        .map(|r| r.limit_multiplier)
+        .or_else(|| recommendation.and_then(|r| r.limit_multiplier))
+        .unwrap_or(folder.frontier[0].limit_multiplier);
+    let mut series: Vec<&FrontierRow> = folder
+        .frontier
+        .iter()
+        .filter(|r| r.limit_multiplier == multiplier)
+        .collect();
+    series.sort_by(|a, b| a.cutoff.total_cmp(&b.cutoff));
+    // measures of the points with a pool (a point that approves nobody has none)
+    let measure = |get: fn(&FrontierRow) -> Option<f64>| -> Vec<f64> {
+        series.iter().filter_map(|r| get(r)).collect()
+    };
+    let mut moves = Vec::new();
+    for (label, values, show) in [
+        (
+            "the approval rate",
+            measure(|r| r.approval_rate),
+            (|v| percent(v, 1)) as fn(f64) -> String,
+        ),
+        ("the pool EL", measure(|r| r.pool_el), |v| percent(v, 2)),
+        ("the advance rate", measure(|r| r.advance_rate), |v| {
+            percent(v, 1)
+        }),
+        (
+            "the funding capacity",
+            measure(|r| r.funding_capacity),
+            |v| format!("{} CNY", cny(v)),
+        ),
+    ] {
+        if let Some(words) = trend_words(&values, show) {
+            moves.push(format!("{label} {words}"));
+        }
+    }
+    let trends = match (series.first(), series.last(), moves.split_last()) {
+        (Some(low), Some(high), Some((last, rest))) if series.len() > 1 => format!(
+            "From cut-off {:.0} to {:.0} at limit × {}, {}. ",
+            low.cutoff,
+            high.cutoff,
+            trim_number(multiplier),
+            if rest.is_empty() {
+                last.clone()
+            } else {
+                format!("{} and {last}", rest.join(", "))
+            }
+        ),
+        _ => String::new(),
+    };
+    let verdict = match (recommended, recommendation.map(|r| r.status.as_str())) {
+        (Some(r), _) => format!(
+            "The recommended policy (ringed: cut-off {:.0}, limit × {}) has the largest pool balance among those meeting every target{}.",
             r.cutoff,
             trim_number(r.limit_multiplier),
             r.funding_capacity
                 .map(|c| format!(", funding {} CNY", cny(c)))
                 .unwrap_or_default()
         ),
-        None => "Raising the score cut-off lowers the pool's EL and lifts the advance rate but approves fewer applicants; no policy on this grid meets every target.".into(),
+        (None, Some("nothing_approved")) => {
+            "No policy on this grid approves any applicant.".to_string()
+        }
+        (None, _) => format!(
+            "No policy on this grid meets every target{}.",
+            recommendation
+                .and_then(|r| Some((r.cutoff?, r.limit_multiplier?, r.binding_target.as_deref())))
+                .map(|(c, m, binding)| format!(
+                    " (closest: cut-off {c:.0}, limit × {}{})",
+                    trim_number(m),
+                    binding
+                        .map(|b| format!("; binding target {b}"))
+                        .unwrap_or_default()
+                ))
+                .unwrap_or_default()
+        ),
     };
-    Some(Chart {
-        name: "frontier",
-        title: format!("Approval-policy frontier — {scenario}"),
-        caption,
-        kind: ChartKind::Frontier(Frontier {
-            rows: folder.frontier.clone(),
-        }),
-    })
+    format!("{trends}{verdict}")
 }
 
 fn trim_number(value: f64) -> String {
@@ -2050,6 +2152,28 @@ mod tests {
             curve,
             vec![(0.0, 0.5), (0.05, 0.5), (0.2, 0.25), (0.3, 0.0)]
         );
+    }
+
+    #[test]
+    fn trends_are_read_from_the_values() {
+        let show = |v: f64| percent(v, 1);
+        assert_eq!(
+            trend_words(&[0.999, 0.999, 0.9991], show).unwrap(),
+            "stays at 99.9 %"
+        );
+        assert_eq!(
+            trend_words(&[0.80, 0.85, 0.90], show).unwrap(),
+            "rises from 80.0 % to 90.0 %"
+        );
+        assert_eq!(
+            trend_words(&[0.9, 0.7, 0.8, 0.5], show).unwrap(),
+            "falls from 90.0 % to 50.0 % (not steadily)"
+        );
+        assert_eq!(
+            trend_words(&[0.5, 0.6, 0.5], show).unwrap(),
+            "ends where it starts, at 50.0 %, after moving between 50.0 % and 60.0 %"
+        );
+        assert_eq!(trend_words(&[], show), None);
     }
 
     #[test]

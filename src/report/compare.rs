@@ -245,9 +245,9 @@ impl Comparison {
             each(&|f| f.summary.treasury.as_ref()?.funding_need),
         );
         number(
-            "funding gap",
+            "funding surplus",
             Unit::Cny,
-            each(&|f| f.summary.treasury.as_ref()?.gap),
+            each(&|f| f.summary.treasury.as_ref()?.surplus),
         );
         number(
             "clean-up call probability",

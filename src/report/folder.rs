@@ -180,9 +180,51 @@ pub struct Summary {
     pub monte_carlo: Option<MonteCarloInfo>,
     pub sizing: Option<SizingSummary>,
     pub treasury: Option<Treasury>,
+    /// Whether the paths were importance-sampled (unequal weights): from `monte_carlo` in a
+    /// run, `grid` in a frontier, else the scenario's `terms`.
+    pub importance_sampling: Option<bool>,
+    /// The command that wrote the folder, with the options that matter to reproduce it.
+    pub command: Option<CommandInfo>,
+    /// A frontier's recommendation (`recommendation` of a frontier's `summary.json`).
+    pub recommendation: Option<FrontierRecommendation>,
     pub warnings: Vec<String>,
     /// The whole document, for parts written by later versions.
     pub raw: Value,
+}
+
+/// `summary.json` → `command`: what was run, as given on the command line.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CommandInfo {
+    /// `run` or `frontier`.
+    pub command: String,
+    pub scenario: Option<String>,
+    pub applicants: Option<String>,
+    /// `--model`, when given on the command line.
+    pub model: Option<String>,
+    /// `--policy`, when given on the command line.
+    pub policy: Option<String>,
+    pub paths: Option<u64>,
+    pub seed: Option<u64>,
+}
+
+/// A frontier's recommendation, as `summary.json` records it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FrontierRecommendation {
+    /// `recommended`, `infeasible` or `nothing_approved`.
+    pub status: String,
+    /// The recommended policy's, or the closest one's when infeasible.
+    pub cutoff: Option<f64>,
+    pub limit_multiplier: Option<f64>,
+    pub policy_file: Option<String>,
+    /// The `[targets]` key that binds when infeasible.
+    pub binding_target: Option<String>,
+    /// The binding target's shortfall in words.
+    pub binding_text: Option<String>,
+    /// Every shortfall of the closest policy in words.
+    pub shortfalls: Vec<String>,
+    /// The share by which every target would have to be relaxed for the closest policy.
+    pub relaxation_needed: Option<f64>,
+    pub message: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -243,7 +285,11 @@ pub struct SizingSummary {
 pub struct Treasury {
     pub funding_capacity: Option<f64>,
     pub funding_need: Option<f64>,
-    pub gap: Option<f64>,
+    /// Funding capacity − funding need, CNY: positive is a surplus, negative a shortfall
+    /// (`surplus`, or `gap` in folders of earlier versions, which had the same sign).
+    pub surplus: Option<f64>,
+    /// Whose capacity it is in a frontier folder: `recommended` or `closest` policy.
+    pub policy: Option<String>,
 }
 
 /// One row of `tranches.csv`.
@@ -347,6 +393,8 @@ pub struct FrontierRow {
     pub advance_rate: Option<f64>,
     pub meets_targets: Option<bool>,
     pub recommended: bool,
+    /// Funding capacity − funding need, CNY (negative: a shortfall); `None` without a need.
+    pub funding_surplus: Option<f64>,
 }
 
 /// One row of `pool_strats.csv`.
@@ -380,6 +428,9 @@ pub struct ReportFolder {
     pub sizing: Vec<SizingRow>,
     pub sizing_curve: Vec<SizingCurvePoint>,
     pub frontier: Vec<FrontierRow>,
+    /// Where the folder is published when it is read from a temporary folder (the `--out`
+    /// folder of the command writing it); `None` when unknown.
+    pub published_path: Option<PathBuf>,
 }
 
 /// The file every report folder has.
@@ -539,6 +590,17 @@ impl ReportFolder {
         })
     }
 
+    /// Whether `frontier` wrote the folder (it has `frontier.csv`, or says so).
+    pub fn is_frontier(&self) -> bool {
+        !self.frontier.is_empty()
+            || self
+                .summary
+                .command
+                .as_ref()
+                .is_some_and(|c| c.command == "frontier")
+            || self.summary.raw.get("grid").is_some_and(Value::is_object)
+    }
+
     /// Funding capacity (CNY): sizing's, else the treasury's.
     pub fn funding_capacity(&self) -> Option<f64> {
         self.summary
@@ -692,7 +754,50 @@ impl Summary {
             .map(|s| Treasury {
                 funding_capacity: number_at(s, "/funding_capacity"),
                 funding_need: number_at(s, "/funding_need"),
-                gap: number_at(s, "/gap"),
+                surplus: number_at(s, "/surplus").or_else(|| number_at(s, "/gap")),
+                policy: text_at(s, "/policy"),
+            });
+        let importance_sampling = [
+            "/monte_carlo/importance_sampling",
+            "/grid/importance_sampling",
+            "/terms/simulation/importance_sampling",
+        ]
+        .iter()
+        .find_map(|p| raw.pointer(p).and_then(Value::as_bool));
+        let command = raw
+            .get("command")
+            .filter(|c| c.is_object())
+            .map(|c| CommandInfo {
+                command: text_at(c, "/command").unwrap_or_default(),
+                scenario: text_at(c, "/scenario"),
+                applicants: text_at(c, "/applicants"),
+                model: text_at(c, "/model"),
+                policy: text_at(c, "/policy"),
+                paths: c.get("paths").and_then(Value::as_u64),
+                seed: c.get("seed").and_then(Value::as_u64),
+            });
+        let recommendation = raw
+            .get("recommendation")
+            .filter(|r| r.is_object())
+            .map(|r| FrontierRecommendation {
+                status: text_at(r, "/status").unwrap_or_default(),
+                cutoff: number_at(r, "/cutoff").or_else(|| number_at(r, "/closest/cutoff")),
+                limit_multiplier: number_at(r, "/limit_multiplier")
+                    .or_else(|| number_at(r, "/closest/limit_multiplier")),
+                policy_file: text_at(r, "/policy_file"),
+                binding_target: text_at(r, "/binding_target"),
+                binding_text: text_at(r, "/binding_text"),
+                shortfalls: r
+                    .get("shortfalls")
+                    .and_then(Value::as_array)
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|s| s.as_str().map(str::to_string))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                relaxation_needed: number_at(r, "/relaxation_needed"),
+                message: text_at(r, "/message"),
             });
         Summary {
             manifest,
@@ -706,6 +811,9 @@ impl Summary {
             monte_carlo,
             sizing,
             treasury,
+            importance_sampling,
+            command,
+            recommendation,
             warnings: raw
                 .get("warnings")
                 .and_then(Value::as_array)
@@ -896,6 +1004,7 @@ fn read_frontier(t: &Table) -> Result<Vec<FrontierRow>, ReportError> {
                 advance_rate: t.number(row, "advance_rate")?,
                 meets_targets: t.boolean(row, "meets_targets"),
                 recommended: t.boolean(row, "recommended") == Some(true),
+                funding_surplus: t.number(row, "funding_surplus")?,
             })
         })
         .collect()

@@ -95,6 +95,29 @@ fn trim_decimals(value: f64, digits: usize) -> String {
     }
 }
 
+/// The treasury's funding surplus: funding capacity − funding need, CNY. One sign convention
+/// everywhere (terminal, `summary.json`, `frontier.csv`, `report.html`): positive is a
+/// surplus, negative a shortfall.
+pub fn funding_surplus(capacity: f64, need: f64) -> f64 {
+    capacity - need
+}
+
+/// The word for a funding surplus's sign: `surplus` (capacity covers the need, zero included)
+/// or `shortfall`.
+pub fn funding_position(surplus: f64) -> &'static str {
+    if surplus >= 0.0 {
+        "surplus"
+    } else {
+        "shortfall"
+    }
+}
+
+/// A funding surplus in words, without a sign to misread: `surplus 497,062,280 CNY` or
+/// `shortfall 103,000,000 CNY`.
+pub fn funding_position_text(surplus: f64) -> String {
+    format!("{} {} CNY", funding_position(surplus), cny(surplus.abs()))
+}
+
 /// Years with two decimals, `-` when missing.
 pub fn years(value: Option<f64>) -> String {
     value.map_or_else(|| "-".into(), |v| format!("{v:.2}"))
@@ -138,6 +161,20 @@ mod tests {
         assert_eq!(small_percent(1.3222e-15), "1.32e-13 %");
         assert_eq!(small_percent(0.0), "0 %");
         assert_eq!(small_percent(1.0), "100 %");
+    }
+
+    #[test]
+    fn funding_position_is_named_by_the_sign_of_capacity_minus_need() {
+        let surplus = funding_surplus(797_062_280.0, 300_000_000.0);
+        assert_eq!(surplus, 497_062_280.0);
+        assert_eq!(funding_position_text(surplus), "surplus 497,062,280 CNY");
+        let shortfall = funding_surplus(197_000_000.0, 300_000_000.0);
+        assert_eq!(shortfall, -103_000_000.0);
+        assert_eq!(
+            funding_position_text(shortfall),
+            "shortfall 103,000,000 CNY"
+        );
+        assert_eq!(funding_position(0.0), "surplus");
     }
 
     #[test]

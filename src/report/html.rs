@@ -10,8 +10,10 @@ use std::fmt::Write as _;
 use serde_json::Value;
 
 use super::charts::{RenderedChart, short_trigger};
-use super::folder::ReportFolder;
-use super::format::{cny, html_escape as esc, or_dash, percent, small_percent, years};
+use super::folder::{FrontierRecommendation, ReportFolder, Treasury};
+use super::format::{
+    cny, funding_position_text, html_escape as esc, or_dash, percent, small_percent, years,
+};
 use crate::ratings::RatingTable;
 
 /// The style sheet of every page: screen and print.
@@ -157,6 +159,46 @@ fn fact(label: &str, value: &str, sub: &str) -> String {
     )
 }
 
+/// A key figure whose value is coloured: `good` or `bad`.
+fn fact_classed(label: &str, value: &str, sub: &str, class: &str) -> String {
+    format!(
+        "<div class=\"fact\"><div class=\"label\">{}</div><div class=\"value {class}\">{}</div><div class=\"sub\">{}</div></div>",
+        esc(label),
+        esc(value),
+        esc(sub)
+    )
+}
+
+/// `good` for a funding surplus (capacity covers the need), `bad` for a shortfall.
+fn funding_class(surplus: f64) -> &'static str {
+    if surplus >= 0.0 { "good" } else { "bad" }
+}
+
+/// The treasury's funding position in one sentence, coloured by its sign; `None` without a
+/// funding need.
+fn treasury_finding(t: &Treasury) -> Option<String> {
+    let (need, surplus) = (t.funding_need?, t.surplus?);
+    let whose = match t.policy.as_deref() {
+        Some(policy) => format!("Funding capacity of the {} policy", esc(policy)),
+        None => "Funding capacity".to_string(),
+    };
+    let capacity = t
+        .funding_capacity
+        .map(|c| format!(" {} CNY", cny(c)))
+        .unwrap_or_default();
+    let verb = if surplus >= 0.0 {
+        "covers"
+    } else {
+        "falls short of"
+    };
+    Some(format!(
+        "<li class=\"{}\">{whose}{capacity} {verb} the treasury's funding need of {} CNY: {}.</li>",
+        funding_class(surplus),
+        cny(need),
+        esc(&funding_position_text(surplus))
+    ))
+}
+
 fn el_with_se(el: Option<f64>, se: Option<f64>) -> String {
     match (el, se) {
         (Some(el), Some(se)) => format!("{} ± {}", small_percent(el), small_percent(se)),
@@ -218,14 +260,22 @@ pub fn report_html(folder: &ReportFolder, charts: &[RenderedChart]) -> String {
     if let Some(description) = &folder.summary.description {
         let _ = writeln!(out, "<p class=\"lead\">{}</p>", esc(description));
     }
+    if let Some(lead) = frontier_lead(folder) {
+        let _ = writeln!(out, "<p class=\"lead\">{}</p>", esc(&lead));
+    }
     let m = &folder.summary.manifest;
     let _ = writeln!(
         out,
-        "<p class=\"note\">{} {} · seed {} · {} Monte Carlo paths · inputs digest <span class=\"mono\">{}</span></p>",
+        "<p class=\"note\">{} {} · seed {} · {} Monte Carlo paths{} · inputs digest <span class=\"mono\">{}</span></p>",
         esc(m.tool.as_deref().unwrap_or("baitiao-abs")),
         esc(m.version.as_deref().unwrap_or("")),
         or_dash(m.seed, |s| s.to_string()),
         or_dash(m.paths, |p| cny(p as f64)),
+        if folder.is_frontier() {
+            " per policy"
+        } else {
+            ""
+        },
         esc(m
             .inputs_digest
             .as_deref()
@@ -247,9 +297,26 @@ pub fn report_html(folder: &ReportFolder, charts: &[RenderedChart]) -> String {
     out
 }
 
+/// What a frontier's pool is, from its `summary.json`: whose applicants, how many.
+fn frontier_lead(folder: &ReportFolder) -> Option<String> {
+    if !folder.is_frontier() {
+        return None;
+    }
+    let raw = &folder.summary.raw;
+    let file = raw.pointer("/applicants/file").and_then(Value::as_str)?;
+    let count = raw
+        .pointer("/applicants/count")
+        .and_then(Value::as_f64)
+        .map_or_else(String::new, |n| format!("{} applicants of ", cny(n)));
+    Some(format!(
+        "Approval-policy frontier on {count}{file}: at each score cut-off and limit multiplier, the pool is what the approved applicants would draw, funded by this scenario's deal; the scenario's own pool lends only its term and fee mix."
+    ))
+}
+
 fn summary_section(folder: &ReportFolder) -> String {
     let s = &folder.summary;
     let mut facts = Vec::new();
+    let mut findings = Vec::new();
     if let Some(pool) = &s.pool {
         if let Some(balance) = pool.closing_balance {
             facts.push(fact(
@@ -316,14 +383,15 @@ fn summary_section(folder: &ReportFolder) -> String {
         }
     }
     if let Some(capacity) = folder.funding_capacity() {
+        let whose = s.treasury.as_ref().and_then(|t| t.policy.as_deref());
         facts.push(fact(
             "Funding capacity",
             &format!("{} CNY", cny(capacity)),
-            &s.sizing
-                .as_ref()
-                .and_then(|z| z.advance_rate)
-                .map(|a| format!("advance rate {}", percent(a, 1)))
-                .unwrap_or_else(|| "rated notes sized to their targets".into()),
+            &match (whose, s.sizing.as_ref().and_then(|z| z.advance_rate)) {
+                (Some(policy), _) => format!("rated notes of the {policy} policy, sized"),
+                (None, Some(a)) => format!("advance rate {}", percent(a, 1)),
+                (None, None) => "rated notes sized to their targets".into(),
+            },
         ));
     }
     if !folder.frontier.is_empty() {
@@ -332,6 +400,7 @@ fn summary_section(folder: &ReportFolder) -> String {
             &folder.frontier.len().to_string(),
             "score cut-off × limit multiplier",
         ));
+        let recommendation = s.recommendation.as_ref();
         match folder.frontier.iter().find(|r| r.recommended) {
             Some(r) => facts.push(fact(
                 "Recommended policy",
@@ -345,12 +414,31 @@ fn summary_section(folder: &ReportFolder) -> String {
             None => facts.push(fact(
                 "Recommended policy",
                 "none",
-                "no policy on the grid meets every target",
+                &match recommendation {
+                    Some(r) if r.status == "nothing_approved" => {
+                        "no policy on the grid approves any applicant".to_string()
+                    }
+                    Some(r) => format!(
+                        "no policy on the grid meets every target{}",
+                        r.binding_target
+                            .as_deref()
+                            .map(|b| format!("; binding target {b}"))
+                            .unwrap_or_default()
+                    ),
+                    None => "no policy on the grid meets every target".into(),
+                },
             )),
+        }
+        if let Some(r) = recommendation
+            && r.status == "infeasible"
+        {
+            findings.push(format!(
+                "<li class=\"bad\">{}</li>",
+                esc(&infeasible_sentence(r))
+            ));
         }
     }
 
-    let mut findings = Vec::new();
     let scale = rating_scale(folder);
     for t in &folder.tranches {
         match meets_target(&scale, t.implied_rating.as_deref(), t.target_rating.as_deref()) {
@@ -386,14 +474,9 @@ fn summary_section(folder: &ReportFolder) -> String {
         }
     }
     if let Some(t) = &s.treasury
-        && let (Some(need), Some(gap)) = (t.funding_need, t.gap)
+        && let Some(finding) = treasury_finding(t)
     {
-        let class = if gap > 0.0 { "bad" } else { "good" };
-        findings.push(format!(
-            "<li class=\"{class}\">Treasury funding need {} CNY; gap {} CNY.</li>",
-            cny(need),
-            cny(gap)
-        ));
+        findings.push(finding);
     }
     for w in &s.warnings {
         findings.push(format!("<li class=\"note\">Warning: {}</li>", esc(w)));
@@ -679,7 +762,10 @@ fn sizing_section(folder: &ReportFolder) -> String {
         facts.push(fact(
             "Funding capacity",
             &format!("{} CNY", cny(capacity)),
-            "rated notes at their sized shares",
+            &match s.treasury.as_ref().and_then(|t| t.policy.as_deref()) {
+                Some(policy) => format!("rated notes of the {policy} policy at their sized shares"),
+                None => "rated notes at their sized shares".to_string(),
+            },
         ));
     }
     if let Some(a) = s.sizing.as_ref().and_then(|z| z.advance_rate) {
@@ -697,15 +783,20 @@ fn sizing_section(folder: &ReportFolder) -> String {
                 "treasury target",
             ));
         }
-        if let Some(gap) = t.gap {
-            facts.push(fact(
-                "Gap",
-                &format!("{} CNY", cny(gap)),
-                if gap > 0.0 {
-                    "need above capacity"
-                } else {
-                    "capacity covers the need"
-                },
+        if let Some(surplus) = t.surplus {
+            let (label, sub) = if surplus >= 0.0 {
+                (
+                    "Funding surplus",
+                    "capacity − need: capacity covers the need",
+                )
+            } else {
+                ("Funding shortfall", "need − capacity: need above capacity")
+            };
+            facts.push(fact_classed(
+                label,
+                &format!("{} CNY", cny(surplus.abs())),
+                sub,
+                funding_class(surplus),
             ));
         }
     }
@@ -844,15 +935,107 @@ fn stress_section(folder: &ReportFolder) -> String {
     out
 }
 
+/// The infeasible recommendation in one sentence: the closest policy and the target that
+/// binds, with its shortfall.
+fn infeasible_sentence(r: &FrontierRecommendation) -> String {
+    let closest = match (r.cutoff, r.limit_multiplier) {
+        (Some(c), Some(m)) => format!(" The closest is cut-off {c:.0}, limit × {m}"),
+        _ => " The closest policy".to_string(),
+    };
+    let binding = match (&r.binding_target, &r.binding_text) {
+        // the text starts with the target's key
+        (_, Some(text)) => format!("; the binding target: {text}"),
+        (Some(target), None) => format!("; the binding target is {target}"),
+        _ => String::new(),
+    };
+    format!(
+        "No policy on the grid meets every target, so no approval policy was written.{closest}{binding}."
+    )
+}
+
+/// The frontier's recommendation in words, from `summary.json`: the recommended policy, or
+/// the closest one with the binding target and every shortfall.
+fn recommendation_text(folder: &ReportFolder) -> String {
+    let Some(r) = &folder.summary.recommendation else {
+        return String::new();
+    };
+    let raw = &folder.summary.raw;
+    let target = |key: &str| {
+        raw.pointer(&format!("/targets/{key}"))
+            .and_then(Value::as_f64)
+    };
+    let mut targets = Vec::new();
+    if let Some(v) = target("max_pool_el") {
+        targets.push(format!("pool EL at most {}", percent(v, 3)));
+    }
+    if let Some(v) = target("min_advance_rate") {
+        targets.push(format!("advance rate at least {}", percent(v, 2)));
+    }
+    if let Some(v) = target("funding_need") {
+        targets.push(format!("funding capacity at least {} CNY", cny(v)));
+    }
+    let targets = if targets.is_empty() {
+        "The scenario sets no [targets]: every policy with a pool qualifies.".to_string()
+    } else {
+        format!("Targets: {}.", targets.join("; "))
+    };
+    let mut out = format!("<p>{}</p>", esc(&targets));
+    match r.status.as_str() {
+        "recommended" => {
+            let _ = write!(
+                out,
+                "<p class=\"good\">Recommended: cut-off {}, limit × {}, the largest pool balance on the grid that meets every target{}.</p>",
+                or_dash(r.cutoff, |c| format!("{c:.0}")),
+                or_dash(r.limit_multiplier, |m| m.to_string()),
+                r.policy_file
+                    .as_deref()
+                    .map(|f| format!("; written to {}, which decide --policy applies", esc(f)))
+                    .unwrap_or_default()
+            );
+        }
+        "infeasible" => {
+            let _ = write!(out, "<p class=\"bad\">{}</p>", esc(&infeasible_sentence(r)));
+            if !r.shortfalls.is_empty() {
+                out.push_str(
+                    "<p>Every target the closest policy misses:</p><ul class=\"findings\">",
+                );
+                for shortfall in &r.shortfalls {
+                    let _ = write!(out, "<li>{}</li>", esc(shortfall));
+                }
+                out.push_str("</ul>");
+            }
+            if let Some(relaxation) = r.relaxation_needed {
+                let _ = write!(
+                    out,
+                    "<p class=\"note\">Relaxing every target by {} of its level would let the closest policy qualify.</p>",
+                    percent(relaxation, 1)
+                );
+            }
+        }
+        _ => {
+            let _ = write!(
+                out,
+                "<p class=\"bad\">{}</p>",
+                esc(r
+                    .message
+                    .as_deref()
+                    .unwrap_or("No policy on the grid approves any applicant."))
+            );
+        }
+    }
+    out
+}
+
 fn frontier_section(folder: &ReportFolder) -> String {
     if folder.frontier.is_empty() {
         return String::new();
     }
+    let with_need = folder.frontier.iter().any(|r| r.funding_surplus.is_some());
     let rows: Vec<Vec<String>> = folder
         .frontier
         .iter()
         .map(|r| {
-            vec![
+            let mut row = vec![
                 format!("{:.0}", r.cutoff),
                 format!("{}", r.limit_multiplier),
                 or_dash(r.approval_rate, |v| percent(v, 1)),
@@ -863,31 +1046,42 @@ fn frontier_section(folder: &ReportFolder) -> String {
                 or_dash(r.senior_credit_enhancement, |v| percent(v, 1)),
                 or_dash(r.funding_capacity, cny),
                 or_dash(r.advance_rate, |v| percent(v, 1)),
-                match (r.recommended, r.meets_targets) {
-                    (true, _) => "<b>recommended</b>".into(),
-                    (false, Some(true)) => "meets".into(),
-                    (false, Some(false)) => "misses".into(),
-                    _ => "-".into(),
-                },
-            ]
+            ];
+            if with_need {
+                row.push(or_dash(r.funding_surplus, |s| {
+                    format!(
+                        "<span class=\"{}\">{}</span>",
+                        funding_class(s),
+                        esc(&funding_position_text(s))
+                    )
+                }));
+            }
+            row.push(match (r.recommended, r.meets_targets) {
+                (true, _) => "<b>recommended</b>".into(),
+                (false, Some(true)) => "meets".into(),
+                (false, Some(false)) => "misses".into(),
+                _ => "-".into(),
+            });
+            row
         })
         .collect();
-    let mut html = table(
-        &[
-            "Cut-off",
-            "Limit ×",
-            "Approval rate",
-            "Approved limits (CNY)",
-            "Pool balance (CNY)",
-            "Weighted PD",
-            "Pool EL",
-            "Senior CE",
-            "Funding capacity (CNY)",
-            "Advance rate",
-            "Targets",
-        ],
-        &rows,
-    );
+    let mut header = vec![
+        "Cut-off",
+        "Limit ×",
+        "Approval rate",
+        "Approved limits (CNY)",
+        "Pool balance (CNY)",
+        "Weighted PD",
+        "Pool EL",
+        "Senior CE",
+        "Funding capacity (CNY)",
+        "Advance rate",
+    ];
+    if with_need {
+        header.push("Against the funding need");
+    }
+    header.push("Targets");
+    let mut html = table(&header, &rows);
     // mark the recommended policy's row
     if let Some(index) = folder.frontier.iter().position(|r| r.recommended) {
         let mut count = 0;
@@ -907,7 +1101,7 @@ fn frontier_section(folder: &ReportFolder) -> String {
         marked.push_str(rest);
         html = marked;
     }
-    html
+    format!("{}{html}", recommendation_text(folder))
 }
 
 fn chart_section(charts: &[RenderedChart]) -> String {
@@ -962,34 +1156,101 @@ fn methodology_section(folder: &ReportFolder) -> String {
     if folder.tranches.is_empty() && folder.frontier.is_empty() {
         return String::new();
     }
-    let importance = folder
-        .summary
-        .monte_carlo
-        .as_ref()
-        .and_then(|m| m.importance_sampling)
-        == Some(true);
+    let importance = folder.summary.importance_sampling;
     let mut out = String::new();
     out.push_str("<h3>The model in plain words</h3><ul>");
     out.push_str("<li><b>Defaults.</b> Each receivable has a 12-month probability of default from the tape or its credit score. Consumers do not default independently: a bad economy raises everyone's risk at once. Each simulated path draws one hidden “economy” number, held for the life of the deal, and each receivable adds its own luck; the asset correlation says how much the economy matters (a one-factor Gaussian copula on default times).</li>");
     out.push_str("<li><b>Cash.</b> Survivors pay their fees, interest and scheduled principal; some prepay at the scenario's CPR; defaulted balances recover the recovery rate after the lag. Receivables bought while the deal revolves are simulated the same way under the same economy.</li>");
     out.push_str("<li><b>Deal.</b> Every path runs through the deal's actual waterfall — senior fees, note interest in order of seniority, reserve, purchases or principal, residual — with the triggers, clean-up call and legal-final buy-back, so tranche losses reflect the structure, not a formula.</li>");
-    if importance {
+    if importance == Some(true) {
         out.push_str("<li><b>Rare losses.</b> Senior notes lose only in extreme economies that plain simulation rarely visits, so the paths over-sample bad economies and every statistic weights each path by how likely it really is (importance sampling). Each expected loss carries its standard error.</li>");
-    } else {
+    } else if importance == Some(false) {
         out.push_str("<li><b>Sampling.</b> Every path has the same weight; each expected loss carries its standard error, which is large for tranches that lose only in rare economies.</li>");
+    } else {
+        out.push_str("<li><b>Sampling.</b> Each expected loss carries its standard error, which is large for tranches that lose only in rare economies.</li>");
     }
     out.push_str("<li><b>Ratings.</b> A tranche's implied rating is the best rating whose idealized expected loss at the tranche's weighted average life covers the tranche's expected loss.</li>");
     if !folder.frontier.is_empty() {
-        out.push_str("<li><b>Frontier.</b> For each score cut-off and limit multiplier the applicants are decided, the receivables they would draw are originated and simulated, and the tranches sized; the recommended policy is the largest approved volume that meets the scenario's targets.</li>");
+        out.push_str("<li><b>Frontier.</b> For each score cut-off and limit multiplier the applicants are decided, the receivables they would draw are originated and simulated, and the tranches sized; the recommended policy is the one with the largest pool balance among those that meet the scenario's targets.</li>");
     }
     out.push_str("</ul><h3>Limits</h3><ul>");
     out.push_str("<li>Gaussian dependence has thinner joint tails than observed in crises; tail measures (VaR, ES, senior EL) may be understated.</li>");
     out.push_str("<li>PDs, prepayment rates and recovery rates are constant over a receivable's life: no seasoning curve, no prepayment that slows in a downturn, no recovery rate that falls with defaults.</li>");
     out.push_str("<li>The economy is drawn once per path, not as a time series; a recession that starts late in the deal is not modelled separately.</li>");
-    out.push_str("<li>Results are only as good as the PDs: a credit model that under-predicts defaults understates every loss here. The stress results and breakeven multiples show how far the PDs can be wrong before each tranche loses.</li>");
+    out.push_str("<li>Results are only as good as the PDs: a credit model that under-predicts defaults understates every loss here.");
+    if !folder.breakevens.is_empty() {
+        out.push_str(" The stress results and breakeven multiples show how far the PDs can be wrong before each tranche loses.");
+    }
+    out.push_str("</li>");
     out.push_str("<li>Monte Carlo results carry sampling error (the ± figures); rerun with more paths to narrow it.</li>");
     out.push_str("</ul>");
     out
+}
+
+/// A command-line word as a POSIX shell reads it: bare when safe, else single-quoted.
+fn shell_word(word: &str) -> String {
+    let safe = !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_-./:=@%+,".contains(c));
+    if safe {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
+}
+
+/// The command that writes this folder again, byte for byte: `run` or `frontier` with the
+/// scenario, (for a frontier) the applicants and any `--model`/`--policy` given, the paths,
+/// the seed and, when known, the folder itself as `--out`. `None` when the summary lacks
+/// what it needs.
+pub fn reproduce_command(folder: &ReportFolder) -> Option<String> {
+    let s = &folder.summary;
+    let command = s.command.as_ref();
+    let scenario = command
+        .and_then(|c| c.scenario.clone())
+        .or_else(|| s.scenario_file.clone())?;
+    let paths = command.and_then(|c| c.paths).or(s.manifest.paths)?;
+    let seed = command.and_then(|c| c.seed).or(s.manifest.seed)?;
+    let mut words: Vec<String> = vec!["baitiao-abs".into()];
+    if folder.is_frontier() {
+        let applicants = command.and_then(|c| c.applicants.clone()).or_else(|| {
+            s.raw
+                .pointer("/applicants/file")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        })?;
+        words.extend([
+            "frontier".into(),
+            scenario,
+            "--applicants".into(),
+            applicants,
+        ]);
+        if let Some(model) = command.and_then(|c| c.model.clone()) {
+            words.extend(["--model".into(), model]);
+        }
+        if let Some(policy) = command.and_then(|c| c.policy.clone()) {
+            words.extend(["--policy".into(), policy]);
+        }
+    } else {
+        words.extend(["run".into(), scenario]);
+    }
+    words.extend([
+        "--paths".into(),
+        paths.to_string(),
+        "--seed".into(),
+        seed.to_string(),
+    ]);
+    if let Some(out) = &folder.published_path {
+        words.extend(["--out".into(), out.display().to_string()]);
+    }
+    Some(
+        words
+            .iter()
+            .map(|w| shell_word(w))
+            .collect::<Vec<_>>()
+            .join(" "),
+    )
 }
 
 fn stamp_section(folder: &ReportFolder) -> String {
@@ -1014,7 +1275,11 @@ fn stamp_section(folder: &ReportFolder) -> String {
     }
     rows.push(vec!["Seed".into(), or_dash(m.seed, |v| v.to_string())]);
     rows.push(vec![
-        "Monte Carlo paths".into(),
+        if folder.is_frontier() {
+            "Monte Carlo paths per policy".into()
+        } else {
+            "Monte Carlo paths".into()
+        },
         or_dash(m.paths, |v| cny(v as f64)),
     ]);
     rows.push(vec![
@@ -1037,13 +1302,10 @@ fn stamp_section(folder: &ReportFolder) -> String {
     if let Some(table_name) = &s.rating_table {
         rows.push(vec!["Rating table".into(), esc(table_name)]);
     }
-    if let (Some(file), Some(seed), Some(paths)) = (&s.scenario_file, m.seed, m.paths) {
+    if let Some(command) = reproduce_command(folder) {
         rows.push(vec![
             "Reproduce with".into(),
-            format!(
-                "<span class=\"mono\">baitiao-abs run {} --paths {paths} --seed {seed}</span>",
-                esc(file)
-            ),
+            format!("<span class=\"mono\">{}</span>", esc(&command)),
         ]);
     }
     let mut out = text_table(&["Item", "Value"], &rows);

@@ -80,9 +80,24 @@ pub struct RenderedReport {
 /// paths, sizing, frontier and the rest are each optional), so `run` calls it on its
 /// temporary folder just before committing it, and `frontier` can call it on its own.
 pub fn render_charts_and_html(dir: &Path) -> Result<RenderedReport, ReportError> {
+    render(dir, None)
+}
+
+/// As [`render_charts_and_html`], for a folder written at `dir` (a temporary folder) that
+/// will be published as `published` (the folder `--out` named): the page's "reproduce with"
+/// command names `published`, never the temporary folder.
+pub fn render_charts_and_html_as(
+    dir: &Path,
+    published: &Path,
+) -> Result<RenderedReport, ReportError> {
+    render(dir, Some(published))
+}
+
+fn render(dir: &Path, published: Option<&Path>) -> Result<RenderedReport, ReportError> {
     use rayon::prelude::*;
 
-    let report_folder = folder::ReportFolder::read(dir)?;
+    let mut report_folder = folder::ReportFolder::read(dir)?;
+    report_folder.published_path = published.map(Path::to_path_buf);
     let charts_dir = dir.join("charts");
     fs::create_dir_all(&charts_dir).map_err(|source| ReportError::Write {
         path: charts_dir.clone(),
