@@ -20,7 +20,10 @@ use csv::ByteRecord;
 use rayon::prelude::*;
 
 use super::{write_atomically, write_text};
-use crate::tape::problems::{Problems, csv_reader, header_is_blank, io_error_of, join_problems};
+use crate::tape::problems::{
+    CsvSource, Problems, header_is_blank, header_key, io_error_of, is_utf8, join_problems, line_of,
+    not_a_number, not_utf8_problem,
+};
 use crate::tape::reader::IdIndex;
 
 /// Lowest and highest external credit score (SPEC §2.2).
@@ -211,21 +214,30 @@ fn stream<R: Read>(
     chunk_len: usize,
     mut on_chunk: impl FnMut(Vec<Applicant>) -> Result<(), ApplicantError>,
 ) -> Result<Vec<String>, ApplicantError> {
-    let mut csv_reader = csv_reader(reader);
+    let mut source = CsvSource::new(reader);
     let io_error = |error: csv::Error| ApplicantError::Io {
         file: label.to_owned(),
         source: io_error_of(error),
     };
+    let not_utf8 = |line: u64| {
+        // One problem for the whole file, not one per cell (SPEC §2.1, §2.2).
+        let mut problems = Problems::new(label);
+        problems.push(not_utf8_problem(label, line));
+        problems.into_applicant_error()
+    };
 
-    let header = csv_reader.byte_headers().map_err(io_error)?.clone();
+    let (header, header_line) = source.header().map_err(io_error)?;
     if header_is_blank(&header) {
         return Err(ApplicantError::Empty {
             file: label.to_owned(),
         });
     }
+    if !is_utf8(&header) {
+        return Err(not_utf8(header_line));
+    }
     let mut problems = Problems::new(label);
     let mut warnings = Vec::new();
-    let Some(columns) = Columns::locate(&header, &mut problems, &mut warnings) else {
+    let Some(columns) = Columns::locate(&header, header_line, &mut problems, &mut warnings) else {
         return Err(problems.into_applicant_error());
     };
 
@@ -244,19 +256,18 @@ fn stream<R: Read>(
                 records.push(ByteRecord::new());
                 duplicates.push(None);
             }
-            if !csv_reader
-                .read_byte_record(&mut records[filled])
-                .map_err(io_error)?
-            {
+            if !source.read(&mut records[filled]).map_err(io_error)? {
                 break;
             }
             let record = &records[filled];
+            if !is_utf8(record) {
+                return Err(not_utf8(line_of(record)));
+            }
             duplicates[filled] = None;
             if record.len() == header.len() {
                 let raw = record.get(columns.index[0]).unwrap_or(b"").trim_ascii();
-                if !raw.is_empty() && std::str::from_utf8(raw).is_ok() {
-                    let line = record.position().map_or(0, |position| position.line());
-                    duplicates[filled] = ids.first_line_or_insert(raw, line);
+                if !raw.is_empty() {
+                    duplicates[filled] = ids.first_line_or_insert(raw, line_of(record));
                 }
             }
             filled += 1;
@@ -323,7 +334,7 @@ fn parse_rows(
     let mut problems = Problems::new(label);
     let mut applicants = Vec::with_capacity(records.len());
     for (record, &duplicate_of) in records.iter().zip(duplicates) {
-        let line = record.position().map_or(0, |position| position.line());
+        let line = line_of(record);
         if record.len() != header_len {
             problems.push(format!(
                 "{label}:{line}: the row has {} fields but the header has {header_len}; check the separators and quotes",
@@ -355,10 +366,12 @@ struct Columns {
 }
 
 impl Columns {
-    /// Finds the columns by name; records header problems (line 1) and returns `None` when a
-    /// required column is missing or a column is named twice.
+    /// Finds the columns by name (in any letter case, surrounding spaces ignored); records
+    /// header problems (on `line`, the header's) and returns `None` when a required column is
+    /// missing or a column is named twice.
     fn locate(
         header: &ByteRecord,
+        line: u64,
         problems: &mut Problems<'_>,
         warnings: &mut Vec<String>,
     ) -> Option<Columns> {
@@ -366,29 +379,27 @@ impl Columns {
         let mut position: HashMap<&str, usize> = HashMap::new();
         let mut unknown = Vec::new();
         for (index, raw) in header.iter().enumerate() {
-            let name = String::from_utf8_lossy(raw);
-            // A UTF-8 byte-order mark from spreadsheet exports sticks to the first name.
-            let name = name.trim_start_matches('\u{feff}').trim();
+            let (name, shown) = header_key(raw);
             let Some(&known) = APPLICANT_COLUMNS.iter().find(|&&known| known == name) else {
-                unknown.push(format!("`{name}`"));
+                unknown.push(format!("`{shown}`"));
                 continue;
             };
             if position.insert(known, index).is_some() {
                 problems.push(format!(
-                    "{label}:1: column `{known}`: named twice in the header; keep one"
+                    "{label}:{line}: column `{known}`: named twice in the header; keep one"
                 ));
             }
         }
         for required in &APPLICANT_COLUMNS[..REQUIRED_COLUMNS] {
             if !position.contains_key(required) {
                 problems.push(format!(
-                    "{label}:1: column `{required}`: missing from the header; it is required"
+                    "{label}:{line}: column `{required}`: missing from the header; it is required"
                 ));
             }
         }
         if !unknown.is_empty() {
             warnings.push(format!(
-                "{label}:1: ignoring unknown columns {}",
+                "{label}:{line}: ignoring unknown columns {}",
                 unknown.join(", ")
             ));
         }
@@ -437,7 +448,7 @@ impl<'r> Row<'r, '_, '_> {
                 None
             }
             None => {
-                self.problem(column, raw, "is not a number");
+                self.problem(column, raw, &not_a_number(raw));
                 None
             }
         }
@@ -489,7 +500,7 @@ impl<'r> Row<'r, '_, '_> {
                 None
             }
             None => {
-                self.problem(column, raw, "is not a number");
+                self.problem(column, raw, &not_a_number(raw));
                 None
             }
         }

@@ -1,19 +1,244 @@
 //! What the project's CSV readers (the tape here, the applicants in `credit`) share: the
-//! reader settings, the list of problems capped at [`MAX_LISTED_PROBLEMS`] with each one a
-//! line `FILE:LINE: column `NAME`: "VALUE" rule`, and how a list becomes one message.
+//! reader settings, physical line numbers, the check that a file is UTF-8 text, the hints for
+//! numbers written the spreadsheet way, how user text is echoed in a message, the list of
+//! problems capped at [`MAX_LISTED_PROBLEMS`] with each one a line
+//! `FILE:LINE: column `NAME`: "VALUE" rule`, and how a list becomes one message.
+
+use std::borrow::Cow;
+use std::collections::VecDeque;
+use std::io::Read;
 
 use csv::ByteRecord;
 
 use super::MAX_LISTED_PROBLEMS;
 
-/// A CSV reader with a header row that reports rows of the wrong length itself (`flexible`),
-/// so every such row is named with its line instead of the read stopping at the first.
-pub(crate) fn csv_reader<R: std::io::Read>(reader: R) -> csv::Reader<R> {
-    csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(true)
-        .buffer_capacity(1 << 16)
-        .from_reader(reader)
+/// The longest piece of user text (a cell, a name, a key) echoed in a message, in characters;
+/// longer text is cut there and ends with `…`, so a runaway cell cannot flood the terminal.
+pub const MAX_ECHOED_CHARS: usize = 40;
+
+/// `text` as a message echoes it: at most [`MAX_ECHOED_CHARS`] characters, then `…`.
+pub fn clip(text: &str) -> Cow<'_, str> {
+    match text.char_indices().nth(MAX_ECHOED_CHARS) {
+        None => Cow::Borrowed(text),
+        Some((cut, _)) => Cow::Owned(format!("{}…", &text[..cut])),
+    }
+}
+
+/// A CSV file read record by record, each record carrying the physical line it starts on.
+///
+/// The `csv` crate's own line count is the number of LF bytes consumed before a record's read
+/// began: one too low for every record of a CRLF file (the LF after a CR is consumed with the
+/// next record), 1 for every record of a CR-only file, and short by the blank lines skipped
+/// before a record. Here the bytes are counted as they stream past ([`LineCounter`]) and
+/// each record is given the line of its first byte, counting CRLF, CR and LF each as one
+/// line break, as an editor numbers lines.
+pub(crate) struct CsvSource<R> {
+    reader: csv::Reader<LineCounter<R>>,
+}
+
+impl<R: Read> CsvSource<R> {
+    /// A source with a header row that reports rows of the wrong length itself (`flexible`),
+    /// so every such row is named with its line instead of the read stopping at the first.
+    pub(crate) fn new(reader: R) -> Self {
+        let reader = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .flexible(true)
+            .buffer_capacity(1 << 16)
+            .from_reader(LineCounter::new(reader));
+        CsvSource { reader }
+    }
+
+    /// The header row and the physical line it is on.
+    pub(crate) fn header(&mut self) -> csv::Result<(ByteRecord, u64)> {
+        let header = self.reader.byte_headers()?.clone();
+        let line = self.reader.get_mut().line_at(0);
+        Ok((header, line))
+    }
+
+    /// Reads the next record into `record`, its position's line set to the physical line it
+    /// starts on; `false` at the end of the file.
+    pub(crate) fn read(&mut self, record: &mut ByteRecord) -> csv::Result<bool> {
+        if !self.reader.read_byte_record(record)? {
+            return Ok(false);
+        }
+        if let Some(mut position) = record.position().cloned() {
+            let line = self.reader.get_mut().line_at(position.byte());
+            position.set_line(line);
+            record.set_position(Some(position));
+        }
+        Ok(true)
+    }
+}
+
+/// The physical line a record starts on (set by [`CsvSource::read`]; 0 if unknown).
+pub(crate) fn line_of(record: &ByteRecord) -> u64 {
+    record.position().map_or(0, csv::Position::line)
+}
+
+/// A reader that notes, for each line holding text, the offset of its first byte and its
+/// physical line number, until [`LineCounter::line_at`] has passed it.
+///
+/// A CSV record starts at the first non-empty line at or after the offset where its read
+/// began (the `csv` crate skips empty lines and the LF of a CRLF before a record), so the
+/// queue only ever holds the lines of the reader's look-ahead buffer.
+pub(crate) struct LineCounter<R> {
+    inner: R,
+    /// Bytes passed on so far.
+    offset: u64,
+    /// The physical line the next byte is on (1-based).
+    line: u64,
+    /// The last byte was a CR: an LF now completes the same line break.
+    after_cr: bool,
+    /// The current line has had a byte that is not a line break.
+    line_has_text: bool,
+    /// (offset of the first byte, line number) of the lines with text not yet passed.
+    starts: VecDeque<(u64, u64)>,
+}
+
+impl<R> LineCounter<R> {
+    fn new(inner: R) -> Self {
+        LineCounter {
+            inner,
+            offset: 0,
+            line: 1,
+            after_cr: false,
+            line_has_text: false,
+            starts: VecDeque::new(),
+        }
+    }
+
+    /// The line of the first line with text that starts at or after `offset`; queries must
+    /// come in non-decreasing `offset` order.
+    fn line_at(&mut self, offset: u64) -> u64 {
+        while self
+            .starts
+            .front()
+            .is_some_and(|&(start, _)| start < offset)
+        {
+            self.starts.pop_front();
+        }
+        self.starts.front().map_or(self.line, |&(_, line)| line)
+    }
+
+    fn scan(&mut self, bytes: &[u8]) {
+        let mut index = 0;
+        while index < bytes.len() {
+            match bytes[index] {
+                b'\r' => {
+                    self.line += 1;
+                    self.line_has_text = false;
+                    self.after_cr = true;
+                }
+                b'\n' if self.after_cr => self.after_cr = false,
+                b'\n' => {
+                    self.line += 1;
+                    self.line_has_text = false;
+                }
+                _ => {
+                    self.after_cr = false;
+                    if !self.line_has_text {
+                        self.line_has_text = true;
+                        self.starts
+                            .push_back((self.offset + index as u64, self.line));
+                    }
+                    // The rest of the line's text needs no look.
+                    match bytes[index..]
+                        .iter()
+                        .position(|&b| b == b'\n' || b == b'\r')
+                    {
+                        Some(length) => index += length,
+                        None => break,
+                    }
+                    continue;
+                }
+            }
+            index += 1;
+        }
+        self.offset += bytes.len() as u64;
+    }
+}
+
+impl<R: Read> Read for LineCounter<R> {
+    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+        let read = self.inner.read(buffer)?;
+        self.scan(&buffer[..read]);
+        Ok(read)
+    }
+}
+
+/// The one problem of a file that is not UTF-8 text, found on `line`: what it is and how to
+/// re-save the file (SPEC §2.1: not a list of broken cells).
+pub(crate) fn not_utf8_problem(label: &str, line: u64) -> String {
+    format!(
+        "{label}:{line}: the file is not UTF-8 text (it looks like GBK or another legacy encoding, as Excel on a Chinese Windows saves CSV); re-save it as UTF-8: in Excel, File > Save As > \"CSV UTF-8 (Comma delimited) (*.csv)\"; in WPS or a text editor, choose the UTF-8 encoding"
+    )
+}
+
+/// Whether every byte of `record` is UTF-8 text.
+pub(crate) fn is_utf8(record: &ByteRecord) -> bool {
+    std::str::from_utf8(record.as_slice()).is_ok()
+}
+
+/// The rule broken by a cell that should be a number and is not, with the expected form when
+/// the cell is a number written the spreadsheet way: `1,234.50` (thousands separators) or
+/// `0.8%` (a percentage).
+pub(crate) fn not_a_number(raw: &[u8]) -> String {
+    let text = String::from_utf8_lossy(raw);
+    let text = text.trim();
+    if text.contains(',') {
+        let plain: String = text.chars().filter(|&c| c != ',').collect();
+        if plain.parse::<f64>().is_ok() {
+            return format!(
+                "is not a number: write it without thousands separators, as {}",
+                clip(&plain)
+            );
+        }
+    }
+    if let Some(percent) = text.strip_suffix('%')
+        && let Some(decimal) = percent_as_decimal(percent.trim())
+    {
+        return format!(
+            "is not a number: write a percentage as a decimal, {} for {}",
+            clip(&decimal),
+            clip(text)
+        );
+    }
+    "is not a number".to_owned()
+}
+
+/// `percent` ÷ 100 by moving the decimal point in the text (`0.8` → `0.008`), so the hint
+/// shows exactly the digits the user wrote; `None` when `percent` is not a plain decimal.
+fn percent_as_decimal(percent: &str) -> Option<String> {
+    let (sign, digits) = match percent.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", percent.strip_prefix('+').unwrap_or(percent)),
+    };
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+    let all_digits = |part: &str| part.bytes().all(|b| b.is_ascii_digit());
+    if whole.is_empty() && fraction.is_empty() || !all_digits(whole) || !all_digits(fraction) {
+        return None;
+    }
+    let shifted_whole = whole.len().saturating_sub(2);
+    let (whole, fraction) = (
+        &whole[..shifted_whole],
+        format!("{:0>2}{fraction}", &whole[shifted_whole..]),
+    );
+    let whole = whole.trim_start_matches('0');
+    let fraction = fraction.trim_end_matches('0');
+    let whole = if whole.is_empty() { "0" } else { whole };
+    Some(if fraction.is_empty() {
+        format!("{sign}{whole}")
+    } else {
+        format!("{sign}{whole}.{fraction}")
+    })
+}
+
+/// A header name as the readers match it: without a byte-order mark and surrounding spaces,
+/// in lower case (spreadsheets write `Balance ` as readily as `balance`).
+pub(crate) fn header_key(raw: &[u8]) -> (String, String) {
+    let name = String::from_utf8_lossy(raw);
+    let name = name.trim_start_matches('\u{feff}').trim();
+    (name.to_ascii_lowercase(), clip(name).into_owned())
 }
 
 /// The I/O error inside a CSV error (the readers report format problems themselves).
@@ -78,6 +303,7 @@ impl<'a> Problems<'a> {
             return;
         }
         let value = String::from_utf8_lossy(value);
+        let value = clip(&value);
         let label = self.label;
         self.push(format!(
             "{label}:{line}: column `{column}`: {value:?} {rule}"
@@ -90,5 +316,80 @@ impl<'a> Problems<'a> {
             self.push(problem);
         }
         self.more += more;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The physical line of every record of `text` (the header first).
+    fn record_lines(text: &str) -> Vec<u64> {
+        let mut source = CsvSource::new(text.as_bytes());
+        let (_, header_line) = source.header().expect("header");
+        let mut lines = vec![header_line];
+        let mut record = ByteRecord::new();
+        while source.read(&mut record).expect("record") {
+            lines.push(line_of(&record));
+        }
+        lines
+    }
+
+    #[test]
+    fn records_carry_their_physical_line_whatever_the_line_breaks() {
+        for newline in ["\n", "\r\n", "\r"] {
+            let text = ["h", "a", "", "", "b", "\"c", "", "d\"", "e"].join(newline) + newline;
+            assert_eq!(record_lines(&text), [1, 2, 5, 6, 9], "{newline:?}");
+        }
+        // Mixed breaks, blank lines before the header, no final break.
+        assert_eq!(record_lines("\r\n\nh\r\na\n\rb"), [3, 4, 6]);
+    }
+
+    #[test]
+    fn lines_are_counted_across_buffer_boundaries() {
+        // More than the 64 KiB buffer, CRLF pairs split between reads.
+        let rows: Vec<String> = (0..20_000).map(|i| format!("r{i}")).collect();
+        let text = format!("h\r\n{}\r\n", rows.join("\r\n\r\n"));
+        let lines = record_lines(&text);
+        assert_eq!(lines.len(), 20_001);
+        assert_eq!(lines[20_000], 2 + 2 * 19_999);
+    }
+
+    #[test]
+    fn spreadsheet_numbers_get_the_plain_form() {
+        let hint = |text: &str| not_a_number(text.as_bytes());
+        assert_eq!(
+            hint("1,234.50"),
+            "is not a number: write it without thousands separators, as 1234.50"
+        );
+        for (percent, decimal) in [
+            ("0.8%", "0.008"),
+            ("12.5%", "0.125"),
+            ("100%", "1"),
+            ("3%", "0.03"),
+            (".5%", "0.005"),
+            ("-1234.5%", "-12.345"),
+            ("007%", "0.07"),
+        ] {
+            assert_eq!(
+                hint(percent),
+                format!(
+                    "is not a number: write a percentage as a decimal, {decimal} for {percent}"
+                )
+            );
+        }
+        for other in ["abc", "1,2,x", "%", "1e3%", "1.2.3%"] {
+            assert_eq!(hint(other), "is not a number", "{other}");
+        }
+    }
+
+    #[test]
+    fn echoed_text_is_cut_after_forty_characters() {
+        assert_eq!(clip("short"), "short");
+        let long = "长".repeat(1_000_000);
+        let clipped = clip(&long);
+        assert_eq!(clipped.chars().count(), MAX_ECHOED_CHARS + 1);
+        assert!(clipped.ends_with("长…"));
+        assert_eq!(clip(&"x".repeat(40)), "x".repeat(40));
     }
 }

@@ -15,7 +15,10 @@ use std::path::Path;
 
 use csv::ByteRecord;
 
-use super::problems::{Problems, csv_reader, header_is_blank, io_error_of};
+use super::problems::{
+    CsvSource, Problems, header_is_blank, header_key, io_error_of, is_utf8, line_of, not_a_number,
+    not_utf8_problem,
+};
 use super::{DEFAULT_SEGMENT, Product, Receivable, TapeError};
 
 /// The longest term a receivable may have, in months (SPEC §2.1).
@@ -53,21 +56,25 @@ pub fn read_tape(path: &Path) -> Result<Tape, TapeError> {
 /// # Errors
 /// As [`read_tape`].
 pub fn read_tape_from_reader<R: Read>(reader: R, label: &str) -> Result<Tape, TapeError> {
-    let mut csv_reader = csv_reader(reader);
+    let mut source = CsvSource::new(reader);
     let io_error = |error: csv::Error| TapeError::Io {
         file: label.to_owned(),
         source: io_error_of(error),
     };
 
-    let header = csv_reader.byte_headers().map_err(io_error)?.clone();
+    let (header, header_line) = source.header().map_err(io_error)?;
     if header_is_blank(&header) {
         return Err(TapeError::Empty {
             file: label.to_owned(),
         });
     }
     let mut problems = Problems::new(label);
+    if !is_utf8(&header) {
+        problems.push(not_utf8_problem(label, header_line));
+        return Err(problems.into_tape_error());
+    }
     let mut warnings = Vec::new();
-    let columns = match Columns::locate(&header, &mut problems, &mut warnings, label) {
+    let columns = match Columns::locate(&header, header_line, &mut problems, &mut warnings) {
         Some(columns) => columns,
         None => return Err(problems.into_tape_error()),
     };
@@ -76,9 +83,15 @@ pub fn read_tape_from_reader<R: Read>(reader: R, label: &str) -> Result<Tape, Ta
     let mut ids = IdIndex::default();
     let mut rows = 0usize;
     let mut record = ByteRecord::new();
-    while csv_reader.read_byte_record(&mut record).map_err(io_error)? {
+    while source.read(&mut record).map_err(io_error)? {
         rows += 1;
-        let line = record.position().map_or(0, |position| position.line());
+        let line = line_of(&record);
+        if !is_utf8(&record) {
+            // One problem for the whole file, not one per cell (SPEC §2.1).
+            let mut problems = Problems::new(label);
+            problems.push(not_utf8_problem(label, line));
+            return Err(problems.into_tape_error());
+        }
         if record.len() != header.len() {
             problems.push(format!(
                 "{label}:{line}: the row has {} fields but the header has {}; check the separators and quotes",
@@ -150,49 +163,49 @@ const OPTIONAL_COLUMNS: [&str; 5] = [
 ];
 
 impl Columns {
-    /// Finds the columns by name; records header problems (line 1) and returns `None` when a
-    /// required column is missing or named twice.
+    /// Finds the columns by name (in any letter case, surrounding spaces ignored); records
+    /// header problems (on `line`, the header's) and returns `None` when a required column is
+    /// missing or named twice.
     fn locate(
         header: &ByteRecord,
+        line: u64,
         problems: &mut Problems<'_>,
         warnings: &mut Vec<String>,
-        label: &str,
     ) -> Option<Columns> {
+        let label = problems.label;
         let mut position: HashMap<&str, usize> = HashMap::new();
         let mut unknown = Vec::new();
         for (index, raw) in header.iter().enumerate() {
-            let name = String::from_utf8_lossy(raw);
-            // A UTF-8 byte-order mark from spreadsheet exports sticks to the first name.
-            let name = name.trim_start_matches('\u{feff}').trim();
+            let (name, shown) = header_key(raw);
             let Some(&known) = REQUIRED_COLUMNS
                 .iter()
                 .chain(OPTIONAL_COLUMNS.iter())
                 .find(|&&known| known == name)
             else {
-                unknown.push(format!("`{name}`"));
+                unknown.push(format!("`{shown}`"));
                 continue;
             };
             if position.insert(known, index).is_some() {
                 problems.push(format!(
-                    "{label}:1: column `{known}`: named twice in the header; keep one"
+                    "{label}:{line}: column `{known}`: named twice in the header; keep one"
                 ));
             }
         }
         for required in REQUIRED_COLUMNS {
             if !position.contains_key(required) {
                 problems.push(format!(
-                    "{label}:1: column `{required}`: missing from the header; it is required"
+                    "{label}:{line}: column `{required}`: missing from the header; it is required"
                 ));
             }
         }
         if !position.contains_key("score") && !position.contains_key("pd_12m") {
             problems.push(format!(
-                "{label}:1: columns `score` and `pd_12m`: both missing from the header; at least one is required"
+                "{label}:{line}: columns `score` and `pd_12m`: both missing from the header; at least one is required"
             ));
         }
         if !unknown.is_empty() {
             warnings.push(format!(
-                "{label}:1: ignoring unknown columns {}",
+                "{label}:{line}: ignoring unknown columns {}",
                 unknown.join(", ")
             ));
         }
@@ -249,7 +262,7 @@ impl<'r> Row<'r, '_, '_> {
         match std::str::from_utf8(raw).ok().and_then(|t| t.parse().ok()) {
             Some(value) => Cell::Value(value),
             None => {
-                self.problem(column, raw, "is not a number");
+                self.problem(column, raw, &not_a_number(raw));
                 Cell::Invalid
             }
         }
@@ -261,7 +274,7 @@ impl<'r> Row<'r, '_, '_> {
             return Cell::Empty;
         }
         let Some(text) = std::str::from_utf8(raw).ok() else {
-            self.problem(column, raw, "is not a number");
+            self.problem(column, raw, &not_a_number(raw));
             return Cell::Invalid;
         };
         if let Ok(value) = text.parse::<i64>() {
@@ -275,7 +288,7 @@ impl<'r> Row<'r, '_, '_> {
                 Cell::Invalid
             }
             Err(_) => {
-                self.problem(column, raw, "is not a number");
+                self.problem(column, raw, &not_a_number(raw));
                 Cell::Invalid
             }
         }
