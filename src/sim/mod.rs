@@ -11,6 +11,7 @@ pub mod lanes;
 pub mod latent;
 pub mod montecarlo;
 pub mod pool;
+pub mod reference;
 pub mod schedule;
 
 pub use cohort::{Collateral, PoolFlows};

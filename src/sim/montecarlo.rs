@@ -492,6 +492,8 @@ pub struct StochasticPool<'p> {
     cutoff_cohorts: Vec<(usize, f64, f64)>,
     /// Schedules purchases can have, one cohort per schedule and purchase month.
     purchase_schedules: Vec<usize>,
+    /// The pool's asset index of each cut-off receivable, in the order they draw.
+    draw_order: Vec<usize>,
 }
 
 /// A receivable's parameters before they are split into hot and cold data.
@@ -746,7 +748,15 @@ impl<'p> StochasticPool<'p> {
             alias,
             cutoff_cohorts,
             purchase_schedules,
+            draw_order: order,
         }
+    }
+
+    /// The pool's asset index of each cut-off receivable in the order they take their
+    /// draws (receivable at position `i` draws from lane `i mod 4`): by cohort, then
+    /// threshold-grid cell, then tape order.
+    pub fn draw_order(&self) -> &[usize] {
+        &self.draw_order
     }
 
     /// Receivables in the closing pool.
