@@ -696,7 +696,7 @@ fn trigger_breach_probabilities_are_weighted_counts_of_the_path_results() {
                 }
             }))
         };
-        let within_revolving = count(&|m| m >= 1 && m <= 6);
+        let within_revolving = count(&|m| (1..=6).contains(&m));
         let by_legal_final = count(&|m| m >= 1);
         assert_eq!(t.probability_within_revolving_period, within_revolving);
         assert_eq!(t.probability_by_legal_final, by_legal_final);
@@ -744,7 +744,7 @@ fn trigger_breach_probabilities_are_weighted_counts_of_the_path_results() {
             let value = |name: &str| row[trigger_column(name)].parse::<f64>().unwrap();
             assert_eq!(
                 value("probability_within_revolving_period"),
-                count(&|m| m >= 1 && m <= 6)
+                count(&|m| (1..=6).contains(&m))
             );
             assert_eq!(value("probability_by_legal_final"), count(&|m| m >= 1));
         }

@@ -200,8 +200,10 @@ pub fn summarize(run: &MonteCarloRun, deal: &Deal) -> MonteCarloSummary {
             let events = |breached: &dyn Fn(u32) -> bool| -> Vec<bool> {
                 breach_months.iter().map(|&m| breached(m)).collect()
             };
-            let (within_revolving, within_revolving_se) =
-                weighted_probability(&events(&|m| m > 0 && m <= deal.revolving_months), &weights);
+            let (within_revolving, within_revolving_se) = weighted_probability(
+                &events(&|m| (1..=deal.revolving_months).contains(&m)),
+                &weights,
+            );
             let (by_legal_final, by_legal_final_se) =
                 weighted_probability(&events(&|m| m > 0), &weights);
             TriggerStatistics {
