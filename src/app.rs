@@ -516,7 +516,13 @@ fn summary_json(
         .triggers
         .iter()
         .zip(&run.outcome.trigger_breach_month)
-        .map(|(t, month)| json!({ "trigger": t.label(), "breach_month": month }))
+        .map(|(t, month)| {
+            json!({
+                "trigger": t.label(),
+                "breach_month": month,
+                "breached_within_revolving_period": month.is_some_and(|m| m <= scenario.deal.revolving_months),
+            })
+        })
         .collect();
     json!({
         "manifest": manifest,
@@ -699,8 +705,8 @@ fn terminal_summary(
     for t in &mc.triggers {
         let _ = writeln!(
             text,
-            "trigger {}: breach probability {:.2e}",
-            t.trigger, t.probability
+            "trigger {}: breach probability {:.2e} within the revolving period, {:.2e} by the legal final",
+            t.trigger, t.probability_within_revolving_period, t.probability_by_legal_final
         );
     }
     if let Some(stage) = &monte_carlo.sizing {

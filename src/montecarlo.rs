@@ -76,7 +76,9 @@ pub struct PathResult {
     pub tranche_loss: Vec<f64>,
     /// Interest unpaid at the legal final, CNY, per tranche.
     pub tranche_interest_shortfall: Vec<f64>,
-    /// Month each trigger breached (0 = never).
+    /// Month each trigger first breached, in the deal's order (0 = never). Triggers are
+    /// tested every month until the pool is sold (SPEC §5), so this is the breach by the
+    /// legal final; `≤ revolving_months` is a breach within the revolving period.
     pub trigger_breach_month: Vec<u32>,
     /// Month of the clean-up call (0 = none).
     pub call_month: u32,

@@ -611,3 +611,200 @@ fn more_purchase_slots_than_the_model_holds_is_a_pool_error() {
         "{error}"
     );
 }
+
+/// 20 interest-free 12-month bullets of 1,000 (12-month PD 10 %, ρ = 0.2) in a 12-month deal
+/// revolving for 6 months, with three triggers. Nothing is collected before maturity and
+/// the notes bear no coupon, so no funds are ever available to buy receivables: the
+/// denominator of `cumulative_default` stays the closing 20,000 and, with `K_t` receivables
+/// defaulted by month t, `cumulative_default = K_t / 20` and the performing balance after
+/// month t's collections is `(20 − K_t) × 1,000` before maturity and 0 in month 12.
+fn trigger_case() -> (Pool, Assumptions, Deal) {
+    use baitiao_abs::scenario::{Trigger, TriggerEffect, TriggerMetric, TriggerTest};
+    let mut assumptions = assumptions(0.0, 0.0, 0);
+    assumptions.correlation = TRIGGER_RHO;
+    let pool = Pool::build_with(
+        &bullets(TRIGGER_POOL, 12, TRIGGER_PD),
+        &assumptions,
+        None,
+        "triggers",
+    )
+    .unwrap();
+    let trigger = |metric, test, effect| Trigger {
+        metric,
+        test,
+        effect,
+    };
+    let deal = deal(
+        12,
+        6,
+        0.0,
+        0.0,
+        0.0,
+        tranches(&[("A", 0.7, Some(0.0)), ("S", 0.3, None)]),
+        vec![
+            // K_t ≥ 3
+            trigger(
+                TriggerMetric::CumulativeDefault,
+                TriggerTest::Above(0.125),
+                TriggerEffect::EarlyAmortization,
+            ),
+            // K_t ≥ 6
+            trigger(
+                TriggerMetric::CumulativeDefault,
+                TriggerTest::Above(0.275),
+                TriggerEffect::Sequential,
+            ),
+            // K_t ≥ 5 before maturity; in month 12 the matured pool's 0 breaches in every
+            // path: the trigger is still tested after the revolving period
+            trigger(
+                TriggerMetric::PoolBalance,
+                TriggerTest::Below(0.79),
+                TriggerEffect::EarlyAmortization,
+            ),
+        ],
+    );
+    (pool, assumptions, deal)
+}
+
+const TRIGGER_POOL: usize = 20;
+const TRIGGER_PD: f64 = 0.1;
+const TRIGGER_RHO: f64 = 0.2;
+
+/// The smallest number of defaults that breaches each trigger of [`trigger_case`] before
+/// maturity.
+const TRIGGER_DEFAULTS: [usize; 3] = [3, 6, 5];
+
+#[test]
+fn trigger_breach_probabilities_are_weighted_counts_of_the_path_results() {
+    use baitiao_abs::metrics::distribution::block_sum;
+    use baitiao_abs::metrics::montecarlo::summarize;
+    use baitiao_abs::report::montecarlo::{path_results_csv, triggers_csv};
+    let (pool, assumptions, deal) = trigger_case();
+    // importance sampling (unequal weights) and more paths than one 4,096-path block
+    let result = run(&pool, &assumptions, &deal, 5000, 61, true);
+    assert!(result.sampling.components.len() > 1, "weights differ");
+    let summary = summarize(&result, &deal);
+    let weights = result.weights();
+    for (k, t) in summary.triggers.iter().enumerate() {
+        // the direct count, in the block order every weighted sum uses (SPEC §4.5)
+        let count = |within: &dyn Fn(u32) -> bool| {
+            block_sum(result.paths.iter().zip(&weights).map(|(p, &w)| {
+                if within(p.trigger_breach_month[k]) {
+                    w
+                } else {
+                    0.0
+                }
+            }))
+        };
+        let within_revolving = count(&|m| (1..=6).contains(&m));
+        let by_legal_final = count(&|m| m >= 1);
+        assert_eq!(t.probability_within_revolving_period, within_revolving);
+        assert_eq!(t.probability_by_legal_final, by_legal_final);
+        assert_eq!(t.probability, by_legal_final);
+        assert!(within_revolving > 0.0 && within_revolving < by_legal_final);
+        let months: f64 = t.by_month.iter().sum();
+        assert!((months - by_legal_final).abs() < 1e-12);
+        let first_six: f64 = t.by_month[..6].iter().sum();
+        assert!((first_six - within_revolving).abs() < 1e-12);
+    }
+    // the matured pool breaches `pool_balance_below` in month 12 in every path
+    assert!((summary.triggers[2].probability_by_legal_final - 1.0).abs() < 1e-12);
+
+    // the same numbers from the files: path_results.csv's weights and breach months,
+    // counted in block order, give triggers.csv's probabilities to the bit
+    let parse = |bytes: Vec<u8>| -> (Vec<String>, Vec<Vec<String>>) {
+        let text = String::from_utf8(bytes).unwrap();
+        let mut lines = text.lines();
+        let header = lines
+            .next()
+            .unwrap()
+            .split(',')
+            .map(str::to_string)
+            .collect();
+        let rows = lines
+            .map(|l| l.split(',').map(str::to_string).collect())
+            .collect();
+        (header, rows)
+    };
+    let (header, rows) = parse(path_results_csv(&result, &deal).unwrap());
+    let column = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let (trigger_header, trigger_rows) = parse(triggers_csv(&summary).unwrap());
+    let trigger_column = |name: &str| trigger_header.iter().position(|h| h == name).unwrap();
+    assert_eq!(trigger_rows.len(), 3 * 12);
+    for k in 0..deal.triggers.len() {
+        let month_column = column(&format!("trigger_{}_breach_month", k + 1));
+        let count = |within: &dyn Fn(u32) -> bool| {
+            block_sum(rows.iter().map(|row| {
+                let weight: f64 = row[column("weight")].parse().unwrap();
+                let month: u32 = row[month_column].parse().unwrap();
+                if within(month) { weight } else { 0.0 }
+            }))
+        };
+        for row in &trigger_rows[k * 12..(k + 1) * 12] {
+            let value = |name: &str| row[trigger_column(name)].parse::<f64>().unwrap();
+            assert_eq!(
+                value("probability_within_revolving_period"),
+                count(&|m| (1..=6).contains(&m))
+            );
+            assert_eq!(value("probability_by_legal_final"), count(&|m| m >= 1));
+        }
+    }
+}
+
+#[test]
+fn trigger_breach_probabilities_match_the_binomial_mixture() {
+    // Plain Monte Carlo against the closed form of `trigger_case`: with K_t defaulted of N,
+    // P(breach by month t) = P(K_t ≥ c) = ∫ Σ_{k ≥ c} C(N,k) q_t(z)^k (1 − q_t(z))^(N−k) φ(z) dz,
+    // q_t(z) = Φ((Φ⁻¹(F(t)) − √ρ z)/√(1−ρ)), F(t) = 1 − (1 − p)^(t/12); "within the revolving
+    // period" is t = 6, "by the legal final" t = 12 (every path for the matured pool's
+    // trigger). Tolerance: 4 of the reported standard errors.
+    let paths = 4000;
+    let (pool, assumptions, deal) = trigger_case();
+    let result = run(&pool, &assumptions, &deal, paths, 62, false);
+    let summary = baitiao_abs::metrics::montecarlo::summarize(&result, &deal);
+    let ln_fact = ln_factorial_table(TRIGGER_POOL);
+    let exact = |defaults: usize, months: f64| {
+        integrate_over_factor(|z| {
+            let q = conditional_pd(TRIGGER_PD, months, TRIGGER_RHO, z);
+            (defaults..=TRIGGER_POOL)
+                .map(|k| binomial_pmf(&ln_fact, TRIGGER_POOL, k, q))
+                .sum()
+        })
+    };
+    for (k, t) in summary.triggers.iter().enumerate() {
+        let within = exact(TRIGGER_DEFAULTS[k], 6.0);
+        let by_final = if k == 2 {
+            1.0
+        } else {
+            exact(TRIGGER_DEFAULTS[k], 12.0)
+        };
+        for (what, estimate, se, closed_form) in [
+            (
+                "within the revolving period",
+                t.probability_within_revolving_period,
+                t.probability_within_revolving_period_se,
+                within,
+            ),
+            (
+                "by the legal final",
+                t.probability_by_legal_final,
+                t.probability_by_legal_final_se,
+                by_final,
+            ),
+        ] {
+            // plain Monte Carlo: the standard error is the binomial √(p(1 − p)/n) (when
+            // p is 1, 1 − p is the weights' rounding and the square root magnifies it)
+            if closed_form < 1.0 {
+                let binomial_se = (estimate * (1.0 - estimate) / paths as f64).sqrt();
+                assert!((se - binomial_se).abs() < 1e-12, "{}: se {se}", t.trigger);
+            }
+            assert!(
+                (estimate - closed_form).abs() <= 4.0 * se.max(1e-12),
+                "{} {what}: Monte Carlo {estimate} ± {se}, closed form {closed_form}",
+                t.trigger
+            );
+        }
+    }
+    // the cases are not degenerate: e.g. P(K_6 ≥ 3) ≈ 12.8 %, P(K_12 ≥ 3) ≈ 30.9 %
+    assert!((exact(3, 6.0) - 0.128).abs() < 0.001 && (exact(3, 12.0) - 0.309).abs() < 0.001);
+}

@@ -1,6 +1,7 @@
 //! Monte Carlo results (SPEC §6): pool and tranche loss distributions, expected loss with
 //! its standard error, PD, VaR, ES, WAL and yield of the expected flows, implied ratings,
-//! trigger breach probabilities and the pool's balance bands.
+//! trigger breach probabilities (within the revolving period and by the legal final, SPEC
+//! §5) and the pool's balance bands.
 
 use serde::Serialize;
 
@@ -39,13 +40,50 @@ pub struct TrancheMetrics {
     pub expected_interest_shortfall: f64,
 }
 
-/// A trigger's breach probability and the distribution of its breach month.
+/// A trigger's breach probabilities (SPEC §5: within the revolving period and by the legal
+/// final) and the distribution of its breach month, each a weighted share of paths.
+///
+/// "Within the revolving period" means a first breach in one of the deal's scheduled
+/// revolving months `1..=revolving_months`, whether or not the deal still revolves then: a
+/// breach that itself ends the revolving period early counts (its month is ≤
+/// `revolving_months`), and so does a breach after another trigger has already ended it. So
+/// the probability is a property of the trigger alone, comparable across triggers and
+/// structures, and it equals the cumulative breach probability at month `revolving_months`
+/// (0 for a deal without a revolving period). "By the legal final" counts a breach in any
+/// month tested (SPEC §5: every month until the pool is sold by a call or at the legal final).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TriggerStatistics {
     pub trigger: String,
+    /// Probability of a breach by the legal final (the same number as
+    /// `probability_by_legal_final`, under the name earlier reports used).
     pub probability: f64,
+    /// Probability of a breach in months `1..=revolving_months`.
+    pub probability_within_revolving_period: f64,
+    /// Standard error of `probability_within_revolving_period`.
+    pub probability_within_revolving_period_se: f64,
+    /// Probability of a breach in any month up to the legal final.
+    pub probability_by_legal_final: f64,
+    /// Standard error of `probability_by_legal_final`.
+    pub probability_by_legal_final_se: f64,
     /// `by_month[m − 1]` = probability of first breaching in month `m`.
     pub by_month: Vec<f64>,
+}
+
+/// The weighted probability of an event over paths and its standard error.
+///
+/// # Formula
+/// `p = Σ wᵢ 1{eventᵢ}` summed in the fixed block order of SPEC §4.5 (so it is exactly the
+/// weighted count of the paths in `path_results.csv`), with standard error
+/// `√(Σ wᵢ² (1{eventᵢ} − p)²)` of the self-normalised estimator (Owen, *Monte Carlo theory,
+/// methods and examples*, §9.2), `√(p(1 − p)/n)` for plain Monte Carlo.
+pub fn weighted_probability(events: &[bool], weights: &[f64]) -> (f64, f64) {
+    let pairs = || events.iter().zip(weights);
+    let probability = block_sum(pairs().map(|(&e, &w)| if e { w } else { 0.0 }));
+    let error_variance = block_sum(pairs().map(|(&e, &w)| {
+        let indicator = if e { 1.0 } else { 0.0 };
+        (w * (indicator - probability)).powi(2)
+    }));
+    (probability, error_variance.sqrt())
 }
 
 /// Percentiles of the performing balance by month.
@@ -154,15 +192,27 @@ pub fn summarize(run: &MonteCarloRun, deal: &Deal) -> MonteCarloSummary {
                     }))
                 })
                 .collect();
+            let breach_months: Vec<u32> = run
+                .paths
+                .iter()
+                .map(|p| p.trigger_breach_month[k])
+                .collect();
+            let events = |breached: &dyn Fn(u32) -> bool| -> Vec<bool> {
+                breach_months.iter().map(|&m| breached(m)).collect()
+            };
+            let (within_revolving, within_revolving_se) = weighted_probability(
+                &events(&|m| (1..=deal.revolving_months).contains(&m)),
+                &weights,
+            );
+            let (by_legal_final, by_legal_final_se) =
+                weighted_probability(&events(&|m| m > 0), &weights);
             TriggerStatistics {
                 trigger: trigger.label(),
-                probability: block_sum(run.paths.iter().zip(&weights).map(|(p, w)| {
-                    if p.trigger_breach_month[k] > 0 {
-                        *w
-                    } else {
-                        0.0
-                    }
-                })),
+                probability: by_legal_final,
+                probability_within_revolving_period: within_revolving,
+                probability_within_revolving_period_se: within_revolving_se,
+                probability_by_legal_final: by_legal_final,
+                probability_by_legal_final_se: by_legal_final_se,
                 by_month,
             }
         })
@@ -204,5 +254,24 @@ pub fn summarize(run: &MonteCarloRun, deal: &Deal) -> MonteCarloSummary {
         call_probability,
         balance_bands,
         receivable_lives: run.receivable_lives,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn weighted_probability_is_the_weighted_count_with_its_standard_error() {
+        // p = 0.1 + 0.3 = 0.4; se² = 0.1²·0.6² + 0.2²·0.4² + 0.3²·0.6² + 0.4²·0.4² = 0.068
+        let (p, se) = weighted_probability(&[true, false, true, false], &[0.1, 0.2, 0.3, 0.4]);
+        assert!((p - 0.4).abs() < 1e-15);
+        assert!((se - 0.068_f64.sqrt()).abs() < 1e-15);
+        // equal weights: the binomial standard error √(p(1 − p)/n)
+        let events: Vec<bool> = (0..1000).map(|i| i % 4 == 0).collect();
+        let (p, se) = weighted_probability(&events, &[1e-3; 1000]);
+        assert!((p - 0.25).abs() < 1e-12);
+        assert!((se - (0.25 * 0.75 / 1000.0_f64).sqrt()).abs() < 1e-12);
+        assert_eq!(weighted_probability(&[], &[]), (0.0, 0.0));
     }
 }

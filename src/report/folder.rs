@@ -269,8 +269,11 @@ pub struct MonteCarloInfo {
     pub pool_net_loss: LossStats,
     pub effective_paths: Option<f64>,
     pub call_probability: Option<f64>,
-    /// Trigger label and its breach probability over the deal.
+    /// Trigger label and its breach probability over the deal (by the legal final).
     pub triggers: Vec<(String, f64)>,
+    /// Trigger label and its breach probability within the revolving period (absent from
+    /// reports written before it was recorded).
+    pub triggers_within_revolving_period: Vec<(String, f64)>,
 }
 
 /// `summary.json` → `sizing` (SPEC §7.1).
@@ -736,6 +739,20 @@ impl Summary {
                                         text_at(t, "/trigger").unwrap_or_default(),
                                         number_at(t, "/probability").unwrap_or(0.0),
                                     )
+                                })
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                    triggers_within_revolving_period: m
+                        .get("triggers")
+                        .and_then(Value::as_array)
+                        .map(|a| {
+                            a.iter()
+                                .filter_map(|t| {
+                                    Some((
+                                        text_at(t, "/trigger").unwrap_or_default(),
+                                        number_at(t, "/probability_within_revolving_period")?,
+                                    ))
                                 })
                                 .collect()
                         })

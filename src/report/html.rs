@@ -910,15 +910,15 @@ fn stress_section(folder: &ReportFolder) -> String {
         .triggers
         .iter()
         .map(|(t, m)| {
-            let probability = folder
-                .summary
-                .monte_carlo
-                .as_ref()
-                .and_then(|mc| mc.triggers.iter().find(|(n, _)| n == t).map(|(_, p)| *p));
+            let mc = folder.summary.monte_carlo.as_ref();
+            let find = |list: &[(String, f64)]| list.iter().find(|(n, _)| n == t).map(|(_, p)| *p);
+            let by_legal_final = mc.and_then(|mc| find(&mc.triggers));
+            let within_revolving = mc.and_then(|mc| find(&mc.triggers_within_revolving_period));
             vec![
                 esc(&t.replace("->", "→")),
                 m.map_or("never".into(), |m| format!("month {m}")),
-                or_dash(probability, small_percent),
+                or_dash(within_revolving, small_percent),
+                or_dash(by_legal_final, small_percent),
             ]
         })
         .collect();
@@ -927,10 +927,12 @@ fn stress_section(folder: &ReportFolder) -> String {
             &[
                 "Trigger",
                 "Deterministic breach",
-                "Monte Carlo breach probability",
+                "Monte Carlo breach probability within the revolving period",
+                "Monte Carlo breach probability by the legal final",
             ],
             &triggers,
         ));
+        out.push_str("<p class=\"note\">Every trigger is tested each month until the pool is sold (clean-up call or legal final), after the revolving period too; any breach ends pro-rata principal. Within the revolving period: a first breach in one of the scheduled revolving months, including a breach that itself ends the revolving period early.</p>");
     }
     out
 }

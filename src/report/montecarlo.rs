@@ -65,7 +65,9 @@ pub fn tranches_csv(summary: &MonteCarloSummary) -> CsvResult {
     into_bytes(out)
 }
 
-/// `path_results.csv`: one row per path with its normalised weight.
+/// `path_results.csv`: one row per path with its normalised weight; after SPEC §8's columns
+/// each tranche's interest shortfall, the call month and each trigger's breach month
+/// (0 = none), so every probability of `triggers.csv` is a weighted count of these rows.
 pub fn path_results_csv(run: &MonteCarloRun, deal: &Deal) -> CsvResult {
     let mut out = csv::Writer::from_writer(Vec::new());
     let mut header = vec![
@@ -81,6 +83,8 @@ pub fn path_results_csv(run: &MonteCarloRun, deal: &Deal) -> CsvResult {
             .map(|t| format!("interest_shortfall_{}", t.name)),
     );
     header.push("call_month".into());
+    // 1-based in the deal's order, as `triggers.csv` and `summary.json` list them
+    header.extend((1..=deal.triggers.len()).map(|k| format!("trigger_{k}_breach_month")));
     out.write_record(&header)?;
     for (p, w) in run.paths.iter().zip(run.weights()) {
         let mut row = vec![
@@ -92,6 +96,7 @@ pub fn path_results_csv(run: &MonteCarloRun, deal: &Deal) -> CsvResult {
         row.extend(p.tranche_loss.iter().map(|&l| decimal(l)));
         row.extend(p.tranche_interest_shortfall.iter().map(|&s| cents(s)));
         row.push(p.call_month.to_string());
+        row.extend(p.trigger_breach_month.iter().map(u32::to_string));
         out.write_record(&row)?;
     }
     into_bytes(out)
@@ -135,7 +140,11 @@ pub fn pool_loss_distribution_csv(run: &MonteCarloRun) -> CsvResult {
     into_bytes(out)
 }
 
-/// `triggers.csv`: each trigger's breach probability by month.
+/// `triggers.csv`: each trigger's breach probability by month, and on every row of the
+/// trigger its probability of a breach within the revolving period and by the legal final
+/// with their standard errors (SPEC §5; see [`TriggerStatistics`] for what "within" means).
+///
+/// [`TriggerStatistics`]: crate::metrics::montecarlo::TriggerStatistics
 pub fn triggers_csv(summary: &MonteCarloSummary) -> CsvResult {
     let mut out = csv::Writer::from_writer(Vec::new());
     out.write_record([
@@ -143,6 +152,10 @@ pub fn triggers_csv(summary: &MonteCarloSummary) -> CsvResult {
         "month",
         "breach_probability",
         "cumulative_probability",
+        "probability_within_revolving_period",
+        "probability_within_revolving_period_se",
+        "probability_by_legal_final",
+        "probability_by_legal_final_se",
     ])?;
     for t in &summary.triggers {
         let mut cumulative = 0.0;
@@ -153,6 +166,10 @@ pub fn triggers_csv(summary: &MonteCarloSummary) -> CsvResult {
                 (m + 1).to_string(),
                 format!("{p:e}"),
                 format!("{cumulative:e}"),
+                format!("{:e}", t.probability_within_revolving_period),
+                format!("{:e}", t.probability_within_revolving_period_se),
+                format!("{:e}", t.probability_by_legal_final),
+                format!("{:e}", t.probability_by_legal_final_se),
             ])?;
         }
     }
