@@ -25,6 +25,7 @@ use crate::tape::problems::{
     not_a_number, not_utf8_problem,
 };
 use crate::tape::reader::IdIndex;
+use crate::units::{MAX_ORDER_VALUE_CNY, grouped};
 
 /// Lowest and highest external credit score (SPEC §2.2).
 pub const EXTERNAL_SCORE_RANGE: (f64, f64) = (350.0, 950.0);
@@ -36,7 +37,8 @@ pub const ORDER_VALUE_TOLERANCE_CNY: f64 = 0.01;
 /// One applicant's features (SPEC §2.2), and the 12-month outcome in history files.
 ///
 /// Invariants (enforced by the reader and the generator): shares, ratios, `info_completeness`
-/// and `login_risk` in [0, 1]; money ≥ 0 and finite; `max_order_value ≥ avg_order_value`;
+/// and `login_risk` in [0, 1]; money from 0 to [`MAX_ORDER_VALUE_CNY`];
+/// `max_order_value ≥ avg_order_value`;
 /// `external_score` in 350–950 when present.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Applicant {
@@ -466,14 +468,21 @@ impl<'r> Row<'r, '_, '_> {
         }
     }
 
-    /// A required amount of money ≥ 0.
+    /// A required order value: an amount from 0 to [`MAX_ORDER_VALUE_CNY`].
     fn money(&mut self, index: usize, column: &str) -> Option<f64> {
         let value = self.number(index, column)?;
-        if value >= 0.0 {
+        if (0.0..=MAX_ORDER_VALUE_CNY).contains(&value) {
             Some(value)
         } else {
             let raw = self.raw(index);
-            self.problem(column, raw, "must be a number ≥ 0 (CNY)");
+            self.problem(
+                column,
+                raw,
+                &format!(
+                    "must be an amount from 0 to {} CNY",
+                    grouped(MAX_ORDER_VALUE_CNY)
+                ),
+            );
             None
         }
     }
