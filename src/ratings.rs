@@ -7,7 +7,7 @@
 
 use std::path::Path;
 
-use crate::tape::problems::{clip, not_utf8_problem};
+use crate::tape::problems::{clip, not_utf8_problem, spreadsheet_number_rule};
 
 /// The built-in idealized expected-loss table (Moody's-style symbols Aaa … B3, y1 … y10).
 pub const DEFAULT_TABLE_CSV: &str = include_str!("../data/ratings/idealized_el.csv");
@@ -144,17 +144,22 @@ impl RatingTable {
             }
             let mut row = Vec::with_capacity(years);
             for (column, cell) in cells.iter().enumerate().skip(1) {
-                match cell.parse::<f64>() {
-                    Ok(value) if (0.0..=1.0).contains(&value) => row.push(value),
-                    _ => {
-                        problems.push(format!(
-                            "{source}:{line_no}: column {} (`{}`): `{}` is not a number in [0, 1]",
-                            column + 1,
-                            clip(columns.get(column).copied().unwrap_or("")),
-                            clip(cell)
-                        ));
+                let rule = match cell.parse::<f64>() {
+                    Ok(value) if (0.0..=1.0).contains(&value) => {
+                        row.push(value);
+                        continue;
                     }
-                }
+                    Ok(_) => "is not a number in [0, 1]".to_owned(),
+                    // `0.8%` gets the form to write instead.
+                    Err(_) => spreadsheet_number_rule(cell.as_bytes())
+                        .unwrap_or_else(|| "is not a number in [0, 1]".to_owned()),
+                };
+                problems.push(format!(
+                    "{source}:{line_no}: column {} (`{}`): `{}` {rule}",
+                    column + 1,
+                    clip(columns.get(column).copied().unwrap_or("")),
+                    clip(cell)
+                ));
             }
             if !header_ok || row.len() != years {
                 continue;
@@ -323,7 +328,7 @@ mod tests {
     #[test]
     fn ratings_must_run_best_to_worst_at_every_horizon_and_all_problems_are_listed() {
         // Physical lines of a CRLF file with a blank line: Ba1 is on line 5.
-        let text = "rating,y1,y2\r\nAaa,0.001,0.002\r\nA2,0.0001,0.003\r\n\r\nBa1,0.01,0.0025\r\nAaa,0.2,x\r\n";
+        let text = "rating,y1,y2\r\nAaa,0.001,0.002\r\nA2,0.0001,0.003\r\n\r\nBa1,0.01,0.0025\r\nAaa,0.2,x\r\nB,0.8%,2\r\n";
         assert_eq!(
             problems_of(text),
             [
@@ -331,6 +336,8 @@ mod tests {
                 "t.csv:5: rating `Ba1` has a lower idealized EL at y2 (0.0025) than `A2` above it on line 3 (0.003); list ratings best first, each with an EL at least that of the rating above at every horizon",
                 "t.csv:6: rating `Aaa` is empty or repeated",
                 "t.csv:6: column 3 (`y2`): `x` is not a number in [0, 1]",
+                "t.csv:7: column 2 (`y1`): `0.8%` is not a number: write a percentage as a decimal, 0.008 for 0.8%",
+                "t.csv:7: column 3 (`y2`): `2` is not a number in [0, 1]",
             ]
         );
         // Equal benchmarks of neighbouring ratings are allowed.

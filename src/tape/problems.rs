@@ -260,27 +260,29 @@ pub(crate) fn is_utf8(record: &ByteRecord) -> bool {
 /// the cell is a number written the spreadsheet way: `1,234.50` (thousands separators) or
 /// `0.8%` (a percentage).
 pub(crate) fn not_a_number(raw: &[u8]) -> String {
+    spreadsheet_number_rule(raw).unwrap_or_else(|| "is not a number".to_owned())
+}
+
+/// The rule of [`not_a_number`] when the cell is a number written the spreadsheet way;
+/// `None` for any other text.
+pub(crate) fn spreadsheet_number_rule(raw: &[u8]) -> Option<String> {
     let text = String::from_utf8_lossy(raw);
     let text = text.trim();
     if text.contains(',') {
         let plain: String = text.chars().filter(|&c| c != ',').collect();
         if plain.parse::<f64>().is_ok() {
-            return format!(
+            return Some(format!(
                 "is not a number: write it without thousands separators, as {}",
                 clip(&plain)
-            );
+            ));
         }
     }
-    if let Some(percent) = text.strip_suffix('%')
-        && let Some(decimal) = percent_as_decimal(percent.trim())
-    {
-        return format!(
-            "is not a number: write a percentage as a decimal, {} for {}",
-            clip(&decimal),
-            clip(text)
-        );
-    }
-    "is not a number".to_owned()
+    let decimal = percent_as_decimal(text.strip_suffix('%')?.trim())?;
+    Some(format!(
+        "is not a number: write a percentage as a decimal, {} for {}",
+        clip(&decimal),
+        clip(text)
+    ))
 }
 
 /// `percent` ÷ 100 by moving the decimal point in the text (`0.8` → `0.008`), so the hint
