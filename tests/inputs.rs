@@ -638,6 +638,29 @@ fn echoed_user_text_is_cut_to_forty_characters() {
             "tape.csv:3: column `id`: \"{clipped}\" duplicates the id on line 2; ids must be unique"
         )],
     );
+    // Unknown header names: each cut, at most ten listed.
+    let extra: Vec<String> = (0..12).map(|i| format!("extra{i}")).collect();
+    let tape = format!(
+        "{TAPE_HEADER},{long},{}\nr1,bullet,500,1,1,0,0.03,{}\n",
+        extra.join(","),
+        ",".repeat(12)
+    );
+    let dir = case(tape.as_bytes(), &scenario("", ""));
+    let out = run_in(dir.path(), &["validate", "s.toml"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).lines().any(|line| line
+            == format!(
+                "warning: tape.csv:1: ignoring unknown columns `{clipped}`, {} and 3 more",
+                extra[..9]
+                    .iter()
+                    .map(|name| format!("`{name}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        "{}",
+        stdout(&out)
+    );
     // A scenario's strings: a TOML error quoting a value, and names in the scenario's own rules.
     let dir = case(
         &lines_with(&GOOD_TAPE_ROWS, "\n"),

@@ -22,7 +22,7 @@ use rayon::prelude::*;
 use super::{write_atomically, write_text};
 use crate::tape::problems::{
     CsvSource, Problems, header_is_blank, header_key, io_error_of, is_utf8, join_problems, line_of,
-    not_a_number, not_utf8_problem,
+    not_a_number, not_utf8_problem, unknown_columns_warning,
 };
 use crate::tape::reader::IdIndex;
 use crate::units::{MAX_ORDER_VALUE_CNY, grouped};
@@ -400,10 +400,7 @@ impl Columns {
             }
         }
         if !unknown.is_empty() {
-            warnings.push(format!(
-                "{label}:{line}: ignoring unknown columns {}",
-                unknown.join(", ")
-            ));
+            warnings.push(unknown_columns_warning(label, line, &unknown));
         }
         if problems.total() > 0 {
             return None;

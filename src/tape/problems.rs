@@ -251,6 +251,22 @@ pub(crate) fn not_utf8_problem(label: &str, line: u64) -> String {
     )
 }
 
+/// Unknown header names listed in a warning; the rest are counted.
+const MAX_LISTED_COLUMNS: usize = 10;
+
+/// The one warning for the unknown columns of a header (`names` already quoted and clipped).
+pub(crate) fn unknown_columns_warning(label: &str, line: u64, names: &[String]) -> String {
+    let listed = names.len().min(MAX_LISTED_COLUMNS);
+    let mut text = format!(
+        "{label}:{line}: ignoring unknown columns {}",
+        names[..listed].join(", ")
+    );
+    if names.len() > listed {
+        text.push_str(&format!(" and {} more", names.len() - listed));
+    }
+    text
+}
+
 /// Whether every byte of `record` is UTF-8 text.
 pub(crate) fn is_utf8(record: &ByteRecord) -> bool {
     std::str::from_utf8(record.as_slice()).is_ok()

@@ -17,7 +17,7 @@ use csv::ByteRecord;
 
 use super::problems::{
     CsvSource, Problems, header_is_blank, header_key, io_error_of, is_utf8, line_of, not_a_number,
-    not_utf8_problem,
+    not_utf8_problem, unknown_columns_warning,
 };
 use super::{DEFAULT_SEGMENT, Product, Receivable, TapeError};
 use crate::units::{
@@ -207,10 +207,7 @@ impl Columns {
             ));
         }
         if !unknown.is_empty() {
-            warnings.push(format!(
-                "{label}:{line}: ignoring unknown columns {}",
-                unknown.join(", ")
-            ));
+            warnings.push(unknown_columns_warning(label, line, &unknown));
         }
         if problems.total() > 0 {
             return None;
