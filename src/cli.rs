@@ -3,9 +3,17 @@
 
 use std::path::PathBuf;
 
+use clap::builder::RangedU64ValueParser;
 use clap::{Parser, Subcommand};
 
 use crate::app::{self, AppError, FrontierOptions, RunOptions};
+use crate::units::{MAX_APPLICANTS, MAX_PATHS, MAX_RECEIVABLES, MAX_THREADS};
+
+/// A count flag's parser: a whole number from 1 to `most` (the limits of [`crate::units`]),
+/// so a flag out of range is a usage error naming the flag (exit code 2).
+fn count_from_one_to(most: usize) -> RangedU64ValueParser<usize> {
+    RangedU64ValueParser::new().range(1..=most as u64)
+}
 
 /// Securitization analytics for consumer instalment receivables.
 #[derive(Debug, Parser)]
@@ -22,14 +30,14 @@ pub enum Command {
         /// Scenario file (TOML).
         #[arg(default_value = "scenarios/base.toml")]
         scenario: PathBuf,
-        /// Monte Carlo paths (overrides `[simulation] paths`).
-        #[arg(long)]
+        /// Monte Carlo paths (overrides `[simulation] paths`), at most 10,000,000.
+        #[arg(long, value_parser = count_from_one_to(MAX_PATHS))]
         paths: Option<usize>,
         /// Master seed (overrides `[simulation] seed`).
         #[arg(long)]
         seed: Option<u64>,
-        /// Worker threads (speed only: results are identical for any count).
-        #[arg(long)]
+        /// Worker threads (speed only: results are identical for any count), at most 1,024.
+        #[arg(long, value_parser = count_from_one_to(MAX_THREADS))]
         threads: Option<usize>,
         /// Report folder (default `reports/<scenario name>/`).
         #[arg(long)]
@@ -46,17 +54,23 @@ pub enum Command {
     /// Write a receivables tape: synthetic Baitiao-like receivables, or the receivables the
     /// approved applicants of a file would draw (`--from-applicants`).
     GenTape {
-        /// Number of synthetic receivables.
-        #[arg(long, required_unless_present = "from_applicants")]
+        /// Number of synthetic receivables, at most 20,000,000.
+        #[arg(
+            long,
+            required_unless_present = "from_applicants",
+            value_parser = count_from_one_to(MAX_RECEIVABLES)
+        )]
         receivables: Option<usize>,
         /// Originate from these applicants instead (decided with `--model` and `--policy`).
         #[arg(long, conflicts_with = "receivables")]
         from_applicants: Option<PathBuf>,
         /// Credit model file for `--from-applicants` (default: the built-in scorecard).
-        #[arg(long, requires = "from_applicants")]
+        // `requires` alone is not enough: clap waives it when the required argument conflicts
+        // with one given (`--receivables`), so the conflict is spelled out as well.
+        #[arg(long, requires = "from_applicants", conflicts_with = "receivables")]
         model: Option<PathBuf>,
         /// Approval policy file for `--from-applicants` (default: the built-in policy).
-        #[arg(long, requires = "from_applicants")]
+        #[arg(long, requires = "from_applicants", conflicts_with = "receivables")]
         policy: Option<PathBuf>,
         /// Seed (the same seed gives the same tape).
         #[arg(long, default_value_t = 7)]
@@ -67,8 +81,8 @@ pub enum Command {
     },
     /// Write a synthetic applicant population.
     GenApplicants {
-        /// Number of applicants.
-        #[arg(long)]
+        /// Number of applicants, at most 20,000,000.
+        #[arg(long, value_parser = count_from_one_to(MAX_APPLICANTS))]
         applicants: usize,
         /// Seed (the same seed gives the same population).
         #[arg(long, default_value_t = 7)]
@@ -131,14 +145,14 @@ pub enum Command {
         /// Base approval policy (default: the scenario's `[credit] policy`, else the built-in).
         #[arg(long)]
         policy: Option<PathBuf>,
-        /// Monte Carlo paths per policy (overrides `[frontier] paths`).
-        #[arg(long)]
+        /// Monte Carlo paths per policy (overrides `[frontier] paths`), at most 10,000,000.
+        #[arg(long, value_parser = count_from_one_to(MAX_PATHS))]
         paths: Option<usize>,
         /// Seed of the origination draws and the paths (overrides `[simulation] seed`).
         #[arg(long)]
         seed: Option<u64>,
-        /// Worker threads (speed only: results are identical for any count).
-        #[arg(long)]
+        /// Worker threads (speed only: results are identical for any count), at most 1,024.
+        #[arg(long, value_parser = count_from_one_to(MAX_THREADS))]
         threads: Option<usize>,
         /// Report folder (default `reports/<scenario name>_frontier/`).
         #[arg(long)]
@@ -167,12 +181,9 @@ pub fn execute(cli: Cli) -> i32 {
     }
 }
 
-/// `--threads`: the size of rayon's global pool.
+/// `--threads`: the size of rayon's global pool (the parser holds it to 1..=[`MAX_THREADS`]).
 fn set_threads(threads: Option<usize>) -> Result<(), AppError> {
     if let Some(threads) = threads {
-        if threads == 0 {
-            return Err(AppError::Input("--threads: must be at least 1".into()));
-        }
         rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
             .build_global()
@@ -191,15 +202,7 @@ fn dispatch(cli: Cli) -> Result<(), AppError> {
             out,
             quiet,
         } => {
-            if let Some(threads) = threads {
-                if threads == 0 {
-                    return Err(AppError::Input("--threads: must be at least 1".into()));
-                }
-                rayon::ThreadPoolBuilder::new()
-                    .num_threads(threads)
-                    .build_global()
-                    .map_err(|e| AppError::Failure(e.into()))?;
-            }
+            set_threads(threads)?;
             let result = app::run(&RunOptions {
                 scenario,
                 paths,

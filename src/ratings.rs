@@ -7,13 +7,15 @@
 
 use std::path::Path;
 
+use crate::tape::problems::{clip, not_utf8_problem, spreadsheet_number_rule};
+
 /// The built-in idealized expected-loss table (Moody's-style symbols Aaa … B3, y1 … y10).
 pub const DEFAULT_TABLE_CSV: &str = include_str!("../data/ratings/idealized_el.csv");
 
 /// Name the built-in table goes by in reports.
 pub const DEFAULT_TABLE_NAME: &str = "built-in idealized_el.csv (Aaa..B3, y1..y10)";
 
-/// A rating table's problems, each naming the line and what to change.
+/// Why a rating table cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum RatingTableError {
     #[error("{file}: cannot read: {source}")]
@@ -21,11 +23,27 @@ pub enum RatingTableError {
         file: String,
         source: std::io::Error,
     },
-    #[error("{file}: {problem}")]
-    Invalid { file: String, problem: String },
+    /// Every problem of the table, each a line `FILE:LINE: what to change`.
+    #[error("{}", problems.join("\n"))]
+    Invalid { file: String, problems: Vec<String> },
+}
+
+impl RatingTableError {
+    /// The problem lines (one, for an unreadable file).
+    pub fn problems(&self) -> Vec<String> {
+        match self {
+            RatingTableError::Io { .. } => vec![self.to_string()],
+            RatingTableError::Invalid { problems, .. } => problems.clone(),
+        }
+    }
 }
 
 /// Idealized expected loss by rating (best first) and whole-year horizon.
+///
+/// Invariants (checked by [`RatingTable::parse`]): at least one rating, names unique, horizons
+/// `y1, y2, …` in increasing order, every cell in [0, 1], and at each horizon the idealized
+/// EL does not decrease from one rating to the next (best to worst), so that "the best
+/// rating whose benchmark covers the loss" is well defined.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RatingTable {
     /// Where the table came from, for reports.
@@ -46,79 +64,131 @@ impl RatingTable {
     /// Reads a table file (see the module docs for the layout).
     pub fn from_file(path: &Path) -> Result<RatingTable, RatingTableError> {
         let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| RatingTableError::Io {
+        let bytes = std::fs::read(path).map_err(|source| RatingTableError::Io {
             file: file.clone(),
             source,
         })?;
-        RatingTable::parse(&text, &file)
+        match std::str::from_utf8(&bytes) {
+            Ok(text) => RatingTable::parse(text, &file),
+            Err(error) => {
+                let before = &bytes[..error.valid_up_to()];
+                // Physical lines before the first bad byte: CRLF, CR and LF each end one.
+                let breaks = before
+                    .iter()
+                    .enumerate()
+                    .filter(|&(i, &b)| {
+                        b == b'\r' || (b == b'\n' && (i == 0 || before[i - 1] != b'\r'))
+                    })
+                    .count();
+                Err(RatingTableError::Invalid {
+                    problems: vec![not_utf8_problem(&file, breaks as u64 + 1)],
+                    file,
+                })
+            }
+        }
     }
 
-    /// Parses the CSV text of a table; `source` names it in errors and reports.
+    /// Parses the CSV text of a table; `source` names it in errors and reports. Every problem
+    /// of the table is reported, each naming its physical line.
     pub fn parse(text: &str, source: &str) -> Result<RatingTable, RatingTableError> {
-        let invalid = |problem: String| RatingTableError::Invalid {
-            file: source.to_string(),
-            problem,
-        };
-        let mut lines = text
-            .lines()
+        let mut problems = Vec::new();
+        let mut lines = physical_lines(text)
             .enumerate()
+            .map(|(index, line)| (index + 1, line))
             .filter(|(_, l)| !l.trim().is_empty());
-        let (_, header) = lines
-            .next()
-            .ok_or_else(|| invalid("line 1: the table is empty".into()))?;
+        let Some((header_line, header)) = lines.next() else {
+            return Err(RatingTableError::Invalid {
+                file: source.to_string(),
+                problems: vec![format!("{source}:1: the table is empty")],
+            });
+        };
+        let header = header.trim_start_matches('\u{feff}');
         let columns: Vec<&str> = header.split(',').map(str::trim).collect();
-        if columns.len() < 2 || columns[0] != "rating" {
-            return Err(invalid(
-                "line 1: the header must be `rating,y1,y2,...`".into(),
+        let mut header_ok = columns.len() >= 2 && columns[0].eq_ignore_ascii_case("rating");
+        if !header_ok {
+            problems.push(format!(
+                "{source}:{header_line}: the header must be `rating,y1,y2,...`"
             ));
         }
         for (i, column) in columns.iter().enumerate().skip(1) {
-            if *column != format!("y{i}") {
-                return Err(invalid(format!(
-                    "line 1, column {}: expected `y{i}`, found `{column}`",
-                    i + 1
-                )));
+            if !column.eq_ignore_ascii_case(&format!("y{i}")) {
+                problems.push(format!(
+                    "{source}:{header_line}: column {}: expected `y{i}`, found `{}`; horizons are whole years in increasing order, y1, y2, …",
+                    i + 1,
+                    clip(column)
+                ));
+                header_ok = false;
             }
         }
-        let years = columns.len() - 1;
-        let mut ratings = Vec::new();
+        let years = columns.len().saturating_sub(1);
+        let mut ratings: Vec<String> = Vec::new();
         let mut expected_loss = Vec::new();
-        for (index, line) in lines {
-            let line_no = index + 1;
+        // (line, row) of the rating above, for the order check.
+        let mut previous: Option<(usize, usize)> = None;
+        for (line_no, line) in lines {
             let cells: Vec<&str> = line.split(',').map(str::trim).collect();
-            if cells.len() != years + 1 {
-                return Err(invalid(format!(
-                    "line {line_no}: {} values, the header has {}",
+            if header_ok && cells.len() != years + 1 {
+                problems.push(format!(
+                    "{source}:{line_no}: {} values, the header has {}",
                     cells.len(),
                     years + 1
-                )));
+                ));
+                continue;
             }
-            if cells[0].is_empty() || ratings.iter().any(|r| r == cells[0]) {
-                return Err(invalid(format!(
-                    "line {line_no}: rating `{}` is empty or repeated",
-                    cells[0]
-                )));
+            let name = cells[0];
+            if name.is_empty() || ratings.iter().any(|r| r == name) {
+                problems.push(format!(
+                    "{source}:{line_no}: rating `{}` is empty or repeated",
+                    clip(name)
+                ));
             }
             let mut row = Vec::with_capacity(years);
             for (column, cell) in cells.iter().enumerate().skip(1) {
-                let value: f64 = cell
-                    .parse()
-                    .ok()
-                    .filter(|v: &f64| (0.0..=1.0).contains(v))
-                    .ok_or_else(|| {
-                        invalid(format!(
-                            "line {line_no}, column {} (`{}`): `{cell}` is not a number in [0, 1]",
-                            column + 1,
-                            columns[column]
-                        ))
-                    })?;
-                row.push(value);
+                let rule = match cell.parse::<f64>() {
+                    Ok(value) if (0.0..=1.0).contains(&value) => {
+                        row.push(value);
+                        continue;
+                    }
+                    Ok(_) => "is not a number in [0, 1]".to_owned(),
+                    // `0.8%` gets the form to write instead.
+                    Err(_) => spreadsheet_number_rule(cell.as_bytes())
+                        .unwrap_or_else(|| "is not a number in [0, 1]".to_owned()),
+                };
+                problems.push(format!(
+                    "{source}:{line_no}: column {} (`{}`): `{}` {rule}",
+                    column + 1,
+                    clip(columns.get(column).copied().unwrap_or("")),
+                    clip(cell)
+                ));
             }
-            ratings.push(cells[0].to_string());
+            if !header_ok || row.len() != years {
+                continue;
+            }
+            if let Some((above_line, above)) = previous {
+                let better: &Vec<f64> = &expected_loss[above];
+                if let Some(year) = (0..years).find(|&y| row[y] < better[y]) {
+                    problems.push(format!(
+                        "{source}:{line_no}: rating `{}` has a lower idealized EL at y{} ({}) than `{}` above it on line {above_line} ({}); list ratings best first, each with an EL at least that of the rating above at every horizon",
+                        clip(name),
+                        year + 1,
+                        row[year],
+                        clip(&ratings[above]),
+                        better[year]
+                    ));
+                }
+            }
+            previous = Some((line_no, ratings.len()));
+            ratings.push(name.to_string());
             expected_loss.push(row);
         }
-        if ratings.is_empty() {
-            return Err(invalid("the table has no ratings".into()));
+        if problems.is_empty() && ratings.is_empty() {
+            problems.push(format!("{source}: the table has no ratings"));
+        }
+        if !problems.is_empty() {
+            return Err(RatingTableError::Invalid {
+                file: source.to_string(),
+                problems,
+            });
         }
         Ok(RatingTable {
             source: source.to_string(),
@@ -156,6 +226,33 @@ impl RatingTable {
             .find(|(_, row)| interpolate_by_year(row, wal_years) >= expected_loss)
             .map(|(rating, _)| rating.as_str())
     }
+}
+
+/// The physical lines of `text`: CRLF, CR and LF each end one.
+fn physical_lines(text: &str) -> impl Iterator<Item = &str> {
+    let text = text
+        .strip_suffix("\r\n")
+        .or_else(|| text.strip_suffix(['\n', '\r']))
+        .unwrap_or(text);
+    let mut rest = Some(text);
+    std::iter::from_fn(move || {
+        let current = rest?;
+        match current.find(['\r', '\n']) {
+            Some(end) => {
+                let skip = if current[end..].starts_with("\r\n") {
+                    2
+                } else {
+                    1
+                };
+                rest = Some(&current[end + skip..]);
+                Some(&current[..end])
+            }
+            None => {
+                rest = None;
+                Some(current)
+            }
+        }
+    })
 }
 
 fn interpolate_by_year(row: &[f64], wal_years: f64) -> f64 {
@@ -208,15 +305,58 @@ mod tests {
         assert_eq!(table.implied_rating(0.07, 1.0), None);
     }
 
+    fn problems_of(text: &str) -> Vec<String> {
+        RatingTable::parse(text, "t.csv")
+            .expect_err("invalid table")
+            .problems()
+    }
+
     #[test]
     fn bad_tables_name_the_line() {
-        let err = RatingTable::parse("rating,y1\nAaa,abc\n", "t.csv")
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("t.csv") && err.contains("line 2"), "{err}");
-        let err = RatingTable::parse("rating,y2\n", "t.csv")
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("expected `y1`"), "{err}");
+        assert_eq!(
+            problems_of("rating,y1\nAaa,abc\n"),
+            ["t.csv:2: column 2 (`y1`): `abc` is not a number in [0, 1]"]
+        );
+        assert_eq!(
+            problems_of("rating,y2\n"),
+            [
+                "t.csv:1: column 2: expected `y1`, found `y2`; horizons are whole years in increasing order, y1, y2, …"
+            ]
+        );
+    }
+
+    #[test]
+    fn ratings_must_run_best_to_worst_at_every_horizon_and_all_problems_are_listed() {
+        // Physical lines of a CRLF file with a blank line: Ba1 is on line 5.
+        let text = "rating,y1,y2\r\nAaa,0.001,0.002\r\nA2,0.0001,0.003\r\n\r\nBa1,0.01,0.0025\r\nAaa,0.2,x\r\nB,0.8%,2\r\n";
+        assert_eq!(
+            problems_of(text),
+            [
+                "t.csv:3: rating `A2` has a lower idealized EL at y1 (0.0001) than `Aaa` above it on line 2 (0.001); list ratings best first, each with an EL at least that of the rating above at every horizon",
+                "t.csv:5: rating `Ba1` has a lower idealized EL at y2 (0.0025) than `A2` above it on line 3 (0.003); list ratings best first, each with an EL at least that of the rating above at every horizon",
+                "t.csv:6: rating `Aaa` is empty or repeated",
+                "t.csv:6: column 3 (`y2`): `x` is not a number in [0, 1]",
+                "t.csv:7: column 2 (`y1`): `0.8%` is not a number: write a percentage as a decimal, 0.008 for 0.8%",
+                "t.csv:7: column 3 (`y2`): `2` is not a number in [0, 1]",
+            ]
+        );
+        // Equal benchmarks of neighbouring ratings are allowed.
+        let table = RatingTable::parse("rating,y1\rA,0.01\rB,0.01\r", "t.csv").expect("valid");
+        assert_eq!(table.ratings(), ["A", "B"]);
+    }
+
+    #[test]
+    fn a_table_that_is_not_utf8_is_one_problem_on_its_line() {
+        let folder = tempfile::tempdir().expect("temporary folder");
+        let path = folder.path().join("t.csv");
+        std::fs::write(&path, b"rating,y1\r\nAaa,0.001\r\n\xb0\xd7,0.01\r\n").expect("write");
+        let problems = RatingTable::from_file(&path)
+            .expect_err("not UTF-8")
+            .problems();
+        assert_eq!(problems.len(), 1);
+        assert!(
+            problems[0].starts_with(&format!("{}:3: the file is not UTF-8 text", path.display())),
+            "{problems:?}"
+        );
     }
 }

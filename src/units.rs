@@ -1,6 +1,7 @@
 //! Units and rate conversions shared by every stage: annual ↔ monthly rates (CPR ↔ SMM,
-//! CDR ↔ MDR), cumulative default probabilities over a number of months, and the
-//! tolerance used when checking that money is conserved.
+//! CDR ↔ MDR), cumulative default probabilities over a number of months, the
+//! tolerance used when checking that money is conserved, and the limits (`MAX_*`, `MIN_*`,
+//! [`TAPE_SCORE_RANGE`]) every count and magnitude is held to where it enters the tool.
 //!
 //! Conventions (SPEC §0): money is CNY in `f64`, rates are annual decimals unless the
 //! name says monthly, periods are whole months and period 1 is the first month after
@@ -83,6 +84,95 @@ pub fn score_from_pd(pd_12m: f64) -> f64 {
     SCORE_AT_ANCHOR_ODDS + POINTS_TO_DOUBLE_ODDS * (odds / ANCHOR_ODDS).log2()
 }
 
+// Limits.
+//
+// Every count and magnitude a user gives is checked against these bounds where it enters the
+// tool (command-line flags, scenario keys, tape, applicants, model and policy files), and an
+// input beyond one is an input error naming the flag, key or column. They lie far beyond any
+// real deal, and inside them the arithmetic stays finite and money is conserved to the cent.
+// README.md ("Limits") lists them for users.
+
+/// Most Monte Carlo paths (`--paths`, `[simulation] paths`, `[frontier] paths`): 1,000 times
+/// the default; each path keeps a few hundred bytes of results.
+pub const MAX_PATHS: usize = 10_000_000;
+
+/// Most synthetic receivables (`gen-tape --receivables`, `[pool] synthetic.receivables`):
+/// 100 times the base pool and beyond the largest consumer ABS pools (a few million
+/// receivables); a receivable takes about 200 bytes in memory.
+pub const MAX_RECEIVABLES: usize = 20_000_000;
+
+/// Most synthetic applicants (`gen-applicants --applicants`).
+pub const MAX_APPLICANTS: usize = 20_000_000;
+
+/// Most worker threads (`--threads`): results do not depend on the count, and beyond the
+/// hardware threads of the largest servers more only cost memory and switching.
+pub const MAX_THREADS: usize = 1_024;
+
+/// Smallest balance of a receivable, CNY: one fen (a cent), the unit money is written in.
+/// Also keeps the scale factor to `target_balance` finite.
+pub const MIN_BALANCE_CNY: f64 = 0.01;
+
+/// Largest balance or original principal of one receivable on a tape, CNY (10 billion: far
+/// above any consumer receivable, so a line standing for a whole sub-pool still fits).
+pub const MAX_RECEIVABLE_BALANCE_CNY: f64 = 1e10;
+
+/// Largest closing pool and `target_balance`, CNY (1 trillion, about a hundred times the
+/// largest consumer ABS). Cash is checked to [`CASH_TOLERANCE_CNY`] each period; a double
+/// near 10¹² is exact to about 10⁻⁴ CNY, which leaves room for the rounding of a period's
+/// sums, while near 10¹⁵ a single rounding step exceeds a cent.
+pub const MAX_POOL_BALANCE_CNY: f64 = 1e12;
+
+/// Smallest `target_balance`, CNY.
+pub const MIN_TARGET_BALANCE_CNY: f64 = 1.0;
+
+/// Largest `avg_order_value` and `max_order_value` of an applicant, CNY (100 million). Keeps
+/// the scorecard's `ln(1 + avg_order_value)` below 18.5.
+pub const MAX_ORDER_VALUE_CNY: f64 = 1e8;
+
+/// Largest credit limit a policy can give (`limit_cap` and every band's `base_limit`), CNY
+/// (10 million: Baitiao limits are in the tens of thousands).
+pub const MAX_CREDIT_LIMIT_CNY: f64 = 1e7;
+
+/// Largest policy `limit_multiplier`, `[frontier] limit_multipliers` and spending-scaling
+/// factor.
+pub const MAX_LIMIT_MULTIPLIER: f64 = 100.0;
+
+/// Largest |coefficient| of a scorecard feature. Real scorecards on these transforms have
+/// coefficients of a few units (the built-in model's largest is 3.2).
+pub const MAX_SCORECARD_COEFFICIENT: f64 = 10.0;
+
+/// Largest |intercept| of a scorecard.
+///
+/// With every transformed feature in its range (at most 63.6 in absolute value summed over
+/// the features, see `credit::Feature::range`), the log-odds stay within
+/// 50 + 10 × 63.6 = 686 < ln(f64::MAX) ≈ 709.8 in absolute value: the PD, the score and the
+/// points are finite for every applicant.
+pub const MAX_SCORECARD_INTERCEPT: f64 = 50.0;
+
+/// Lowest and highest credit score on a tape. Within them the score's 12-month PD lies
+/// strictly between 0 and 1 in double precision (1 − 1.4·10⁻¹⁵ at −500, 6·10⁻³⁰² at
+/// 20,500), and they hold every score a scorecard within the limits above can give
+/// (−19,300 to 20,280; approved applicants, whose receivables `gen-tape` writes, score at
+/// least the lowest cut-off, 300).
+pub const TAPE_SCORE_RANGE: (f64, f64) = (-500.0, 20_500.0);
+
+/// A whole number of CNY or a count written with thousands separators, for messages
+/// (`1e12` → `1,000,000,000,000`).
+pub fn grouped(value: f64) -> String {
+    let digits = format!("{:.0}", value.abs());
+    let mut text = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if value < 0.0 {
+        text.push('-');
+    }
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index) % 3 == 0 {
+            text.push(',');
+        }
+        text.push(digit);
+    }
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -134,5 +224,25 @@ mod tests {
     fn stressed_pd_is_capped() {
         assert_eq!(stressed_pd(0.02, 5.5), 0.11);
         assert_eq!(stressed_pd(0.5, 5.5), MAX_STRESSED_PD);
+    }
+
+    #[test]
+    fn the_tape_score_range_keeps_the_pd_strictly_inside_zero_and_one() {
+        let (lowest, highest) = TAPE_SCORE_RANGE;
+        let at_lowest = pd_from_score(lowest);
+        let at_highest = pd_from_score(highest);
+        assert!(at_lowest < 1.0 && at_lowest > 1.0 - 2e-15, "{at_lowest}");
+        assert!(at_highest > 0.0 && at_highest.is_normal(), "{at_highest}");
+        // Just outside, the PD rounds to 1 (below about −572) and to 0 (above about 20,967).
+        assert_eq!(pd_from_score(-600.0), 1.0);
+        assert_eq!(pd_from_score(21_000.0), 0.0);
+    }
+
+    #[test]
+    fn grouped_numbers() {
+        assert_eq!(grouped(1e12), "1,000,000,000,000");
+        assert_eq!(grouped(100.0), "100");
+        assert_eq!(grouped(1_000.0), "1,000");
+        assert_eq!(grouped(-20_000_000.0), "-20,000,000");
     }
 }

@@ -511,7 +511,9 @@ fn an_unknown_model_key_is_an_error_naming_it() {
         .replace("[model]\n", "[model]\nslope = 1.0\n");
     let problems = config_problems(Scorecard::from_toml(&text, "m.toml").expect_err("invalid"));
     assert!(problems.contains("slope"), "{problems}");
-    assert!(problems.starts_with("m.toml: "), "{problems}");
+    // One line, with the line and column of the key.
+    assert!(problems.starts_with("m.toml:2:1: "), "{problems}");
+    assert_eq!(problems.lines().count(), 1, "{problems}");
 }
 
 #[test]
@@ -703,7 +705,11 @@ fn counts_must_be_whole_and_non_negative() {
 
 #[test]
 fn money_must_be_non_negative() {
-    assert_one_problem("avg_order_value", "-5", "must be a number ≥ 0 (CNY)");
+    assert_one_problem(
+        "avg_order_value",
+        "-5",
+        "must be an amount from 0 to 100,000,000 CNY",
+    );
 }
 
 #[test]

@@ -113,7 +113,7 @@ fn negative_balance_is_refused() {
         &[HEADER, "R1,bullet,-5,,1,1,0,650,,core,0"],
         2,
         "balance",
-        "\"-5\" must be a finite number > 0",
+        "\"-5\" must be an amount from 0.01 to 10,000,000,000 CNY",
     );
 }
 
@@ -172,7 +172,7 @@ fn non_number_is_refused() {
         &[HEADER, "R1,bullet,10,10,1,1,0,inf,,core,0"],
         2,
         "score",
-        "\"inf\" must be a finite number",
+        "\"inf\" must be a score from -500 to 20,500",
     );
     assert_one_problem(
         &[HEADER, "R1,installment,100,300,3,1.5,0.01,650,,core,0"],
@@ -294,7 +294,9 @@ fn all_problems_of_the_file_are_reported_at_once() {
     assert_eq!(
         lines,
         vec![
-            format!("{file}:2: column `balance`: \"-1\" must be a finite number > 0"),
+            format!(
+                "{file}:2: column `balance`: \"-1\" must be an amount from 0.01 to 10,000,000,000 CNY"
+            ),
             format!("{file}:4: column `pd_12m`: \"2\" must be in (0, 1)"),
             format!("{file}:5: column `days_past_due`: \"x\" is not a number"),
         ]

@@ -22,9 +22,10 @@ use rayon::prelude::*;
 use super::{write_atomically, write_text};
 use crate::tape::problems::{
     CsvSource, Problems, header_is_blank, header_key, io_error_of, is_utf8, join_problems, line_of,
-    not_a_number, not_utf8_problem,
+    not_a_number, not_utf8_problem, unknown_columns_warning,
 };
 use crate::tape::reader::IdIndex;
+use crate::units::{MAX_ORDER_VALUE_CNY, grouped};
 
 /// Lowest and highest external credit score (SPEC §2.2).
 pub const EXTERNAL_SCORE_RANGE: (f64, f64) = (350.0, 950.0);
@@ -36,7 +37,8 @@ pub const ORDER_VALUE_TOLERANCE_CNY: f64 = 0.01;
 /// One applicant's features (SPEC §2.2), and the 12-month outcome in history files.
 ///
 /// Invariants (enforced by the reader and the generator): shares, ratios, `info_completeness`
-/// and `login_risk` in [0, 1]; money ≥ 0 and finite; `max_order_value ≥ avg_order_value`;
+/// and `login_risk` in [0, 1]; money from 0 to [`MAX_ORDER_VALUE_CNY`];
+/// `max_order_value ≥ avg_order_value`;
 /// `external_score` in 350–950 when present.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Applicant {
@@ -398,10 +400,7 @@ impl Columns {
             }
         }
         if !unknown.is_empty() {
-            warnings.push(format!(
-                "{label}:{line}: ignoring unknown columns {}",
-                unknown.join(", ")
-            ));
+            warnings.push(unknown_columns_warning(label, line, &unknown));
         }
         if problems.total() > 0 {
             return None;
@@ -466,14 +465,21 @@ impl<'r> Row<'r, '_, '_> {
         }
     }
 
-    /// A required amount of money ≥ 0.
+    /// A required order value: an amount from 0 to [`MAX_ORDER_VALUE_CNY`].
     fn money(&mut self, index: usize, column: &str) -> Option<f64> {
         let value = self.number(index, column)?;
-        if value >= 0.0 {
+        if (0.0..=MAX_ORDER_VALUE_CNY).contains(&value) {
             Some(value)
         } else {
             let raw = self.raw(index);
-            self.problem(column, raw, "must be a number ≥ 0 (CNY)");
+            self.problem(
+                column,
+                raw,
+                &format!(
+                    "must be an amount from 0 to {} CNY",
+                    grouped(MAX_ORDER_VALUE_CNY)
+                ),
+            );
             None
         }
     }

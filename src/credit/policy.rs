@@ -7,6 +7,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::{Applicant, ConfigError};
+use crate::tape::problems::{show_number, toml_problem};
+use crate::units::{MAX_CREDIT_LIMIT_CNY, MAX_LIMIT_MULTIPLIER, grouped};
 
 /// Limits are rounded down to a multiple of this many CNY.
 pub const LIMIT_STEP_CNY: f64 = 100.0;
@@ -166,9 +168,9 @@ impl Policy {
     /// Every broken rule of the policy, one line each naming the key.
     pub fn problems(&self) -> Vec<String> {
         let mut problems = Vec::new();
-        let mut check = |ok: bool, key: &str, value: &dyn std::fmt::Display, rule: &str| {
+        let mut check = |ok: bool, key: &str, value: &f64, rule: &str| {
             if !ok {
-                problems.push(format!("{key}: {value} {rule}"));
+                problems.push(format!("{key}: {} {rule}", show_number(*value)));
             }
         };
         let score_ok = |s: f64| (300.0..=1000.0).contains(&s);
@@ -186,17 +188,24 @@ impl Policy {
                 "must be a score from 300 to 1000, at most `cutoff`",
             );
         }
+        let multiplier_rule = format!("must be a number > 0 and at most {MAX_LIMIT_MULTIPLIER}");
+        let multiplier_ok = |m: f64| m > 0.0 && m <= MAX_LIMIT_MULTIPLIER;
+        let limit_rule = format!(
+            "must be an amount > 0 and at most {} (CNY)",
+            grouped(MAX_CREDIT_LIMIT_CNY)
+        );
+        let limit_ok = |amount: f64| amount > 0.0 && amount <= MAX_CREDIT_LIMIT_CNY;
         check(
-            self.limit_multiplier.is_finite() && self.limit_multiplier > 0.0,
+            multiplier_ok(self.limit_multiplier),
             "limit_multiplier",
             &self.limit_multiplier,
-            "must be a number > 0",
+            &multiplier_rule,
         );
         check(
-            self.limit_cap.is_finite() && self.limit_cap > 0.0,
+            limit_ok(self.limit_cap),
             "limit_cap",
             &self.limit_cap,
-            "must be an amount > 0 (CNY)",
+            &limit_rule,
         );
         let k = &self.knock_outs;
         if let Some(floor) = k.min_external_score {
@@ -237,16 +246,16 @@ impl Policy {
             "must be an amount > 0 (CNY)",
         );
         check(
-            s.min_factor.is_finite() && s.min_factor > 0.0,
+            multiplier_ok(s.min_factor),
             "spending.min_factor",
             &s.min_factor,
-            "must be a number > 0",
+            &multiplier_rule,
         );
         check(
-            s.max_factor.is_finite() && s.max_factor >= s.min_factor,
+            s.max_factor >= s.min_factor && s.max_factor <= MAX_LIMIT_MULTIPLIER,
             "spending.max_factor",
             &s.max_factor,
-            "must be a number ≥ spending.min_factor",
+            &format!("must be a number ≥ spending.min_factor and at most {MAX_LIMIT_MULTIPLIER}"),
         );
         if self.limit_bands.is_empty() {
             problems.push("limit_bands: empty; give at least one band".to_owned());
@@ -256,13 +265,13 @@ impl Policy {
             if !(score_ok(band.min_score) && increasing) {
                 problems.push(format!(
                     "limit_bands[{index}].min_score: {} must be a score from 300 to 1000, above the previous band's",
-                    band.min_score
+                    show_number(band.min_score)
                 ));
             }
-            if !(band.base_limit.is_finite() && band.base_limit > 0.0) {
+            if !limit_ok(band.base_limit) {
                 problems.push(format!(
-                    "limit_bands[{index}].base_limit: {} must be an amount > 0 (CNY)",
-                    band.base_limit
+                    "limit_bands[{index}].base_limit: {} {limit_rule}",
+                    show_number(band.base_limit)
                 ));
             }
         }
@@ -303,7 +312,7 @@ impl Policy {
     pub fn from_toml(text: &str, label: &str) -> Result<Policy, ConfigError> {
         let policy: Policy = toml::from_str(text).map_err(|error| ConfigError::Invalid {
             file: label.to_owned(),
-            problems: vec![format!("{label}: {error}")],
+            problems: vec![toml_problem(label, text, &error)],
         })?;
         policy.validate(label)?;
         Ok(policy)

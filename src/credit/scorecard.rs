@@ -25,8 +25,13 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use super::applicant::EXTERNAL_SCORE_RANGE;
 use super::{Applicant, ConfigError};
-use crate::units::{ANCHOR_ODDS, POINTS_TO_DOUBLE_ODDS, SCORE_AT_ANCHOR_ODDS};
+use crate::tape::problems::{clip, show_number, toml_problem};
+use crate::units::{
+    ANCHOR_ODDS, MAX_ORDER_VALUE_CNY, MAX_SCORECARD_COEFFICIENT, MAX_SCORECARD_INTERCEPT,
+    POINTS_TO_DOUBLE_ODDS, SCORE_AT_ANCHOR_ODDS,
+};
 
 /// Delinquencies above this count add no further risk in the model (few applicants have more,
 /// and capping keeps one outlier from dominating a fit).
@@ -133,6 +138,27 @@ impl Feature {
         })
     }
 
+    /// The lowest and highest transformed value an applicant the reader accepts can have (the
+    /// transforms are monotone, so these are the transforms of the columns' bounds). The
+    /// largest absolute values sum to 63.6 over all features, which with the coefficient and
+    /// intercept limits of [`crate::units`] keeps every log-odds finite.
+    pub fn range(self) -> (f64, f64) {
+        match self {
+            Feature::Orders => (0.0, f64::from(u32::MAX).ln_1p()),
+            Feature::AvgOrderValue => (0.0, MAX_ORDER_VALUE_CNY.ln_1p()),
+            Feature::ReturnRate
+            | Feature::OnTimeRatio
+            | Feature::InfoCompleteness
+            | Feature::IdVerified => (0.0, 1.0),
+            Feature::Delinquencies => (0.0, f64::from(DELINQUENCY_CAP)),
+            Feature::OtherCreditLines => (0.0, f64::from(CREDIT_LINES_CAP)),
+            Feature::ExternalScore => (
+                (EXTERNAL_SCORE_RANGE.0 - EXTERNAL_SCORE_CENTRE) / EXTERNAL_SCORE_SCALE,
+                (EXTERNAL_SCORE_RANGE.1 - EXTERNAL_SCORE_CENTRE) / EXTERNAL_SCORE_SCALE,
+            ),
+        }
+    }
+
     /// What this feature says about an applicant whose value is above (`higher`) or below the
     /// population average, in words an applicant understands.
     pub fn phrase(self, higher: bool) -> &'static str {
@@ -177,7 +203,9 @@ pub const POINTS_PER_LOG_ODDS: f64 = POINTS_TO_DOUBLE_ODDS / std::f64::consts::L
 /// A logistic scorecard.
 ///
 /// Invariants (checked by [`Scorecard::new`] and [`Scorecard::from_toml`]): each feature at
-/// most once, every number finite, `standard_errors` and `population_means` parallel to
+/// most once, every number finite, the intercept and coefficients within the limits of
+/// [`crate::units`], each population mean within its feature's [`Feature::range`],
+/// `standard_errors` and `population_means` parallel to
 /// `coefficients` (same length and order), and the signs that keep decisions monotone:
 /// β ≤ 0 for `external_score`, β ≥ 0 for `delinquencies_12m`.
 #[derive(Debug, Clone, PartialEq)]
@@ -317,10 +345,10 @@ impl Scorecard {
     /// Problems with the invariants, one line each.
     fn problems(&self) -> Vec<String> {
         let mut problems = Vec::new();
-        if !self.intercept.is_finite() {
+        if !(-MAX_SCORECARD_INTERCEPT..=MAX_SCORECARD_INTERCEPT).contains(&self.intercept) {
             problems.push(format!(
-                "model.intercept: {} must be a finite number",
-                self.intercept
+                "model.intercept: {} must be a number from -{MAX_SCORECARD_INTERCEPT} to {MAX_SCORECARD_INTERCEPT}",
+                show_number(self.intercept)
             ));
         }
         for (index, &(feature, beta)) in self.coefficients.iter().enumerate() {
@@ -332,9 +360,10 @@ impl Scorecard {
                     "model.coefficients[{index}].feature: \"{feature}\" appears twice; keep one"
                 ));
             }
-            if !beta.is_finite() {
+            if !(-MAX_SCORECARD_COEFFICIENT..=MAX_SCORECARD_COEFFICIENT).contains(&beta) {
                 problems.push(format!(
-                    "model.coefficients[{index}].coefficient: {beta} must be a finite number"
+                    "model.coefficients[{index}].coefficient: {} must be a number from -{MAX_SCORECARD_COEFFICIENT} to {MAX_SCORECARD_COEFFICIENT}",
+                    show_number(beta)
                 ));
             }
             // Decisions must be monotone (SPEC §3): a higher external score or fewer
@@ -361,7 +390,8 @@ impl Scorecard {
                 && !(se.is_finite() && *se >= 0.0)
             {
                 problems.push(format!(
-                    "model.coefficients[{index}].standard_error: {se} must be a finite number ≥ 0"
+                    "model.coefficients[{index}].standard_error: {} must be a finite number ≥ 0",
+                    show_number(*se)
                 ));
             }
         }
@@ -373,9 +403,12 @@ impl Scorecard {
             ));
         }
         for (&(feature, _), mean) in self.coefficients.iter().zip(&self.population_means) {
-            if !mean.is_finite() {
+            let (lowest, highest) = feature.range();
+            if !(lowest..=highest).contains(mean) {
                 problems.push(format!(
-                    "population_means.{feature}: {mean} must be a finite number"
+                    "population_means.{feature}: {} must be a mean of {}, from {lowest} to {highest:.4}",
+                    show_number(*mean),
+                    feature.transform_formula()
                 ));
             }
         }
@@ -427,8 +460,10 @@ impl Scorecard {
                 .map(|problem| format!("{label}: {problem}"))
                 .collect(),
         };
-        let file: ModelFile =
-            toml::from_str(text).map_err(|error| invalid(vec![error.to_string()]))?;
+        let file: ModelFile = toml::from_str(text).map_err(|error| ConfigError::Invalid {
+            file: label.to_owned(),
+            problems: vec![toml_problem(label, text, &error)],
+        })?;
         let mut problems = Vec::new();
         let mut coefficients = Vec::new();
         let mut standard_errors = Vec::new();
@@ -437,7 +472,7 @@ impl Scorecard {
             let Some(feature) = Feature::from_name(&entry.feature) else {
                 problems.push(format!(
                     "model.coefficients[{index}].feature: \"{}\" is not a feature; use one of {}",
-                    entry.feature,
+                    clip(&entry.feature),
                     feature_names()
                 ));
                 continue;
@@ -455,7 +490,8 @@ impl Scorecard {
         for name in file.population_means.keys() {
             if Feature::from_name(name).is_none() {
                 problems.push(format!(
-                    "population_means.{name}: not a feature; use one of {}",
+                    "population_means.{}: not a feature; use one of {}",
+                    clip(name),
                     feature_names()
                 ));
             }

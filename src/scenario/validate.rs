@@ -28,7 +28,14 @@ use super::{
     Prepayment, PrincipalMode, RateCurve, Scenario, SegmentCorrelation, SimulationSettings,
     Targets, Tranche, Trigger, TriggerEffect, TriggerMetric, TriggerTest, Waterfall, WaterfallStep,
 };
+use crate::credit::{ConfigError, Policy, Scorecard};
 use crate::ratings::RatingTable;
+#[cfg(test)]
+use crate::tape::problems::line_and_column;
+use crate::tape::problems::{clip, show_number, toml_problem};
+use crate::units::{
+    MAX_LIMIT_MULTIPLIER, MAX_PATHS, MAX_POOL_BALANCE_CNY, MAX_RECEIVABLES, MIN_TARGET_BALANCE_CNY,
+};
 
 /// Segments with their own factor that the Monte Carlo model can hold (its per-path tables
 /// are indexed by 16-bit cells, 1,024 per segment).
@@ -149,46 +156,16 @@ pub fn parse(text: &str, base_dir: &Path, file_label: &str) -> Result<Loaded, Sc
     }
 }
 
-/// One line for a `toml` error, with the line and column of its span when it has one.
-fn toml_problem(file: &str, text: &str, error: &toml::de::Error) -> String {
-    // The message can span lines (e.g. a list of expected keys); a problem is one line.
-    let message = error
-        .message()
-        .trim()
-        .lines()
-        .collect::<Vec<_>>()
-        .join("; ");
-    match error.span() {
-        Some(span) => {
-            let (line, column) = line_and_column(text, span.start);
-            format!("{file}:{line}:{column}: {message}")
-        }
-        None => format!("{file}: {message}"),
-    }
-}
-
-/// 1-based line and column (in characters) of a byte offset.
-fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
-    let mut offset = offset.min(text.len());
-    while !text.is_char_boundary(offset) {
-        offset -= 1;
-    }
-    let before = &text[..offset];
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
-    (line, column)
-}
-
 /// Whether two matrix entries agree to [`CORRELATION_MATRIX_TOLERANCE`]; false for NaN.
 fn within_tolerance(value: f64, expected: f64) -> bool {
     (value - expected).abs() <= CORRELATION_MATRIX_TOLERANCE
 }
 
 /// A number written for a message: up to 10 decimals, trailing zeros dropped, so sums such
-/// as 0.9500000000000001 read as 0.95.
+/// as 0.9500000000000001 read as 0.95; magnitudes from 10¹⁵ in exponent form (`1e308`).
 fn show(value: f64) -> String {
-    if !value.is_finite() {
-        return value.to_string();
+    if !value.is_finite() || value.abs() >= 1e15 {
+        return show_number(value);
     }
     let text = format!("{value:.10}");
     let text = text.trim_end_matches('0').trim_end_matches('.');
@@ -237,6 +214,20 @@ impl Interval {
         low_inclusive: false,
         high: None,
         high_inclusive: false,
+    };
+    /// [1, 10¹²] CNY: a closing pool the waterfall conserves to the cent (`units` limits).
+    const TARGET_BALANCE: Interval = Interval {
+        low: MIN_TARGET_BALANCE_CNY,
+        low_inclusive: true,
+        high: Some(MAX_POOL_BALANCE_CNY),
+        high_inclusive: true,
+    };
+    /// (0, 100]: limit multipliers.
+    const LIMIT_MULTIPLIER: Interval = Interval {
+        low: 0.0,
+        low_inclusive: false,
+        high: Some(MAX_LIMIT_MULTIPLIER),
+        high_inclusive: true,
     };
     /// [0, 10 000): basis points below 100 %.
     const BASIS_POINTS: Interval = Interval {
@@ -423,7 +414,8 @@ impl Checker<'_> {
             self.problem(
                 "name",
                 format!(
-                    "`{name}` cannot be a folder name: use letters, digits, `-`, `_` and `.` only"
+                    "`{}` cannot be a folder name: use letters, digits, `-`, `_` and `.` only",
+                    clip(&name)
                 ),
             );
             return None;
@@ -460,7 +452,9 @@ impl Checker<'_> {
                         synthetic.receivables,
                         "the number of receivables to generate, at least 1",
                     )
-                    .and_then(|n| self.integer("pool.synthetic.receivables", n, 1, i64::MAX));
+                    .and_then(|n| {
+                        self.integer("pool.synthetic.receivables", n, 1, MAX_RECEIVABLES as i64)
+                    });
                 let seed = self
                     .required(
                         "pool.synthetic.seed",
@@ -480,7 +474,7 @@ impl Checker<'_> {
         let target_balance = self.real_optional(
             "pool.target_balance",
             raw.target_balance,
-            Interval::POSITIVE,
+            Interval::TARGET_BALANCE,
         );
         Some(PoolSpec {
             source: source?,
@@ -488,18 +482,41 @@ impl Checker<'_> {
         })
     }
 
+    /// The credit model and policy files, read with the readers `decide` uses, so a file
+    /// `decide` or `frontier` would refuse is refused here, every problem listed.
     fn credit(&mut self, raw: Option<RawCredit>) -> Option<CreditSpec> {
         let raw = raw.unwrap_or_default();
-        let model = raw
-            .model
-            .map(|model| self.existing_file("credit.model", &model));
-        let policy = raw
-            .policy
-            .map(|policy| self.existing_file("credit.policy", &policy));
+        let model = raw.model.map(|model| {
+            let path = self.existing_file("credit.model", &model)?;
+            let read = Scorecard::read(&path).map(|_| ());
+            self.credit_file("credit.model", read).then_some(path)
+        });
+        let policy = raw.policy.map(|policy| {
+            let path = self.existing_file("credit.policy", &policy)?;
+            let read = Policy::read(&path).map(|_| ());
+            self.credit_file("credit.policy", read).then_some(path)
+        });
         Some(CreditSpec {
             model: model.map_or(Some(None), |resolved| resolved.map(Some))?,
             policy: policy.map_or(Some(None), |resolved| resolved.map(Some))?,
         })
+    }
+
+    /// Records the problems of a credit file under `key`; true when it has none.
+    fn credit_file(&mut self, key: &str, read: Result<(), ConfigError>) -> bool {
+        match read {
+            Ok(()) => true,
+            Err(ConfigError::Invalid { problems, .. }) => {
+                for problem in problems {
+                    self.problem(key, problem);
+                }
+                false
+            }
+            Err(error) => {
+                self.problem(key, error);
+                false
+            }
+        }
     }
 
     fn assumptions(&mut self, raw: Option<RawAssumptions>) -> Option<Assumptions> {
@@ -606,7 +623,8 @@ impl Checker<'_> {
                 self.problem(
                     &path,
                     format!(
-                        "`{key}` is not a term: keys are whole numbers of months from 1 to {MAX_TERM_MONTHS}"
+                        "`{}` is not a term: keys are whole numbers of months from 1 to {MAX_TERM_MONTHS}",
+                        clip(&key)
                     ),
                 );
                 valid = false;
@@ -695,7 +713,10 @@ impl Checker<'_> {
             } else if names[..i].contains(name) {
                 self.problem(
                     &format!("{key}[{i}]"),
-                    format!("`{name}` is listed twice, segment names must be unique"),
+                    format!(
+                        "`{}` is listed twice, segment names must be unique",
+                        clip(name)
+                    ),
                 );
                 valid = false;
             }
@@ -750,8 +771,8 @@ impl Checker<'_> {
                             "is not symmetric: row {i}, column {j} is {} but row {j}, column {i} is {} (segments `{}` and `{}`)",
                             show(entry),
                             show(rows[j][i]),
-                            names[i],
-                            names[j]
+                            clip(&names[i]),
+                            clip(&names[j])
                         ),
                     );
                     valid = false;
@@ -835,7 +856,8 @@ impl Checker<'_> {
                 self.problem(
                     "deal.principal",
                     format!(
-                        "`{other}` is not a principal mode, use \"sequential\" or \"pro_rata\""
+                        "`{}` is not a principal mode, use \"sequential\" or \"pro_rata\"",
+                        clip(other)
                     ),
                 );
                 None
@@ -848,7 +870,9 @@ impl Checker<'_> {
                 .and_then(|path| match RatingTable::from_file(&path) {
                     Ok(table) => Some(table),
                     Err(error) => {
-                        self.problem("deal.rating_table", error);
+                        for problem in error.problems() {
+                            self.problem("deal.rating_table", problem);
+                        }
                         None
                     }
                 }),
@@ -913,14 +937,14 @@ impl Checker<'_> {
                     Some(first) => {
                         self.problem(
                             &format!("{key}.name"),
-                            format!("`{name}` is also the name of deal.tranches[{first}], tranche names must be unique"),
+                            format!("`{}` is also the name of deal.tranches[{first}], tranche names must be unique", clip(name)),
                         );
                         None
                     }
                     None => Some(name.clone()),
                 },
             };
-            let label = name.as_deref().unwrap_or("?").to_string();
+            let label = clip(name.as_deref().unwrap_or("?")).into_owned();
             let share = self
                 .required(
                     &format!("{key}.share"),
@@ -965,9 +989,15 @@ impl Checker<'_> {
                         self.problem(
                             &format!("{key}.target_rating"),
                             format!(
-                                "`{rating}` is not a row of the rating table ({}); allowed: {}",
+                                "`{}` is not a row of the rating table ({}); allowed: {}",
+                                clip(rating),
                                 table.source,
-                                table.ratings().join(", ")
+                                table
+                                    .ratings()
+                                    .iter()
+                                    .map(|rating| clip(rating))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
                             ),
                         );
                         None
@@ -1013,7 +1043,7 @@ impl Checker<'_> {
                 Some("excess_spread_3m") => Some(TriggerMetric::ExcessSpread3m),
                 other => {
                     let what = match other {
-                        Some(name) => format!("`{name}` is not a trigger metric"),
+                        Some(name) => format!("`{}` is not a trigger metric", clip(name)),
                         None => "is required".to_string(),
                     };
                     self.problem(
@@ -1047,7 +1077,7 @@ impl Checker<'_> {
                 Some("sequential") => Some(TriggerEffect::Sequential),
                 other => {
                     let what = match other {
-                        Some(name) => format!("`{name}` is not a trigger effect"),
+                        Some(name) => format!("`{}` is not a trigger effect", clip(name)),
                         None => "is required".to_string(),
                     };
                     self.problem(
@@ -1190,13 +1220,23 @@ impl Checker<'_> {
                         None => {
                             let rated: Vec<&str> = rated_names.iter().filter_map(|n| *n).collect();
                             let why = if residual_name == Some(tranche) {
-                                format!("`{tranche}` is the residual holder, which has no coupon")
+                                format!(
+                                    "`{}` is the residual holder, which has no coupon",
+                                    clip(tranche)
+                                )
                             } else {
-                                format!("no rated tranche is named `{tranche}`")
+                                format!("no rated tranche is named `{}`", clip(tranche))
                             };
                             self.problem(
                                 &step_key,
-                                format!("{why}; rated tranches: {}", rated.join(", ")),
+                                format!(
+                                    "{why}; rated tranches: {}",
+                                    rated
+                                        .iter()
+                                        .map(|name| clip(name))
+                                        .collect::<Vec<_>>()
+                                        .join(", ")
+                                ),
                             );
                             valid = false;
                         }
@@ -1204,7 +1244,7 @@ impl Checker<'_> {
                     None => {
                         self.problem(
                             &step_key,
-                            format!("`{name}` is not a waterfall step; {allowed}"),
+                            format!("`{}` is not a waterfall step; {allowed}", clip(name)),
                         );
                         valid = false;
                     }
@@ -1259,7 +1299,8 @@ impl Checker<'_> {
                 self.problem(
                     &key,
                     format!(
-                        "interest on `{tranche}` appears {times} times (through `interest` or `interest:{tranche}`), it must appear exactly once"
+                        "interest on `{tranche}` appears {times} times (through `interest` or `interest:{tranche}`), it must appear exactly once",
+                        tranche = clip(&tranche)
                     ),
                 );
                 valid = false;
@@ -1318,7 +1359,7 @@ impl Checker<'_> {
         let raw = raw.unwrap_or_default();
         let paths = match raw.paths {
             Some(paths) => self
-                .integer("simulation.paths", paths, 1, i64::MAX)
+                .integer("simulation.paths", paths, 1, MAX_PATHS as i64)
                 .and_then(|paths| usize::try_from(paths).ok()),
             None => Some(DEFAULT_PATHS),
         };
@@ -1425,7 +1466,7 @@ impl Checker<'_> {
                 .increasing_list(
                     "frontier.limit_multipliers",
                     &values,
-                    Interval::POSITIVE,
+                    Interval::LIMIT_MULTIPLIER,
                     "multipliers",
                 )
                 .map(|()| values),
@@ -1433,7 +1474,7 @@ impl Checker<'_> {
         };
         let paths = match raw.paths {
             Some(paths) => self
-                .integer("frontier.paths", paths, 1, i64::MAX)
+                .integer("frontier.paths", paths, 1, MAX_PATHS as i64)
                 .and_then(|paths| usize::try_from(paths).ok()),
             None => Some(DEFAULT_FRONTIER_PATHS),
         };

@@ -6,11 +6,17 @@ use std::collections::BTreeSet;
 
 use super::schedule::{ScheduleKey, ScheduleTable};
 use crate::scenario::{Assumptions, Deal, Scenario};
+use crate::tape::problems::clip;
 use crate::tape::{Product, Receivable};
-use crate::units::pd_from_score;
+use crate::units::{MAX_POOL_BALANCE_CNY, grouped, pd_from_score};
 
 /// Distinct (product, term, rate) combinations a pool's purchase templates may have.
 pub const MAX_PURCHASE_SLOTS: usize = 65_536;
+
+/// A scale factor to `[pool] target_balance` outside this range is reported as a warning: a
+/// tape scaled to half or double its balance is plausible (a tape cut at another date, a
+/// deal sized up), one scaled ×98 is more likely the wrong tape or the wrong target.
+pub const PLAUSIBLE_SCALE: (f64, f64) = (0.5, 2.0);
 
 /// A receivable of the closing pool, reduced to what the cash-flow models need.
 #[derive(Debug, Clone, PartialEq)]
@@ -133,6 +139,15 @@ impl Pool {
             return Err(PoolError { problems });
         }
         let raw_balance: f64 = eligible.iter().map(|r| r.balance).sum();
+        if target_balance.is_none() && raw_balance > MAX_POOL_BALANCE_CNY {
+            // Beyond it cash can no longer be conserved to the cent (`units` limits).
+            problems.push(format!(
+                "{tape_label}: column `balance`: the eligible receivables sum to {} CNY; a pool holds at most {} CNY (set `pool.target_balance` to scale it, or split the tape)",
+                grouped(raw_balance),
+                grouped(MAX_POOL_BALANCE_CNY)
+            ));
+            return Err(PoolError { problems });
+        }
         let scale = target_balance.map_or(1.0, |target| target / raw_balance);
 
         let mut schedules = ScheduleTable::default();
@@ -194,7 +209,10 @@ impl Pool {
             longest_template_term = longest_template_term.max(r.term_months);
         }
         if !unknown_segments.is_empty() {
-            let names: Vec<String> = unknown_segments.into_iter().collect();
+            let names: Vec<String> = unknown_segments
+                .iter()
+                .map(|name| clip(name).into_owned())
+                .collect();
             problems.push(format!(
                 "{tape_label}: column `segment`: {} not in `assumptions.segments.names` (add them or fix the tape)",
                 names.join(", ")
@@ -240,6 +258,20 @@ impl Pool {
     /// are reported where the tape is read, or by [`Pool::past_due_warning`]).
     pub fn warnings(&self, deal: &Deal) -> Vec<String> {
         let mut warnings = Vec::new();
+        if !(PLAUSIBLE_SCALE.0..=PLAUSIBLE_SCALE.1).contains(&self.scale) {
+            let factor = if self.scale >= 0.1 {
+                format!("{:.2}", self.scale)
+            } else {
+                format!("{:.3e}", self.scale)
+            };
+            warnings.push(format!(
+                "`pool.target_balance`: the eligible receivables ({} CNY) are scaled by a factor of {factor} to {} CNY; a factor outside [{}, {}] usually means the tape or the target is not the one meant",
+                grouped(self.closing_balance / self.scale),
+                grouped(self.closing_balance),
+                PLAUSIBLE_SCALE.0,
+                PLAUSIBLE_SCALE.1
+            ));
+        }
         if deal.revolving_months > 0
             && deal.revolving_months + self.longest_template_term > deal.horizon_months
         {

@@ -101,7 +101,10 @@ pub const DEFAULT_SEGMENT: &str = "all";
 
 /// One validated receivable. Invariants (enforced by the reader and the generator):
 /// `balance > 0`, `original_principal ≥ balance`, `1 ≤ remaining_months ≤ term_months ≤ 60`,
-/// `0 ≤ rate ≤ 1`, at least one of `score` / `pd_12m`, `pd_12m ∈ (0, 1)`.
+/// `0 ≤ rate ≤ 1`, at least one of `score` / `pd_12m`, `pd_12m ∈ (0, 1)`; from a tape file
+/// also balances within [`MIN_BALANCE_CNY`](crate::units::MIN_BALANCE_CNY) to
+/// [`MAX_RECEIVABLE_BALANCE_CNY`](crate::units::MAX_RECEIVABLE_BALANCE_CNY) and a score within
+/// [`TAPE_SCORE_RANGE`](crate::units::TAPE_SCORE_RANGE).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Receivable {
     pub id: String,

@@ -18,10 +18,87 @@ pub const MAX_ECHOED_CHARS: usize = 40;
 
 /// `text` as a message echoes it: at most [`MAX_ECHOED_CHARS`] characters, then `…`.
 pub fn clip(text: &str) -> Cow<'_, str> {
-    match text.char_indices().nth(MAX_ECHOED_CHARS) {
+    clip_to(text, MAX_ECHOED_CHARS)
+}
+
+/// A number as a message echoes it: as Rust writes it (the shortest form that reads back the
+/// same), except that very large or very small magnitudes are in exponent form (`1e308`, not
+/// 309 digits).
+pub(crate) fn show_number(value: f64) -> String {
+    let magnitude = value.abs();
+    if magnitude.is_finite() && (magnitude >= 1e15 || (magnitude != 0.0 && magnitude < 1e-6)) {
+        format!("{value:e}")
+    } else {
+        value.to_string()
+    }
+}
+
+/// The longest message line built around a library's message (a `toml` error), in characters.
+const MAX_MESSAGE_CHARS: usize = 400;
+
+/// `message` with every `"…"` or `` `…` `` span it quotes cut by [`clip`], and the whole cut at
+/// [`MAX_MESSAGE_CHARS`]: for messages of libraries that echo the user's text whole.
+pub(crate) fn clip_echoes(message: &str) -> String {
+    let mut out = String::with_capacity(message.len().min(MAX_MESSAGE_CHARS + 8));
+    let mut rest = message;
+    while let Some(open) = rest.find(['"', '`']) {
+        let quote = &rest[open..=open];
+        out.push_str(&rest[..=open]);
+        rest = &rest[open + 1..];
+        match rest.find(quote) {
+            Some(close) => {
+                out.push_str(&clip(&rest[..close]));
+                out.push_str(quote);
+                rest = &rest[close + 1..];
+            }
+            None => {
+                out.push_str(&clip(rest));
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    clip_to(&out, MAX_MESSAGE_CHARS).into_owned()
+}
+
+/// `text` cut after `most` characters, then `…`.
+fn clip_to(text: &str, most: usize) -> Cow<'_, str> {
+    match text.char_indices().nth(most) {
         None => Cow::Borrowed(text),
         Some((cut, _)) => Cow::Owned(format!("{}…", &text[..cut])),
     }
+}
+
+/// One line for a `toml` error (scenario, model or policy file), with the line and column of
+/// its span when it has one, and the text it quotes cut by [`clip_echoes`].
+pub(crate) fn toml_problem(file: &str, text: &str, error: &toml::de::Error) -> String {
+    // The message can span lines (e.g. a list of expected keys); a problem is one line.
+    let message = error
+        .message()
+        .trim()
+        .lines()
+        .collect::<Vec<_>>()
+        .join("; ");
+    let message = clip_echoes(&message);
+    match error.span() {
+        Some(span) => {
+            let (line, column) = line_and_column(text, span.start);
+            format!("{file}:{line}:{column}: {message}")
+        }
+        None => format!("{file}: {message}"),
+    }
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+pub(crate) fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+    (line, column)
 }
 
 /// A CSV file read record by record, each record carrying the physical line it starts on.
@@ -174,6 +251,22 @@ pub(crate) fn not_utf8_problem(label: &str, line: u64) -> String {
     )
 }
 
+/// Unknown header names listed in a warning; the rest are counted.
+const MAX_LISTED_COLUMNS: usize = 10;
+
+/// The one warning for the unknown columns of a header (`names` already quoted and clipped).
+pub(crate) fn unknown_columns_warning(label: &str, line: u64, names: &[String]) -> String {
+    let listed = names.len().min(MAX_LISTED_COLUMNS);
+    let mut text = format!(
+        "{label}:{line}: ignoring unknown columns {}",
+        names[..listed].join(", ")
+    );
+    if names.len() > listed {
+        text.push_str(&format!(" and {} more", names.len() - listed));
+    }
+    text
+}
+
 /// Whether every byte of `record` is UTF-8 text.
 pub(crate) fn is_utf8(record: &ByteRecord) -> bool {
     std::str::from_utf8(record.as_slice()).is_ok()
@@ -183,27 +276,29 @@ pub(crate) fn is_utf8(record: &ByteRecord) -> bool {
 /// the cell is a number written the spreadsheet way: `1,234.50` (thousands separators) or
 /// `0.8%` (a percentage).
 pub(crate) fn not_a_number(raw: &[u8]) -> String {
+    spreadsheet_number_rule(raw).unwrap_or_else(|| "is not a number".to_owned())
+}
+
+/// The rule of [`not_a_number`] when the cell is a number written the spreadsheet way;
+/// `None` for any other text.
+pub(crate) fn spreadsheet_number_rule(raw: &[u8]) -> Option<String> {
     let text = String::from_utf8_lossy(raw);
     let text = text.trim();
     if text.contains(',') {
         let plain: String = text.chars().filter(|&c| c != ',').collect();
         if plain.parse::<f64>().is_ok() {
-            return format!(
+            return Some(format!(
                 "is not a number: write it without thousands separators, as {}",
                 clip(&plain)
-            );
+            ));
         }
     }
-    if let Some(percent) = text.strip_suffix('%')
-        && let Some(decimal) = percent_as_decimal(percent.trim())
-    {
-        return format!(
-            "is not a number: write a percentage as a decimal, {} for {}",
-            clip(&decimal),
-            clip(text)
-        );
-    }
-    "is not a number".to_owned()
+    let decimal = percent_as_decimal(text.strip_suffix('%')?.trim())?;
+    Some(format!(
+        "is not a number: write a percentage as a decimal, {} for {}",
+        clip(&decimal),
+        clip(text)
+    ))
 }
 
 /// `percent` ÷ 100 by moving the decimal point in the text (`0.8` → `0.008`), so the hint

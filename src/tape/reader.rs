@@ -17,9 +17,12 @@ use csv::ByteRecord;
 
 use super::problems::{
     CsvSource, Problems, header_is_blank, header_key, io_error_of, is_utf8, line_of, not_a_number,
-    not_utf8_problem,
+    not_utf8_problem, unknown_columns_warning,
 };
 use super::{DEFAULT_SEGMENT, Product, Receivable, TapeError};
+use crate::units::{
+    MAX_RECEIVABLE_BALANCE_CNY, MIN_BALANCE_CNY, TAPE_SCORE_RANGE, grouped, pd_from_score,
+};
 
 /// The longest term a receivable may have, in months (SPEC §2.1).
 pub const MAX_TERM_MONTHS: u32 = 60;
@@ -204,10 +207,7 @@ impl Columns {
             ));
         }
         if !unknown.is_empty() {
-            warnings.push(format!(
-                "{label}:{line}: ignoring unknown columns {}",
-                unknown.join(", ")
-            ));
+            warnings.push(unknown_columns_warning(label, line, &unknown));
         }
         if problems.total() > 0 {
             return None;
@@ -325,11 +325,11 @@ impl<'r> Row<'r, '_, '_> {
         let balance = self
             .required(cell, columns.balance, "balance")
             .and_then(|balance| {
-                if balance.is_finite() && balance > 0.0 {
+                if (MIN_BALANCE_CNY..=MAX_RECEIVABLE_BALANCE_CNY).contains(&balance) {
                     Some(balance)
                 } else {
                     let raw = self.raw(columns.balance);
-                    self.problem("balance", raw, "must be a finite number > 0");
+                    self.problem("balance", raw, &amount_rule());
                     None
                 }
             });
@@ -472,9 +472,18 @@ impl<'r> Row<'r, '_, '_> {
             return Cell::Empty;
         };
         match self.number(index, "score") {
-            Cell::Value(score) if !score.is_finite() => {
+            Cell::Value(score) if !score_is_in_range(score) => {
                 let raw = self.raw(index);
-                self.problem("score", raw, "must be a finite number");
+                let (lowest, highest) = TAPE_SCORE_RANGE;
+                self.problem(
+                    "score",
+                    raw,
+                    &format!(
+                        "must be a score from {} to {}, where its 12-month PD lies strictly between 0 and 1",
+                        grouped(lowest),
+                        grouped(highest)
+                    ),
+                );
                 Cell::Invalid
             }
             cell => cell,
@@ -502,8 +511,8 @@ impl<'r> Row<'r, '_, '_> {
             return None;
         };
         let raw = self.raw(index);
-        if !(original.is_finite() && original > 0.0) {
-            self.problem("original_principal", raw, "must be a finite number > 0");
+        if !(MIN_BALANCE_CNY..=MAX_RECEIVABLE_BALANCE_CNY).contains(&original) {
+            self.problem("original_principal", raw, &amount_rule());
             return None;
         }
         let balance = balance?;
@@ -518,6 +527,22 @@ impl<'r> Row<'r, '_, '_> {
         // Within the tolerance the shortfall is decimal rounding: keep original ≥ balance exact.
         Some(original.max(balance))
     }
+}
+
+/// The rule for `balance` and `original_principal`.
+fn amount_rule() -> String {
+    format!(
+        "must be an amount from {MIN_BALANCE_CNY} to {} CNY",
+        grouped(MAX_RECEIVABLE_BALANCE_CNY)
+    )
+}
+
+/// Whether a tape score lies in [`TAPE_SCORE_RANGE`] (and so its PD strictly inside (0, 1)).
+fn score_is_in_range(score: f64) -> bool {
+    let (lowest, highest) = TAPE_SCORE_RANGE;
+    let in_range = (lowest..=highest).contains(&score);
+    debug_assert!(!in_range || (0.0 < pd_from_score(score) && pd_from_score(score) < 1.0));
+    in_range
 }
 
 fn cell_value<T>(cell: Cell<T>) -> Option<T> {
@@ -705,7 +730,7 @@ mod tests {
             .expect_err("invalid");
         assert_eq!(
             error.to_string(),
-            "t.csv:4: column `balance`: \"-1\" must be a finite number > 0"
+            "t.csv:4: column `balance`: \"-1\" must be an amount from 0.01 to 10,000,000,000 CNY"
         );
     }
 }

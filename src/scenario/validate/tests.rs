@@ -951,7 +951,7 @@ fn frontier_values_are_checked_all_at_once() {
         "`frontier.cutoffs[1]`: 250 is out of range, it must be in [300, 1000]",
         "`frontier.cutoffs[2]`: 1200 is out of range",
         "`frontier.cutoffs[1]`: 250 does not exceed the value before it (560)",
-        "`frontier.limit_multipliers[2]`: -1 is out of range, it must be a finite number > 0",
+        "`frontier.limit_multipliers[2]`: -1 is out of range, it must be in (0, 100]",
         "`frontier.limit_multipliers[1]`: 1 does not exceed the value before it (1.2)",
         "`frontier.paths`: 0 is out of range",
     ];
