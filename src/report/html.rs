@@ -330,9 +330,19 @@ fn summary_section(folder: &ReportFolder) -> String {
         }
         if let Some(pd) = pool.weighted_pd_12m {
             facts.push(fact(
-                "Weighted 12-month PD",
+                "Tape 12-month PD",
                 &percent(pd, 2),
-                "balance-weighted, before the PD multiplier",
+                "balance-weighted, as on the tape, before the PD multiplier",
+            ));
+        }
+        if let Some(stressed) = pool.weighted_pd_12m_stressed {
+            facts.push(fact(
+                "Stressed 12-month PD",
+                &percent(stressed, 2),
+                &format!(
+                    "used by the model: tape PDs × PD multiplier {} (capped at 99.9 %)",
+                    or_dash(pool.pd_multiplier, |m| m.to_string())
+                ),
             ));
         }
     }
@@ -694,10 +704,12 @@ fn tranche_section(folder: &ReportFolder) -> String {
         return String::new();
     }
     let scale = rating_scale(folder);
+    let residual = folder.tranches.len() - 1;
     let rows: Vec<Vec<String>> = folder
         .tranches
         .iter()
-        .map(|t| {
+        .enumerate()
+        .map(|(i, t)| {
             let verdict = match meets_target(
                 &scale,
                 t.implied_rating.as_deref(),
@@ -721,7 +733,12 @@ fn tranche_section(folder: &ReportFolder) -> String {
                 or_dash(t.es99, small_percent),
                 years(t.wal),
                 or_dash(t.annual_yield, |y| percent(y, 2)),
-                esc(t.implied_rating.as_deref().unwrap_or("below scale")),
+                if i == residual {
+                    // the residual holder has no coupon and is not rated (SPEC §5)
+                    "— <span class=\"note\">not rated</span>".to_string()
+                } else {
+                    esc(t.implied_rating.as_deref().unwrap_or("below scale"))
+                },
                 esc(t.target_rating.as_deref().unwrap_or("-")),
                 verdict,
             ]
@@ -744,7 +761,7 @@ fn tranche_section(folder: &ReportFolder) -> String {
         ],
         &rows,
     );
-    out.push_str("<p class=\"note\">EL: expected principal loss as a share of the tranche's original balance, ± its Monte Carlo standard error. PD: probability of any principal loss. VaR and ES at 99 %: the loss exceeded in 1 % of simulated economies, and the average loss in that worst 1 %. Yield: annual rate of the expected cash flows at par (the residual tranche's includes its residual cash). Implied rating: the best rating whose idealized expected loss at the tranche's WAL covers its EL.</p>");
+    out.push_str("<p class=\"note\">EL: expected principal loss as a share of the tranche's original balance, ± its Monte Carlo standard error. PD: probability of any principal loss. VaR and ES at 99 %: the loss exceeded in 1 % of simulated economies, and the average loss in that worst 1 %. Yield: annual rate of the expected cash flows at par (the residual tranche's includes its residual cash). Implied rating: the best rating whose idealized expected loss at the tranche's WAL covers its EL; the residual tranche, the last, has no coupon and is not rated.</p>");
     out
 }
 
@@ -1123,33 +1140,53 @@ fn strats_section(folder: &ReportFolder) -> String {
     if folder.strats.is_empty() {
         return String::new();
     }
+    // folders of earlier versions have only the one `wa_rate`, which mixed units
+    let split = folder
+        .strats
+        .iter()
+        .any(|r| r.annualised_yield_on_balance.is_some());
     let rows: Vec<Vec<String>> = folder
         .strats
         .iter()
         .map(|r| {
-            vec![
+            let mut row = vec![
                 format!("{} {}", esc(&r.dimension.replace('_', " ")), esc(&r.bucket)),
                 or_dash(r.count, cny),
                 or_dash(r.balance, cny),
                 or_dash(r.balance_share, |v| percent(v, 1)),
                 or_dash(r.wa_pd_12m, |v| percent(v, 2)),
-                or_dash(r.wa_rate, |v| percent(v, 2)),
-                or_dash(r.wa_remaining_months, |v| format!("{v:.1}")),
-            ]
+            ];
+            if split {
+                row.extend([
+                    or_dash(r.wa_monthly_fee_rate_installment, |v| percent(v, 3)),
+                    or_dash(r.wa_monthly_fee_rate_bullet, |v| percent(v, 3)),
+                    or_dash(r.wa_annual_interest_rate_annuity, |v| percent(v, 2)),
+                    or_dash(r.annualised_yield_on_balance, |v| percent(v, 2)),
+                ]);
+            }
+            row.push(or_dash(r.wa_remaining_months, |v| format!("{v:.1}")));
+            row
         })
         .collect();
-    table(
-        &[
-            "Bucket",
-            "Receivables",
-            "Balance (CNY)",
-            "Share",
-            "WA 12-month PD",
-            "WA rate",
-            "WA months left",
-        ],
-        &rows,
-    )
+    let mut header = vec![
+        "Bucket",
+        "Receivables",
+        "Balance (CNY)",
+        "Share",
+        "WA 12-month PD (tape)",
+    ];
+    if split {
+        header.extend([
+            "Instalment fee, monthly, on original principal",
+            "Bullet fee, monthly, on balance",
+            "Annuity interest, annual",
+            "Fees and interest, annualised, on balance",
+        ]);
+    }
+    header.push("WA months left");
+    let mut out = table(&header, &rows);
+    out.push_str("<p class=\"note\">Rates are balance-weighted within each bucket, by product, since an instalment's or a bullet's monthly fee and an annuity's annual interest do not average: “-” where the bucket holds none of the product. The annualised yield puts every product on one footing: a month's contractual fees and interest × 12 ÷ the bucket's balance.</p>");
+    out
 }
 
 fn methodology_section(folder: &ReportFolder) -> String {
