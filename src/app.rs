@@ -562,6 +562,7 @@ fn summary_json(
         "named_paths": monte_carlo.details.iter().map(|d| json!({
             "label": d.label, "path": d.path, "weight": d.weight, "pool_net_loss": d.pool_net_loss,
         })).collect::<Vec<_>>(),
+        "path_results": path_results_json(monte_carlo.summary.importance_sampling),
         "warnings": prepared.warnings,
     });
     // money is rounded to cents when written (SPEC), in the engine's structs too
@@ -592,6 +593,21 @@ fn summary_json(
         }
     }
     summary
+}
+
+/// How to read `path_results.csv`: whether its paths were importance-sampled (unequal
+/// weights) and how to average them, for a reader who opens the file without the report.
+fn path_results_json(importance_sampling: bool) -> serde_json::Value {
+    json!({
+        "file": "path_results.csv",
+        "importance_sampling": importance_sampling,
+        "weights": if importance_sampling {
+            "unequal: the paths over-sample bad economies and each carries its likelihood ratio, normalised to sum to 1; an unweighted mean of a column is wrong"
+        } else {
+            "equal: 1 / paths each"
+        },
+        "weighted_mean": "sum of weight × value over the rows; pandas: (df.loss_A * df.weight).sum()",
+    })
 }
 
 /// Rounds the named money fields (CNY) of an object, or of every object of an array, to

@@ -1223,3 +1223,81 @@ fn pool_strats_split_rates_by_what_they_are_of() {
         assert!(html.contains(heading), "report.html lacks {heading}");
     }
 }
+
+/// Under importance sampling an unweighted mean of `path_results.csv` is wrong by orders of
+/// magnitude: `summary.json` says the paths were importance-sampled, `report.html` says to
+/// use the weight column (with what the unweighted mean would give), and the file's
+/// documentation opens with the weighted mean in pandas.
+#[test]
+fn importance_sampled_paths_say_to_use_the_weight_column() {
+    let base = &runs().base;
+    let summary = read_summary(base);
+    assert_eq!(summary["monte_carlo"]["importance_sampling"], true);
+    assert_eq!(summary["path_results"]["importance_sampling"], true);
+    let rule = summary["path_results"]["weighted_mean"].as_str().unwrap();
+    assert!(rule.contains("(df.loss_A * df.weight).sum()"), "{rule}");
+
+    // what a reader of the file gets with and without the weights
+    let (header, records) = read_csv(&base.join("path_results.csv"));
+    let column = |name: &str| -> Vec<f64> {
+        let i = header.iter().position(|h| h == name).unwrap();
+        records.iter().map(|r| r[i].parse().unwrap()).collect()
+    };
+    let (weight, loss) = (column("weight"), column("loss_A"));
+    let unweighted = loss.iter().sum::<f64>() / loss.len() as f64;
+    let weighted: f64 =
+        loss.iter().zip(&weight).map(|(l, w)| l * w).sum::<f64>() / weight.iter().sum::<f64>();
+    let el = summary["monte_carlo"]["tranches"][0]["loss"]["mean"]
+        .as_f64()
+        .unwrap();
+    assert!(
+        (weighted - el).abs() <= 1e-9 * el.max(1e-300) + 1e-18,
+        "{weighted} vs {el}"
+    );
+    assert!(
+        unweighted > 1e6 * el,
+        "the unweighted mean {unweighted} vs EL {el}"
+    );
+
+    let html = fs::read_to_string(base.join("report.html")).unwrap();
+    for expected in [
+        "Paths are importance-sampled; use the weight column.".to_string(),
+        "<code>(df.loss_A * df.weight).sum()</code>".to_string(),
+        format!(
+            "Here loss_A averages {} unweighted against its weighted mean, the EL, of {}.",
+            baitiao_abs::report::format::small_percent(unweighted),
+            baitiao_abs::report::format::small_percent(weighted)
+        ),
+    ] {
+        assert!(html.contains(&expected), "report.html lacks {expected}");
+    }
+
+    // plain Monte Carlo (equal weights): no such warning
+    let plain = scratch().join("plain-weights");
+    copy_dir(base, &plain);
+    let mut summary = read_summary(&plain);
+    summary["monte_carlo"]["importance_sampling"] = false.into();
+    summary["path_results"]["importance_sampling"] = false.into();
+    fs::write(
+        plain.join("summary.json"),
+        serde_json::to_vec_pretty(&summary).unwrap(),
+    )
+    .unwrap();
+    render_charts_and_html(&plain).unwrap();
+    let html = fs::read_to_string(plain.join("report.html")).unwrap();
+    assert!(!html.contains("importance-sampled"), "plain paths flagged");
+
+    // the file's documentation opens with the rule
+    let readme = fs::read_to_string(repo().join("reports/README.md")).unwrap();
+    let start = readme
+        .find("## `path_results.csv`")
+        .expect("reports/README.md has a section on path_results.csv");
+    let section = &readme[start..];
+    let first_paragraph = section.lines().nth(2).unwrap_or_default();
+    assert!(
+        first_paragraph.starts_with("> **") && first_paragraph.contains("weight"),
+        "the section does not open with the weights note: {first_paragraph}"
+    );
+    let note_end = section.find("\nColumns:").unwrap();
+    assert!(section[..note_end].contains("(df.loss_A * df.weight).sum()"));
+}

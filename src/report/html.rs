@@ -762,7 +762,42 @@ fn tranche_section(folder: &ReportFolder) -> String {
         &rows,
     );
     out.push_str("<p class=\"note\">EL: expected principal loss as a share of the tranche's original balance, ± its Monte Carlo standard error. PD: probability of any principal loss. VaR and ES at 99 %: the loss exceeded in 1 % of simulated economies, and the average loss in that worst 1 %. Yield: annual rate of the expected cash flows at par (the residual tranche's includes its residual cash). Implied rating: the best rating whose idealized expected loss at the tranche's WAL covers its EL; the residual tranche, the last, has no coupon and is not rated.</p>");
+    out.push_str(&path_weights_note(folder));
     out
+}
+
+/// The warning a reader of `path_results.csv` needs when the paths are importance-sampled:
+/// use the weight column. With the file at hand it shows what an unweighted average of the
+/// senior tranche's loss would give against its EL.
+fn path_weights_note(folder: &ReportFolder) -> String {
+    if folder.summary.importance_sampling != Some(true) {
+        return String::new();
+    }
+    let mut note = String::from(
+        "<p class=\"bad\">Paths are importance-sampled; use the weight column. The rows of path_results.csv over-sample bad economies and each carries its weight (they sum to 1): a statistic of the file is Σ weight × value, in pandas <code>(df.loss_A * df.weight).sum()</code>, never an unweighted <code>df.loss_A.mean()</code>.",
+    );
+    if let Some(paths) = &folder.path_results
+        && let Some((name, losses)) = paths.tranche_losses.first()
+        && !losses.is_empty()
+    {
+        let unweighted = losses.iter().sum::<f64>() / losses.len() as f64;
+        let total: f64 = paths.weights.iter().sum();
+        let weighted = losses
+            .iter()
+            .zip(&paths.weights)
+            .map(|(l, w)| l * w)
+            .sum::<f64>()
+            / total;
+        let _ = write!(
+            note,
+            " Here loss_{} averages {} unweighted against its weighted mean, the EL, of {}.",
+            esc(name),
+            small_percent(unweighted),
+            small_percent(weighted)
+        );
+    }
+    note.push_str("</p>");
+    note
 }
 
 fn sizing_section(folder: &ReportFolder) -> String {
@@ -1200,7 +1235,7 @@ fn methodology_section(folder: &ReportFolder) -> String {
     out.push_str("<li><b>Cash.</b> Survivors pay their fees, interest and scheduled principal; some prepay at the scenario's CPR; defaulted balances recover the recovery rate after the lag. Receivables bought while the deal revolves are simulated the same way under the same economy.</li>");
     out.push_str("<li><b>Deal.</b> Every path runs through the deal's actual waterfall — senior fees, note interest in order of seniority, reserve, purchases or principal, residual — with the triggers, clean-up call and legal-final buy-back, so tranche losses reflect the structure, not a formula.</li>");
     if importance == Some(true) {
-        out.push_str("<li><b>Rare losses.</b> Senior notes lose only in extreme economies that plain simulation rarely visits, so the paths over-sample bad economies and every statistic weights each path by how likely it really is (importance sampling). Each expected loss carries its standard error.</li>");
+        out.push_str("<li><b>Rare losses.</b> Senior notes lose only in extreme economies that plain simulation rarely visits, so the paths over-sample bad economies and every statistic weights each path by how likely it really is (importance sampling). Each expected loss carries its standard error. Anyone reading the paths themselves (path_results.csv) must use the weight column too.</li>");
     } else if importance == Some(false) {
         out.push_str("<li><b>Sampling.</b> Every path has the same weight; each expected loss carries its standard error, which is large for tranches that lose only in rare economies.</li>");
     } else {
