@@ -73,7 +73,7 @@ fn main() -> ExitCode {
             );
             for row in tape::stratify(&receivables, pd_of) {
                 println!(
-                    "{},{},{},{:.4},{:.0},{:.4},{:.0},{:.5},{:.5},{:.2},{:.2}",
+                    "{},{},{},{:.4},{:.0},{:.4},{:.0},{:.5},{},{:.2},{:.2}",
                     row.dimension,
                     row.bucket,
                     row.count,
@@ -82,7 +82,7 @@ fn main() -> ExitCode {
                     row.balance_share,
                     row.balance / row.count as f64,
                     row.wa_pd_12m,
-                    row.wa_rate,
+                    row.wa_rate.map_or_else(String::new, |r| format!("{r:.5}")),
                     row.wa_remaining_months,
                     row.wa_term_months
                 );

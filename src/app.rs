@@ -30,6 +30,7 @@ use crate::sizing::frontier::{
 };
 use crate::sizing::{SizingPaths, SizingResult, size_deal};
 use crate::tape::{self, Receivable};
+use crate::units::stressed_pd;
 
 /// Why a job failed, and which exit code that earns.
 #[derive(Debug, thiserror::Error)]
@@ -524,7 +525,7 @@ fn summary_json(
             })
         })
         .collect();
-    json!({
+    let mut summary = json!({
         "manifest": manifest,
         "scenario": {
             "name": scenario.name,
@@ -538,6 +539,8 @@ fn summary_json(
             "closing_balance": round_cents(pool.closing_balance),
             "scale_factor": pool.scale,
             "weighted_pd_12m": pool.weighted_pd(),
+            "pd_multiplier": scenario.assumptions.pd_multiplier,
+            "weighted_pd_12m_stressed": weighted_stressed_pd(pool, scenario.assumptions.pd_multiplier),
             "ineligible_receivables": pool.ineligible_count,
             "ineligible_balance_before_scaling": round_cents(pool.ineligible_balance),
         },
@@ -573,8 +576,86 @@ fn summary_json(
         "named_paths": monte_carlo.details.iter().map(|d| json!({
             "label": d.label, "path": d.path, "weight": d.weight, "pool_net_loss": d.pool_net_loss,
         })).collect::<Vec<_>>(),
+        "path_results": path_results_json(monte_carlo.summary.importance_sampling),
         "warnings": prepared.warnings,
+    });
+    // money is rounded to cents when written (SPEC), in the engine's structs too
+    for (pointer, keys) in [
+        (
+            "/deterministic/tranches",
+            &[
+                "original_balance",
+                "principal_paid",
+                "interest_paid",
+                "residual_received",
+                "principal_loss",
+                "interest_shortfall",
+            ][..],
+        ),
+        (
+            "/monte_carlo/tranches",
+            &["amount", "expected_interest_shortfall"],
+        ),
+        (
+            "/monte_carlo/balance_bands",
+            &["mean", "p5", "p25", "p50", "p75", "p95"],
+        ),
+        ("/sizing/tranches", &["amount"]),
+    ] {
+        if let Some(value) = summary.pointer_mut(pointer) {
+            round_money_fields(value, keys);
+        }
+    }
+    summary
+}
+
+/// How to read `path_results.csv`: whether its paths were importance-sampled (unequal
+/// weights) and how to average them, for a reader who opens the file without the report.
+fn path_results_json(importance_sampling: bool) -> serde_json::Value {
+    json!({
+        "file": "path_results.csv",
+        "importance_sampling": importance_sampling,
+        "weights": if importance_sampling {
+            "unequal: the paths over-sample bad economies and each carries its likelihood ratio, normalised to sum to 1; an unweighted mean of a column is wrong"
+        } else {
+            "equal: 1 / paths each"
+        },
+        "weighted_mean": "sum of weight × value over the rows; pandas: (df.loss_A * df.weight).sum()",
     })
+}
+
+/// Rounds the named money fields (CNY) of an object, or of every object of an array, to
+/// cents: money is rounded to cents when written (SPEC); shares and rates keep their digits.
+fn round_money_fields(value: &mut serde_json::Value, keys: &[&str]) {
+    match value {
+        serde_json::Value::Array(items) => {
+            for item in items {
+                round_money_fields(item, keys);
+            }
+        }
+        serde_json::Value::Object(object) => {
+            for key in keys {
+                if let Some(amount) = object.get(*key).and_then(serde_json::Value::as_f64) {
+                    object.insert((*key).to_string(), json!(round_cents(amount)));
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Balance-weighted 12-month PD of the closing pool after `pd_multiplier`, each PD capped as
+/// the model caps it: the PD the simulation and the deterministic run use (the tape's is
+/// [`Pool::weighted_pd`]).
+///
+/// # Formula
+/// Σᵢ balanceᵢ × min(pdᵢ × multiplier, 0.999) ÷ Σᵢ balanceᵢ
+pub fn weighted_stressed_pd(pool: &Pool, pd_multiplier: f64) -> f64 {
+    pool.assets
+        .iter()
+        .map(|a| a.balance * stressed_pd(a.pd_12m, pd_multiplier))
+        .sum::<f64>()
+        / pool.closing_balance
 }
 
 fn round_cents(amount: f64) -> f64 {
@@ -612,13 +693,15 @@ fn terminal_summary(
 ) -> String {
     let scenario = &prepared.scenario;
     let mut text = String::new();
+    let multiplier = scenario.assumptions.pd_multiplier;
     let _ = writeln!(
         text,
-        "Scenario {}: {} receivables, closing balance {} CNY, weighted 12-month PD {:.2}%",
+        "Scenario {}: {} receivables, closing balance {} CNY, weighted 12-month PD: tape {:.2}%, stressed {:.2}% (× PD multiplier {multiplier}, used by the model)",
         scenario.name,
         prepared.pool.assets.len(),
         thousands(prepared.pool.closing_balance),
-        100.0 * prepared.pool.weighted_pd()
+        100.0 * prepared.pool.weighted_pd(),
+        100.0 * weighted_stressed_pd(&prepared.pool, multiplier)
     );
     let _ = writeln!(
         text,
@@ -695,11 +778,15 @@ fn terminal_summary(
             t.wal_years
                 .map_or_else(|| "-".into(), |w| format!("{w:.2}")),
             percent(t.annual_yield),
-            format!(
-                "{}/{}",
-                t.implied_rating.as_deref().unwrap_or("<B3"),
-                t.target_rating.as_deref().unwrap_or("-")
-            ),
+            if t.rated {
+                format!(
+                    "{}/{}",
+                    t.implied_rating.as_deref().unwrap_or("below scale"),
+                    t.target_rating.as_deref().unwrap_or("-")
+                )
+            } else {
+                "not rated".to_string()
+            },
         );
     }
     for t in &mc.triggers {
@@ -1457,14 +1544,29 @@ fn point_json(point: &FrontierPoint) -> serde_json::Value {
         "recommended": point.recommended,
         "shortfalls": point.shortfalls.iter().map(|s| json!({
             "target": s.target,
-            "required": s.required,
-            "achieved": s.achieved,
-            "shortfall": s.shortfall,
+            "required": shortfall_amount(s, s.required),
+            "achieved": s.achieved.map(|a| shortfall_amount(s, a)),
+            "shortfall": s.shortfall.map(|g| shortfall_amount(s, g)),
             "relative": s.relative.is_finite().then_some(s.relative),
             "text": describe_shortfall(s),
         })).collect::<Vec<_>>(),
-        "sizing": point.sizing,
+        "sizing": point.sizing.as_ref().map(|sizing| {
+            let mut sizing = json!(sizing);
+            round_money_fields(&mut sizing, &["funding_capacity"]);
+            if let Some(tranches) = sizing.get_mut("tranches") {
+                round_money_fields(tranches, &["amount"]);
+            }
+            sizing
+        }),
     })
+}
+
+/// A shortfall's number as written: CNY to the cent for `funding_need`, a share as it is.
+fn shortfall_amount(shortfall: &Shortfall, value: f64) -> f64 {
+    match shortfall.target {
+        TargetKind::FundingNeed => round_cents(value),
+        TargetKind::MaxPoolEl | TargetKind::MinAdvanceRate => value,
+    }
 }
 
 fn frontier_summary_json(context: FrontierContext) -> serde_json::Value {
@@ -1513,7 +1615,8 @@ fn frontier_summary_json(context: FrontierContext) -> serde_json::Value {
                     "message": "no grid point meets every target; no approval policy written",
                     "closest": { "cutoff": p.cutoff, "limit_multiplier": p.limit_multiplier },
                     "binding_target": binding,
-                    "binding_shortfall": binding_shortfall.and_then(|s| s.shortfall),
+                    "binding_shortfall": binding_shortfall
+                        .and_then(|s| Some(shortfall_amount(s, s.shortfall?))),
                     "binding_text": binding_shortfall.map(describe_shortfall),
                     "relaxation_needed": relaxation.is_finite().then_some(*relaxation),
                     "shortfalls": p.shortfalls.iter().map(describe_shortfall).collect::<Vec<_>>(),

@@ -701,4 +701,29 @@ fn frontier_report_says_what_the_frontier_did() {
         &html[caption_start..caption_start + html[caption_start..].find("</figcaption>").unwrap()];
     assert!(caption.contains(&expected), "`{expected}` not in {caption}");
     assert!(!caption.contains("lifts the advance rate"), "{caption}");
+
+    // every point's sizing: shares in whole 0.05 % steps adding up to the advance rate,
+    // money in cents
+    for point in summary["points"].as_array().unwrap() {
+        let Some(sizing) = point["sizing"].as_object() else {
+            continue;
+        };
+        let cents = |v: f64| assert_eq!((v * 100.0).round() / 100.0, v, "{v} not in cents");
+        let steps = |share: f64| {
+            let k = (share * 2000.0).round();
+            assert_eq!(k / 2000.0, share, "share {share}");
+            k as i64
+        };
+        cents(sizing["funding_capacity"].as_f64().unwrap());
+        let tranches = sizing["tranches"].as_array().unwrap();
+        for t in tranches {
+            cents(t["amount"].as_f64().unwrap());
+        }
+        let rated: i64 = tranches[..tranches.len() - 1]
+            .iter()
+            .map(|t| steps(t["share"].as_f64().unwrap()))
+            .sum();
+        assert_eq!(steps(sizing["advance_rate"].as_f64().unwrap()), rated);
+        assert_eq!(point["advance_rate"], sizing["advance_rate"]);
+    }
 }

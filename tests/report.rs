@@ -819,28 +819,75 @@ fn compare_two_scenarios() {
     }
     assert!(stdout.contains(&format!("Comparison: {}", out.display())));
 
-    let csv = fs::read_to_string(out.join("comparison.csv")).unwrap();
-    assert!(csv.starts_with("metric,unit,base,stress_aaa\n"), "{csv}");
-    let row = |metric: &str| -> Vec<f64> {
-        let line = csv
-            .lines()
-            .find(|l| l.starts_with(&format!("{metric},")))
-            .unwrap_or_else(|| panic!("comparison.csv lacks {metric}"));
-        line.split(',')
-            .skip(2)
-            .map(|v| v.parse().unwrap())
-            .collect()
+    // comparison.csv: one row per scenario, one column per quantity, its unit in its name;
+    // every column but the text ones holds plain numbers (what pandas loads as numbers)
+    let mut reader = csv::Reader::from_path(out.join("comparison.csv")).unwrap();
+    let header: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_string)
+        .collect();
+    let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(
+        header[..4],
+        ["scenario", "folder", "inputs_digest", "seed"],
+        "{header:?}"
+    );
+    assert_eq!(records.len(), 2);
+    assert_eq!((&records[0][0], &records[1][0]), ("base", "stress_aaa"));
+    let text_columns = ["scenario", "folder", "inputs_digest"];
+    for (i, column) in header.iter().enumerate() {
+        if text_columns.contains(&column.as_str()) || column.ends_with("_rating") {
+            continue;
+        }
+        for record in &records {
+            let cell = &record[i];
+            assert!(
+                cell.is_empty() || cell.parse::<f64>().is_ok(),
+                "comparison.csv: `{column}` holds `{cell}`, not a number"
+            );
+            assert!(
+                !cell.contains('%') && !cell.contains(',') && !cell.contains(' '),
+                "{column}: {cell}"
+            );
+        }
+    }
+    for column in [
+        "closing_balance_cny",
+        "pool_el_share",
+        "funding_capacity_cny",
+        "A_wal_years",
+        "weighted_pd_12m_tape",
+        "weighted_pd_12m_stressed",
+    ] {
+        assert!(
+            header.iter().any(|h| h == column),
+            "no `{column}`: {header:?}"
+        );
+    }
+    let column = |name: &str| -> Vec<f64> {
+        let i = header
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("comparison.csv lacks {name}"));
+        records.iter().map(|r| r[i].parse().unwrap()).collect()
     };
-    let pool_el = row("pool EL");
+    let pool_el = column("pool_el_share");
     assert!(
         pool_el[1] > 2.0 * pool_el[0],
         "AAA stresses raise the pool EL: {pool_el:?}"
     );
-    assert_eq!(row("PD multiplier"), vec![1.0, 5.5]);
-    let capacity = row("funding capacity");
+    assert_eq!(column("pd_multiplier"), vec![1.0, 5.5]);
+    let capacity = column("funding_capacity_cny");
     assert!(
         capacity[1] < capacity[0],
         "AAA stresses cut the funding capacity: {capacity:?}"
+    );
+    // the residual tranche is not rated: no implied rating for it in any scenario
+    assert!(
+        !header.iter().any(|h| h == "Sub_implied_rating"),
+        "{header:?}"
     );
 
     for name in ["compare_metrics", "compare_tranche_el"] {
@@ -914,4 +961,343 @@ fn compare_rejects_a_folder_that_is_not_a_report() {
     ]);
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("manifest"));
+}
+
+/// Reads a CSV file into its header and records.
+fn read_csv(path: &Path) -> (Vec<String>, Vec<csv::StringRecord>) {
+    let mut reader = csv::Reader::from_path(path).unwrap();
+    let header = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_string)
+        .collect();
+    (header, reader.records().map(Result::unwrap).collect())
+}
+
+/// The stressed PD is shown beside the tape's, labelled, in `summary.json`, on the terminal
+/// and in `report.html`: stress_aaa.toml multiplies every PD by 5.5.
+#[test]
+fn the_stressed_pd_the_model_uses_is_shown_beside_the_tape_pd() {
+    let prepared = baitiao_abs::app::prepare(&repo().join("scenarios/stress_aaa.toml")).unwrap();
+    let multiplier = prepared.scenario.assumptions.pd_multiplier;
+    assert_eq!(multiplier, 5.5);
+    let pool = &prepared.pool;
+    let tape = pool.weighted_pd();
+    // Σ balance × min(pd × 5.5, 0.999) ÷ closing balance, as the model caps it
+    let stressed = pool
+        .assets
+        .iter()
+        .map(|a| a.balance * (a.pd_12m * multiplier).min(0.999))
+        .sum::<f64>()
+        / pool.closing_balance;
+    assert!(stressed > 5.0 * tape, "{stressed} vs tape {tape}");
+
+    for (dir, terminal, expected_multiplier, expected_stressed) in [
+        (&runs().stress, &runs().stress_terminal, 5.5, stressed),
+        (&runs().base, &runs().base_terminal, 1.0, tape),
+    ] {
+        let summary = read_summary(dir);
+        let pool_json = &summary["pool"];
+        assert_eq!(pool_json["weighted_pd_12m"].as_f64(), Some(tape));
+        assert_eq!(
+            pool_json["pd_multiplier"].as_f64(),
+            Some(expected_multiplier)
+        );
+        let written = pool_json["weighted_pd_12m_stressed"].as_f64().unwrap();
+        assert!(
+            (written - expected_stressed).abs() < 1e-12,
+            "{written} vs {expected_stressed}"
+        );
+        let line = format!(
+            "weighted 12-month PD: tape {:.2}%, stressed {:.2}% (× PD multiplier {expected_multiplier}, used by the model)",
+            100.0 * tape,
+            100.0 * written
+        );
+        assert!(terminal.contains(&line), "`{line}` not in:\n{terminal}");
+        let html = fs::read_to_string(dir.join("report.html")).unwrap();
+        for fact in [
+            format!(
+                "<div class=\"label\">Tape 12-month PD</div><div class=\"value\">{:.2} %</div>",
+                100.0 * tape
+            ),
+            format!(
+                "<div class=\"label\">Stressed 12-month PD</div><div class=\"value\">{:.2} %</div><div class=\"sub\">used by the model: tape PDs × PD multiplier {expected_multiplier}",
+                100.0 * written
+            ),
+        ] {
+            assert!(html.contains(&fact), "report.html lacks {fact}");
+        }
+    }
+}
+
+/// The residual tranche has no coupon and is not rated: an empty `implied_rating` in
+/// `tranches.csv`, `null` in `summary.json`, "not rated" on the terminal and in the report.
+#[test]
+fn the_residual_tranche_is_not_rated() {
+    for (dir, terminal) in [
+        (&runs().base, &runs().base_terminal),
+        (&runs().stress, &runs().stress_terminal),
+    ] {
+        let (header, records) = read_csv(&dir.join("tranches.csv"));
+        let rating = header.iter().position(|h| h == "implied_rating").unwrap();
+        let (residual, rated) = records.split_last().unwrap();
+        assert_eq!(&residual[0], "Sub");
+        assert_eq!(&residual[rating], "", "the residual's implied rating");
+        for record in rated {
+            assert!(!record[rating].is_empty(), "{record:?}");
+        }
+        let summary = read_summary(dir);
+        let tranches = summary["monte_carlo"]["tranches"].as_array().unwrap();
+        let last = tranches.last().unwrap();
+        assert!(last["implied_rating"].is_null(), "{last}");
+        assert_eq!(last["rated"], false);
+        assert!(
+            tranches[..tranches.len() - 1]
+                .iter()
+                .all(|t| t["rated"] == true && t["implied_rating"].is_string())
+        );
+        let sub = terminal
+            .lines()
+            .filter(|l| l.starts_with("Sub "))
+            .nth(1)
+            .expect("the Monte Carlo table's Sub row");
+        assert!(sub.ends_with("not rated"), "{sub}");
+        let html = fs::read_to_string(dir.join("report.html")).unwrap();
+        let start = html.find("<tr><td>Sub</td>").unwrap();
+        let row = &html[start..start + html[start..].find("</tr>").unwrap()];
+        assert!(row.contains("not rated"), "{row}");
+        for rating in [
+            "Aaa",
+            "Aa",
+            "A1",
+            "A2",
+            "A3",
+            "Baa",
+            "Ba",
+            "B1",
+            "B2",
+            "B3",
+            "below scale",
+        ] {
+            assert!(
+                !row.contains(rating),
+                "the residual row shows {rating}: {row}"
+            );
+        }
+    }
+}
+
+/// A number is a number where it is written: the advance rate is the exact sum of the sized
+/// shares (whole steps of 0.05 %, no bisection midpoints), and money is rounded to cents.
+#[test]
+fn sized_shares_and_money_are_written_as_a_spreadsheet_holds_them() {
+    for dir in [&runs().base, &runs().stress] {
+        let text = fs::read_to_string(dir.join("summary.json")).unwrap();
+        let summary = read_summary(dir);
+        let sizing = &summary["sizing"];
+        let advance = sizing["advance_rate"].as_f64().unwrap();
+        let steps = |share: f64| {
+            let k = (share * 2000.0).round();
+            assert_eq!(
+                k / 2000.0,
+                share,
+                "{share} is not a whole number of 0.05 % steps"
+            );
+            k as i64
+        };
+        let tranches = sizing["tranches"].as_array().unwrap();
+        let rated: i64 = tranches[..tranches.len() - 1]
+            .iter()
+            .map(|t| steps(t["share"].as_f64().unwrap()))
+            .sum();
+        assert_eq!(steps(advance), rated, "advance rate {advance}");
+        // as written: at most four decimals, the way the shares add up by hand
+        let written = format!("\"advance_rate\": {advance}");
+        assert!(text.contains(&written), "{written}");
+        assert!(advance.to_string().len() <= "0.9965".len(), "{advance}");
+        for t in tranches {
+            steps(t["credit_enhancement"].as_f64().unwrap());
+        }
+
+        let cents = |what: &str, value: &serde_json::Value| {
+            if let Some(v) = value.as_f64() {
+                assert_eq!(
+                    (v * 100.0).round() / 100.0,
+                    v,
+                    "{what} = {v} is not in cents"
+                );
+            }
+        };
+        for t in tranches {
+            cents("sizing amount", &t["amount"]);
+        }
+        for t in summary["monte_carlo"]["tranches"].as_array().unwrap() {
+            cents("monte_carlo amount", &t["amount"]);
+            cents(
+                "expected interest shortfall",
+                &t["expected_interest_shortfall"],
+            );
+        }
+        for t in summary["deterministic"]["tranches"].as_array().unwrap() {
+            for key in [
+                "original_balance",
+                "principal_paid",
+                "interest_paid",
+                "residual_received",
+                "principal_loss",
+                "interest_shortfall",
+            ] {
+                cents(key, &t[key]);
+            }
+        }
+        for band in summary["monte_carlo"]["balance_bands"].as_array().unwrap() {
+            for key in ["mean", "p5", "p25", "p50", "p75", "p95"] {
+                cents(key, &band[key]);
+            }
+        }
+        let (header, records) = read_csv(&dir.join("sizing.csv"));
+        let amount = header.iter().position(|h| h == "amount").unwrap();
+        let share = header.iter().position(|h| h == "share").unwrap();
+        for record in &records {
+            let (whole, cents) = record[amount].split_once('.').unwrap();
+            assert!(
+                whole.parse::<u64>().is_ok() && cents.len() == 2,
+                "{record:?}"
+            );
+            assert!(record[share].len() <= "0.9965".len(), "{record:?}");
+        }
+    }
+}
+
+/// `pool_strats.csv` says what each rate is of: the instalments' and bullets' monthly fees
+/// and the annuities' annual interest apart, an annualised yield on the balance for all,
+/// and no `wa_rate` that averages a monthly fee with an annual rate.
+#[test]
+fn pool_strats_split_rates_by_what_they_are_of() {
+    let (header, records) = read_csv(&runs().base.join("pool_strats.csv"));
+    let at = |name: &str| {
+        header
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("pool_strats.csv lacks {name}: {header:?}"))
+    };
+    let columns = [
+        "wa_rate",
+        "wa_annual_interest_rate_annuity",
+        "wa_monthly_fee_rate_installment",
+        "wa_monthly_fee_rate_bullet",
+        "annualised_yield_on_balance",
+    ];
+    let number = |record: &csv::StringRecord, name: &str| -> Option<f64> {
+        let cell = &record[at(name)];
+        (!cell.is_empty()).then(|| cell.parse().unwrap_or_else(|_| panic!("{name}: {cell}")))
+    };
+    for record in &records {
+        for name in columns {
+            number(record, name);
+        }
+        let product_rates = [
+            number(record, "wa_annual_interest_rate_annuity"),
+            number(record, "wa_monthly_fee_rate_installment"),
+            number(record, "wa_monthly_fee_rate_bullet"),
+        ];
+        let present: Vec<f64> = product_rates.iter().flatten().copied().collect();
+        match present[..] {
+            // one product: `wa_rate` is that product's rate
+            [only] => assert_eq!(number(record, "wa_rate"), Some(only), "{record:?}"),
+            // products mix: no average across units
+            _ => assert_eq!(number(record, "wa_rate"), None, "{record:?}"),
+        }
+        assert!(number(record, "annualised_yield_on_balance").unwrap() >= 0.0);
+    }
+    let total = records.last().unwrap();
+    assert_eq!(&total[0], "total");
+    assert_eq!(number(total, "wa_rate"), None);
+    let html = fs::read_to_string(runs().base.join("report.html")).unwrap();
+    for heading in [
+        "Instalment fee, monthly, on original principal",
+        "Annuity interest, annual",
+        "Fees and interest, annualised, on balance",
+    ] {
+        assert!(html.contains(heading), "report.html lacks {heading}");
+    }
+}
+
+/// Under importance sampling an unweighted mean of `path_results.csv` is wrong by orders of
+/// magnitude: `summary.json` says the paths were importance-sampled, `report.html` says to
+/// use the weight column (with what the unweighted mean would give), and the file's
+/// documentation opens with the weighted mean in pandas.
+#[test]
+fn importance_sampled_paths_say_to_use_the_weight_column() {
+    let base = &runs().base;
+    let summary = read_summary(base);
+    assert_eq!(summary["monte_carlo"]["importance_sampling"], true);
+    assert_eq!(summary["path_results"]["importance_sampling"], true);
+    let rule = summary["path_results"]["weighted_mean"].as_str().unwrap();
+    assert!(rule.contains("(df.loss_A * df.weight).sum()"), "{rule}");
+
+    // what a reader of the file gets with and without the weights
+    let (header, records) = read_csv(&base.join("path_results.csv"));
+    let column = |name: &str| -> Vec<f64> {
+        let i = header.iter().position(|h| h == name).unwrap();
+        records.iter().map(|r| r[i].parse().unwrap()).collect()
+    };
+    let (weight, loss) = (column("weight"), column("loss_A"));
+    let unweighted = loss.iter().sum::<f64>() / loss.len() as f64;
+    let weighted: f64 =
+        loss.iter().zip(&weight).map(|(l, w)| l * w).sum::<f64>() / weight.iter().sum::<f64>();
+    let el = summary["monte_carlo"]["tranches"][0]["loss"]["mean"]
+        .as_f64()
+        .unwrap();
+    assert!(
+        (weighted - el).abs() <= 1e-9 * el.max(1e-300) + 1e-18,
+        "{weighted} vs {el}"
+    );
+    assert!(
+        unweighted > 1e6 * el,
+        "the unweighted mean {unweighted} vs EL {el}"
+    );
+
+    let html = fs::read_to_string(base.join("report.html")).unwrap();
+    for expected in [
+        "Paths are importance-sampled; use the weight column.".to_string(),
+        "<code>(df.loss_A * df.weight).sum()</code>".to_string(),
+        format!(
+            "Here loss_A averages {} unweighted against its weighted mean, the EL, of {}.",
+            baitiao_abs::report::format::small_percent(unweighted),
+            baitiao_abs::report::format::small_percent(weighted)
+        ),
+    ] {
+        assert!(html.contains(&expected), "report.html lacks {expected}");
+    }
+
+    // plain Monte Carlo (equal weights): no such warning
+    let plain = scratch().join("plain-weights");
+    copy_dir(base, &plain);
+    let mut summary = read_summary(&plain);
+    summary["monte_carlo"]["importance_sampling"] = false.into();
+    summary["path_results"]["importance_sampling"] = false.into();
+    fs::write(
+        plain.join("summary.json"),
+        serde_json::to_vec_pretty(&summary).unwrap(),
+    )
+    .unwrap();
+    render_charts_and_html(&plain).unwrap();
+    let html = fs::read_to_string(plain.join("report.html")).unwrap();
+    assert!(!html.contains("importance-sampled"), "plain paths flagged");
+
+    // the file's documentation opens with the rule
+    let readme = fs::read_to_string(repo().join("reports/README.md")).unwrap();
+    let start = readme
+        .find("## `path_results.csv`")
+        .expect("reports/README.md has a section on path_results.csv");
+    let section = &readme[start..];
+    let first_paragraph = section.lines().nth(2).unwrap_or_default();
+    assert!(
+        first_paragraph.starts_with("> **") && first_paragraph.contains("weight"),
+        "the section does not open with the weights note: {first_paragraph}"
+    );
+    let note_end = section.find("\nColumns:").unwrap();
+    assert!(section[..note_end].contains("(df.loss_A * df.weight).sum()"));
 }

@@ -31,7 +31,11 @@ pub struct TrancheMetrics {
     /// Annual nominal IRR of the expected cash flows at par.
     #[serde(rename = "yield")]
     pub annual_yield: Option<f64>,
-    /// Best rating whose idealized EL at the WAL covers the EL.
+    /// Whether the tranche is rated: every tranche but the last, the residual holder, which
+    /// has no coupon and gets no rating (SPEC §5).
+    pub rated: bool,
+    /// Best rating whose idealized EL at the WAL covers the EL; `None` for the residual
+    /// tranche (not rated) and for a rated tranche below the table's scale.
     pub implied_rating: Option<String>,
     pub target_rating: Option<String>,
     /// Idealized EL of the target rating at the tranche's WAL.
@@ -155,10 +159,14 @@ pub fn summarize(run: &MonteCarloRun, deal: &Deal) -> MonteCarloSummary {
                 share: tranche.share,
                 amount,
                 coupon: tranche.coupon,
-                implied_rating: deal
-                    .rating_table
-                    .implied_rating(loss.mean, wal_for_rating)
-                    .map(str::to_string),
+                rated: j != last,
+                implied_rating: if j == last {
+                    None
+                } else {
+                    deal.rating_table
+                        .implied_rating(loss.mean, wal_for_rating)
+                        .map(str::to_string)
+                },
                 target_el: tranche
                     .target_rating
                     .as_deref()

@@ -16,7 +16,8 @@ use super::{ReportDir, ReportError, ReportKind, cents, decimal};
 /// Default output folder of `compare`.
 pub const DEFAULT_OUT: &str = "reports/compare";
 
-/// What a row's numbers are, for the CSV's `unit` column and for formatting.
+/// What a row's numbers are, for formatting them (the CSV carries the unit in the column's
+/// name).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Unit {
     Text,
@@ -28,18 +29,8 @@ pub enum Unit {
     Multiple,
 }
 
-impl Unit {
-    fn as_str(self) -> &'static str {
-        match self {
-            Unit::Text => "text",
-            Unit::Cny => "CNY",
-            Unit::Share => "share",
-            Unit::Years => "years",
-            Unit::Count => "count",
-            Unit::Multiple => "multiple",
-        }
-    }
-}
+/// A quantity read from a folder, `None` when the folder lacks it.
+type FolderValue<'a> = dyn Fn(&ReportFolder) -> Option<f64> + 'a;
 
 /// One value of a row: as written to the CSV and as shown to people.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -51,7 +42,11 @@ pub struct Cell {
 /// One metric across the scenarios.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Row {
+    /// For people: the terminal's and `comparison.html`'s row label.
     pub metric: String,
+    /// Its column in `comparison.csv`: lower-case, with its unit in the name (`_cny`,
+    /// `_share`, `_years`, `_probability`).
+    pub column: String,
     pub unit: Unit,
     pub cells: Vec<Cell>,
 }
@@ -87,13 +82,23 @@ fn number_cell(value: Option<f64>, unit: Unit) -> Cell {
     };
     let (raw, shown) = match unit {
         Unit::Cny => (cents(v), cny(v)),
-        Unit::Share => (format!("{v:e}"), small_percent(v)),
+        Unit::Share => (plain_number(v), small_percent(v)),
         Unit::Years => (decimal(v), format!("{v:.2}")),
         Unit::Count => (format!("{v:.0}"), cny(v)),
         Unit::Multiple => (decimal(v), format!("{v:.2} ×")),
         Unit::Text => (v.to_string(), v.to_string()),
     };
     Cell { raw, shown }
+}
+
+/// A decimal as spreadsheets and pandas read it, with every digit of the double: plain
+/// (`0.9965`, `0`) from 0.00001 up, scientific below (`1.4310427753856098e-15`).
+fn plain_number(value: f64) -> String {
+    if value == 0.0 || value.abs() >= 1e-5 {
+        format!("{}", value + 0.0)
+    } else {
+        format!("{value:e}")
+    }
 }
 
 impl Comparison {
@@ -116,17 +121,23 @@ impl Comparison {
             })
             .collect();
         let mut rows: Vec<Row> = Vec::new();
-        let mut text = |metric: &str, values: Vec<Option<String>>| {
+        let mut text = |metric: &str, column: &str, values: Vec<Option<String>>| {
             if values.iter().any(Option::is_some) {
                 rows.push(Row {
                     metric: metric.to_string(),
+                    column: column.to_string(),
                     unit: Unit::Text,
                     cells: values.into_iter().map(text_cell).collect(),
                 });
             }
         };
-        text("scenario", names.iter().map(|n| Some(n.clone())).collect());
         text(
+            "scenario",
+            "scenario",
+            names.iter().map(|n| Some(n.clone())).collect(),
+        );
+        text(
+            "folder",
             "folder",
             folders
                 .iter()
@@ -135,12 +146,15 @@ impl Comparison {
         );
         text(
             "inputs digest",
+            "inputs_digest",
             folders
                 .iter()
                 .map(|f| f.summary.manifest.inputs_digest.clone())
                 .collect(),
         );
+        // an integer as its digits: a u64 seed does not survive a trip through f64
         text(
+            "seed",
             "seed",
             folders
                 .iter()
@@ -148,10 +162,11 @@ impl Comparison {
                 .collect(),
         );
         let mut rows_numbers: Vec<Row> = Vec::new();
-        let mut number = |metric: &str, unit: Unit, values: Vec<Option<f64>>| {
+        let mut number = |metric: &str, column: &str, unit: Unit, values: Vec<Option<f64>>| {
             if values.iter().any(Option::is_some) {
                 rows_numbers.push(Row {
                     metric: metric.to_string(),
+                    column: column.to_string(),
                     unit,
                     cells: values.into_iter().map(|v| number_cell(v, unit)).collect(),
                 });
@@ -171,35 +186,57 @@ impl Comparison {
         };
         number(
             "Monte Carlo paths",
+            "monte_carlo_paths",
             Unit::Count,
             each(&|f| f.summary.manifest.paths.map(|p| p as f64)),
         );
         number(
             "PD multiplier",
+            "pd_multiplier",
             Unit::Multiple,
             each(&term("/assumptions/pd_multiplier")),
         );
         number(
             "asset correlation",
+            "asset_correlation",
             Unit::Share,
             each(&term("/assumptions/correlation")),
         );
-        number("CPR (annual)", Unit::Share, each(&term("/assumptions/cpr")));
+        number(
+            "CPR (annual)",
+            "cpr_annual",
+            Unit::Share,
+            each(&term("/assumptions/cpr")),
+        );
         number(
             "recovery rate",
+            "recovery_rate",
             Unit::Share,
             each(&term("/assumptions/recovery_rate")),
         );
         number(
             "yield haircut",
+            "yield_haircut_share",
             Unit::Share,
             each(&term("/assumptions/yield_haircut")),
         );
-        number("closing balance", Unit::Cny, each(&|f| f.closing_balance()));
         number(
-            "weighted 12-month PD",
+            "closing balance",
+            "closing_balance_cny",
+            Unit::Cny,
+            each(&|f| f.closing_balance()),
+        );
+        number(
+            "weighted 12-month PD, tape",
+            "weighted_pd_12m_tape",
             Unit::Share,
             each(&|f| f.summary.pool.as_ref()?.weighted_pd_12m),
+        );
+        number(
+            "weighted 12-month PD, stressed",
+            "weighted_pd_12m_stressed",
+            Unit::Share,
+            each(&|f| f.summary.pool.as_ref()?.weighted_pd_12m_stressed),
         );
         let pool_loss = |f: &ReportFolder| {
             f.summary
@@ -207,104 +244,114 @@ impl Comparison {
                 .as_ref()
                 .map(|m| m.pool_net_loss.clone())
         };
-        number("pool EL", Unit::Share, each(&|f| pool_loss(f)?.mean));
+        number(
+            "pool EL",
+            "pool_el_share",
+            Unit::Share,
+            each(&|f| pool_loss(f)?.mean),
+        );
         number(
             "pool EL standard error",
+            "pool_el_se_share",
             Unit::Share,
             each(&|f| pool_loss(f)?.standard_error),
         );
         number(
             "pool VaR 99 %",
+            "pool_var99_share",
             Unit::Share,
             each(&|f| pool_loss(f)?.var[1]),
         );
-        number("pool ES 99 %", Unit::Share, each(&|f| pool_loss(f)?.es[1]));
+        number(
+            "pool ES 99 %",
+            "pool_es99_share",
+            Unit::Share,
+            each(&|f| pool_loss(f)?.es[1]),
+        );
         number(
             "pool VaR 99.9 %",
+            "pool_var999_share",
             Unit::Share,
             each(&|f| pool_loss(f)?.var[2]),
         );
         number(
             "deterministic cumulative net loss",
+            "deterministic_cumulative_net_loss_share",
             Unit::Share,
             each(&|f| f.summary.deterministic.as_ref()?.cumulative_net_loss_share),
         );
         number(
             "funding capacity",
+            "funding_capacity_cny",
             Unit::Cny,
             each(&|f| f.funding_capacity()),
         );
         number(
             "advance rate",
+            "advance_rate",
             Unit::Share,
             each(&|f| f.summary.sizing.as_ref()?.advance_rate),
         );
         number(
             "funding need",
+            "funding_need_cny",
             Unit::Cny,
             each(&|f| f.summary.treasury.as_ref()?.funding_need),
         );
         number(
-            "funding surplus",
+            "funding surplus (capacity − need)",
+            "funding_surplus_cny",
             Unit::Cny,
             each(&|f| f.summary.treasury.as_ref()?.surplus),
         );
         number(
             "clean-up call probability",
+            "call_probability",
             Unit::Share,
             each(&|f| f.summary.monte_carlo.as_ref()?.call_probability),
         );
         let tranche_names = union(folders.iter().map(ReportFolder::tranche_names));
         for name in &tranche_names {
             let row = |f: &ReportFolder| f.tranches.iter().find(|t| &t.tranche == name).cloned();
-            number(
-                &format!("{name} size"),
-                Unit::Share,
-                each(&|f| Some(row(f)?.share)),
-            );
-            number(&format!("{name} EL"), Unit::Share, each(&|f| row(f)?.el));
-            number(
-                &format!("{name} EL standard error"),
-                Unit::Share,
-                each(&|f| row(f)?.el_se),
-            );
-            number(&format!("{name} PD"), Unit::Share, each(&|f| row(f)?.pd));
-            number(
-                &format!("{name} VaR 99 %"),
-                Unit::Share,
-                each(&|f| row(f)?.var99),
-            );
-            number(
-                &format!("{name} ES 99 %"),
-                Unit::Share,
-                each(&|f| row(f)?.es99),
-            );
-            number(&format!("{name} WAL"), Unit::Years, each(&|f| row(f)?.wal));
-            number(
-                &format!("{name} yield"),
-                Unit::Share,
-                each(&|f| row(f)?.annual_yield),
-            );
-            number(
-                &format!("{name} breakeven PD multiple"),
-                Unit::Multiple,
-                each(&|f| {
-                    f.breakevens
-                        .iter()
-                        .find(|(t, _)| t == name)
-                        .and_then(|(_, m)| *m)
+            let tranche_rows: [(&str, &str, Unit, &FolderValue); 10] = [
+                ("size", "size_share", Unit::Share, &|f| Some(row(f)?.share)),
+                ("EL", "el_share", Unit::Share, &|f| row(f)?.el),
+                ("EL standard error", "el_se_share", Unit::Share, &|f| {
+                    row(f)?.el_se
                 }),
-            );
-            number(
-                &format!("{name} sized share"),
-                Unit::Share,
-                each(&|f| {
+                ("PD", "loss_probability", Unit::Share, &|f| row(f)?.pd),
+                ("VaR 99 %", "var99_share", Unit::Share, &|f| row(f)?.var99),
+                ("ES 99 %", "es99_share", Unit::Share, &|f| row(f)?.es99),
+                ("WAL", "wal_years", Unit::Years, &|f| row(f)?.wal),
+                ("yield", "yield_annual", Unit::Share, &|f| {
+                    row(f)?.annual_yield
+                }),
+                (
+                    "breakeven PD multiple",
+                    "breakeven_pd_multiple",
+                    Unit::Multiple,
+                    &|f| {
+                        f.breakevens
+                            .iter()
+                            .find(|(t, _)| t == name)
+                            .and_then(|(_, m)| *m)
+                    },
+                ),
+                ("sized share", "sized_share", Unit::Share, &|f| {
                     f.sizing
                         .iter()
                         .find(|r| &r.tranche == name)
                         .map(|r| r.share)
                 }),
-            );
+            ];
+            for (metric, column, unit, value) in tranche_rows {
+                number(
+                    &format!("{name} {metric}"),
+                    &format!("{name}_{column}"),
+                    unit,
+                    each(value),
+                );
+            }
         }
         let trigger_names = union(folders.iter().map(|f| {
             f.summary
@@ -314,8 +361,10 @@ impl Comparison {
                 .unwrap_or_default()
         }));
         for trigger in &trigger_names {
+            let short = charts::short_trigger(trigger);
             number(
-                &format!("P(breach) {}", charts::short_trigger(trigger)),
+                &format!("P(breach) {short}"),
+                &format!("breach_probability_{}", trigger_column(&short)),
                 Unit::Share,
                 each(&|f| {
                     f.summary
@@ -336,7 +385,11 @@ impl Comparison {
                     .iter()
                     .map(|f| {
                         let t = f.tranches.iter().find(|t| &t.tranche == name)?;
-                        if implied {
+                        let residual = f.tranches.last().is_some_and(|l| l.tranche == t.tranche);
+                        if implied && residual {
+                            // the residual tranche is not rated
+                            None
+                        } else if implied {
                             Some(
                                 t.implied_rating
                                     .clone()
@@ -350,6 +403,7 @@ impl Comparison {
                 if values.iter().any(Option::is_some) {
                     rating_rows.push(Row {
                         metric: format!("{name} {label}"),
+                        column: format!("{name}_{}", label.replace(' ', "_")),
                         unit: Unit::Text,
                         cells: values.into_iter().map(text_cell).collect(),
                     });
@@ -365,17 +419,15 @@ impl Comparison {
         }
     }
 
-    /// `comparison.csv`: `metric`, `unit`, then one column per folder (raw values: shares as
-    /// decimals, CNY to the cent).
+    /// `comparison.csv`: one row per folder, one column per quantity (the `column` of each
+    /// row, its unit in its name), so every numeric column loads as numbers: shares and
+    /// probabilities as decimals, CNY to the cent, an empty cell where a folder lacks the
+    /// quantity. Text columns (scenario, folder, digest, ratings) hold text only.
     pub fn csv(&self) -> Result<Vec<u8>, csv::Error> {
         let mut out = csv::Writer::from_writer(Vec::new());
-        let mut header = vec!["metric".to_string(), "unit".to_string()];
-        header.extend(self.labels.iter().cloned());
-        out.write_record(&header)?;
-        for row in &self.rows {
-            let mut record = vec![row.metric.clone(), row.unit.as_str().to_string()];
-            record.extend(row.cells.iter().map(|c| c.raw.clone()));
-            out.write_record(&record)?;
+        out.write_record(self.rows.iter().map(|r| r.column.as_str()))?;
+        for i in 0..self.labels.len() {
+            out.write_record(self.rows.iter().map(|r| r.cells[i].raw.as_str()))?;
         }
         out.into_inner()
             .map_err(|e| csv::Error::from(e.into_error()))
@@ -438,21 +490,39 @@ impl Comparison {
             var99: folders.iter().map(|f| pool(f)?.var[1]).collect(),
             funding_capacity: folders.iter().map(ReportFolder::funding_capacity).collect(),
         };
-        let worst = metrics
-            .expected_loss
-            .iter()
-            .zip(&self.labels)
-            .filter_map(|(v, l)| Some((v.as_ref()?, l)))
-            .max_by(|a, b| a.0.total_cmp(b.0));
+        let largest = |values: &[Option<f64>]| {
+            values
+                .iter()
+                .zip(&self.labels)
+                .filter_map(|(v, l)| Some((*v.as_ref()?, l.as_str())))
+                .max_by(|a, b| a.0.total_cmp(&b.0))
+        };
+        let mut read = Vec::new();
+        if let Some((el, label)) = largest(&metrics.expected_loss) {
+            read.push(format!(
+                "{label} has the highest pool EL ({})",
+                percent(el, 2)
+            ));
+        }
+        if let Some((var, label)) = largest(&metrics.var99) {
+            read.push(format!(
+                "{label} the highest VaR 99 % ({})",
+                percent(var, 2)
+            ));
+        }
+        if let Some((capacity, label)) = largest(&metrics.funding_capacity) {
+            read.push(format!(
+                "{label} the largest funding capacity ({} CNY)",
+                cny(capacity)
+            ));
+        }
         charts.push(Chart {
             name: "compare_metrics",
             title: "Pool EL, VaR 99 % and funding capacity by scenario".into(),
-            caption: match worst {
-                Some((el, label)) => format!(
-                    "Compare the bars within each panel: {label} has the highest pool EL ({}); funding capacity shrinks as the loss tail (VaR 99 %) grows, because the rated notes need more enhancement below them.",
-                    percent(*el, 2)
-                ),
-                None => "Compare the bars within each panel: funding capacity shrinks as the loss tail grows.".into(),
+            caption: if read.is_empty() {
+                "Compare the bars within each panel.".into()
+            } else {
+                format!("Compare the bars within each panel: {}.", read.join("; "))
             },
             kind: ChartKind::CompareMetrics(metrics),
         });
@@ -515,7 +585,7 @@ impl Comparison {
             }
             out.push_str("</tr>");
         }
-        out.push_str("</tbody></table><p class=\"note\">Shares and probabilities as percentages of the closing balance (pool) or of each tranche's original balance (tranches); CNY without decimals. comparison.csv beside this page has the same rows with full decimals.</p></section>\n");
+        out.push_str("</tbody></table><p class=\"note\">Shares and probabilities as percentages of the closing balance (pool) or of each tranche's original balance (tranches); CNY without decimals. comparison.csv beside this page has the same figures with full decimals, one row per scenario and one column per figure, its unit in the column's name.</p></section>\n");
         out.push_str("<section id=\"charts\"><h2>Charts</h2>");
         for c in charts {
             let _ = write!(
@@ -544,6 +614,15 @@ impl Comparison {
         out.push_str("</tbody></table></section>\n</body>\n</html>\n");
         out
     }
+}
+
+/// A trigger as part of a column name: `cumulative_net_loss > 0.04` →
+/// `cumulative_net_loss_above_0.04`.
+fn trigger_column(trigger: &str) -> String {
+    trigger
+        .replace(" > ", "_above_")
+        .replace(" < ", "_below_")
+        .replace(' ', "_")
 }
 
 fn clip(text: &str, width: usize) -> String {
@@ -646,6 +725,9 @@ mod tests {
             }
         );
         assert_eq!(number_cell(Some(0.0271), Unit::Share).shown, "2.71 %");
+        assert_eq!(number_cell(Some(0.9965), Unit::Share).raw, "0.9965");
+        assert_eq!(number_cell(Some(1.43e-15), Unit::Share).raw, "1.43e-15");
+        assert_eq!(number_cell(Some(-0.0), Unit::Share).raw, "0");
         assert_eq!(number_cell(None, Unit::Share).shown, "-");
         assert_eq!(
             union(

@@ -231,7 +231,11 @@ pub struct FrontierRecommendation {
 pub struct PoolInfo {
     pub receivables: Option<f64>,
     pub closing_balance: Option<f64>,
+    /// Balance-weighted 12-month PD of the tape, before `pd_multiplier`.
     pub weighted_pd_12m: Option<f64>,
+    /// The same after `pd_multiplier` (capped): the PD the model uses.
+    pub weighted_pd_12m_stressed: Option<f64>,
+    pub pd_multiplier: Option<f64>,
     pub ineligible_receivables: Option<f64>,
     pub scale_factor: Option<f64>,
 }
@@ -409,8 +413,13 @@ pub struct StratRow {
     pub balance: Option<f64>,
     pub balance_share: Option<f64>,
     pub wa_pd_12m: Option<f64>,
+    /// The tape's `rate` averaged over a bucket of one product (empty where products mix).
     pub wa_rate: Option<f64>,
     pub wa_remaining_months: Option<f64>,
+    pub wa_annual_interest_rate_annuity: Option<f64>,
+    pub wa_monthly_fee_rate_installment: Option<f64>,
+    pub wa_monthly_fee_rate_bullet: Option<f64>,
+    pub annualised_yield_on_balance: Option<f64>,
 }
 
 /// A report folder, read.
@@ -673,6 +682,9 @@ impl Summary {
             receivables: number_at(p, "/receivables"),
             closing_balance: number_at(p, "/closing_balance"),
             weighted_pd_12m: number_at(p, "/weighted_pd_12m"),
+            weighted_pd_12m_stressed: number_at(p, "/weighted_pd_12m_stressed"),
+            pd_multiplier: number_at(p, "/pd_multiplier")
+                .or_else(|| number_at(&raw, "/terms/assumptions/pd_multiplier")),
             ineligible_receivables: number_at(p, "/ineligible_receivables"),
             scale_factor: number_at(p, "/scale_factor"),
         });
@@ -960,6 +972,12 @@ fn read_strats(t: &Table) -> Result<Vec<StratRow>, ReportError> {
                 wa_pd_12m: t.number(row, "wa_pd_12m")?,
                 wa_rate: t.number(row, "wa_rate")?,
                 wa_remaining_months: t.number(row, "wa_remaining_months")?,
+                wa_annual_interest_rate_annuity: t
+                    .number(row, "wa_annual_interest_rate_annuity")?,
+                wa_monthly_fee_rate_installment: t
+                    .number(row, "wa_monthly_fee_rate_installment")?,
+                wa_monthly_fee_rate_bullet: t.number(row, "wa_monthly_fee_rate_bullet")?,
+                annualised_yield_on_balance: t.number(row, "annualised_yield_on_balance")?,
             })
         })
         .collect()

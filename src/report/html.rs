@@ -330,9 +330,19 @@ fn summary_section(folder: &ReportFolder) -> String {
         }
         if let Some(pd) = pool.weighted_pd_12m {
             facts.push(fact(
-                "Weighted 12-month PD",
+                "Tape 12-month PD",
                 &percent(pd, 2),
-                "balance-weighted, before the PD multiplier",
+                "balance-weighted, as on the tape, before the PD multiplier",
+            ));
+        }
+        if let Some(stressed) = pool.weighted_pd_12m_stressed {
+            facts.push(fact(
+                "Stressed 12-month PD",
+                &percent(stressed, 2),
+                &format!(
+                    "used by the model: tape PDs × PD multiplier {} (capped at 99.9 %)",
+                    or_dash(pool.pd_multiplier, |m| m.to_string())
+                ),
             ));
         }
     }
@@ -694,10 +704,12 @@ fn tranche_section(folder: &ReportFolder) -> String {
         return String::new();
     }
     let scale = rating_scale(folder);
+    let residual = folder.tranches.len() - 1;
     let rows: Vec<Vec<String>> = folder
         .tranches
         .iter()
-        .map(|t| {
+        .enumerate()
+        .map(|(i, t)| {
             let verdict = match meets_target(
                 &scale,
                 t.implied_rating.as_deref(),
@@ -721,7 +733,12 @@ fn tranche_section(folder: &ReportFolder) -> String {
                 or_dash(t.es99, small_percent),
                 years(t.wal),
                 or_dash(t.annual_yield, |y| percent(y, 2)),
-                esc(t.implied_rating.as_deref().unwrap_or("below scale")),
+                if i == residual {
+                    // the residual holder has no coupon and is not rated (SPEC §5)
+                    "— <span class=\"note\">not rated</span>".to_string()
+                } else {
+                    esc(t.implied_rating.as_deref().unwrap_or("below scale"))
+                },
                 esc(t.target_rating.as_deref().unwrap_or("-")),
                 verdict,
             ]
@@ -744,8 +761,43 @@ fn tranche_section(folder: &ReportFolder) -> String {
         ],
         &rows,
     );
-    out.push_str("<p class=\"note\">EL: expected principal loss as a share of the tranche's original balance, ± its Monte Carlo standard error. PD: probability of any principal loss. VaR and ES at 99 %: the loss exceeded in 1 % of simulated economies, and the average loss in that worst 1 %. Yield: annual rate of the expected cash flows at par (the residual tranche's includes its residual cash). Implied rating: the best rating whose idealized expected loss at the tranche's WAL covers its EL.</p>");
+    out.push_str("<p class=\"note\">EL: expected principal loss as a share of the tranche's original balance, ± its Monte Carlo standard error. PD: probability of any principal loss. VaR and ES at 99 %: the loss exceeded in 1 % of simulated economies, and the average loss in that worst 1 %. Yield: annual rate of the expected cash flows at par (the residual tranche's includes its residual cash). Implied rating: the best rating whose idealized expected loss at the tranche's WAL covers its EL; the residual tranche, the last, has no coupon and is not rated.</p>");
+    out.push_str(&path_weights_note(folder));
     out
+}
+
+/// The warning a reader of `path_results.csv` needs when the paths are importance-sampled:
+/// use the weight column. With the file at hand it shows what an unweighted average of the
+/// senior tranche's loss would give against its EL.
+fn path_weights_note(folder: &ReportFolder) -> String {
+    if folder.summary.importance_sampling != Some(true) {
+        return String::new();
+    }
+    let mut note = String::from(
+        "<p class=\"bad\">Paths are importance-sampled; use the weight column. The rows of path_results.csv over-sample bad economies and each carries its weight (they sum to 1): a statistic of the file is Σ weight × value, in pandas <code>(df.loss_A * df.weight).sum()</code>, never an unweighted <code>df.loss_A.mean()</code>.",
+    );
+    if let Some(paths) = &folder.path_results
+        && let Some((name, losses)) = paths.tranche_losses.first()
+        && !losses.is_empty()
+    {
+        let unweighted = losses.iter().sum::<f64>() / losses.len() as f64;
+        let total: f64 = paths.weights.iter().sum();
+        let weighted = losses
+            .iter()
+            .zip(&paths.weights)
+            .map(|(l, w)| l * w)
+            .sum::<f64>()
+            / total;
+        let _ = write!(
+            note,
+            " Here loss_{} averages {} unweighted against its weighted mean, the EL, of {}.",
+            esc(name),
+            small_percent(unweighted),
+            small_percent(weighted)
+        );
+    }
+    note.push_str("</p>");
+    note
 }
 
 fn sizing_section(folder: &ReportFolder) -> String {
@@ -1125,33 +1177,53 @@ fn strats_section(folder: &ReportFolder) -> String {
     if folder.strats.is_empty() {
         return String::new();
     }
+    // folders of earlier versions have only the one `wa_rate`, which mixed units
+    let split = folder
+        .strats
+        .iter()
+        .any(|r| r.annualised_yield_on_balance.is_some());
     let rows: Vec<Vec<String>> = folder
         .strats
         .iter()
         .map(|r| {
-            vec![
+            let mut row = vec![
                 format!("{} {}", esc(&r.dimension.replace('_', " ")), esc(&r.bucket)),
                 or_dash(r.count, cny),
                 or_dash(r.balance, cny),
                 or_dash(r.balance_share, |v| percent(v, 1)),
                 or_dash(r.wa_pd_12m, |v| percent(v, 2)),
-                or_dash(r.wa_rate, |v| percent(v, 2)),
-                or_dash(r.wa_remaining_months, |v| format!("{v:.1}")),
-            ]
+            ];
+            if split {
+                row.extend([
+                    or_dash(r.wa_monthly_fee_rate_installment, |v| percent(v, 3)),
+                    or_dash(r.wa_monthly_fee_rate_bullet, |v| percent(v, 3)),
+                    or_dash(r.wa_annual_interest_rate_annuity, |v| percent(v, 2)),
+                    or_dash(r.annualised_yield_on_balance, |v| percent(v, 2)),
+                ]);
+            }
+            row.push(or_dash(r.wa_remaining_months, |v| format!("{v:.1}")));
+            row
         })
         .collect();
-    table(
-        &[
-            "Bucket",
-            "Receivables",
-            "Balance (CNY)",
-            "Share",
-            "WA 12-month PD",
-            "WA rate",
-            "WA months left",
-        ],
-        &rows,
-    )
+    let mut header = vec![
+        "Bucket",
+        "Receivables",
+        "Balance (CNY)",
+        "Share",
+        "WA 12-month PD (tape)",
+    ];
+    if split {
+        header.extend([
+            "Instalment fee, monthly, on original principal",
+            "Bullet fee, monthly, on balance",
+            "Annuity interest, annual",
+            "Fees and interest, annualised, on balance",
+        ]);
+    }
+    header.push("WA months left");
+    let mut out = table(&header, &rows);
+    out.push_str("<p class=\"note\">Rates are balance-weighted within each bucket, by product, since an instalment's or a bullet's monthly fee and an annuity's annual interest do not average: “-” where the bucket holds none of the product. The annualised yield puts every product on one footing: a month's contractual fees and interest × 12 ÷ the bucket's balance.</p>");
+    out
 }
 
 fn methodology_section(folder: &ReportFolder) -> String {
@@ -1165,7 +1237,7 @@ fn methodology_section(folder: &ReportFolder) -> String {
     out.push_str("<li><b>Cash.</b> Survivors pay their fees, interest and scheduled principal; some prepay at the scenario's CPR; defaulted balances recover the recovery rate after the lag. Receivables bought while the deal revolves are simulated the same way under the same economy.</li>");
     out.push_str("<li><b>Deal.</b> Every path runs through the deal's actual waterfall — senior fees, note interest in order of seniority, reserve, purchases or principal, residual — with the triggers, clean-up call and legal-final buy-back, so tranche losses reflect the structure, not a formula.</li>");
     if importance == Some(true) {
-        out.push_str("<li><b>Rare losses.</b> Senior notes lose only in extreme economies that plain simulation rarely visits, so the paths over-sample bad economies and every statistic weights each path by how likely it really is (importance sampling). Each expected loss carries its standard error.</li>");
+        out.push_str("<li><b>Rare losses.</b> Senior notes lose only in extreme economies that plain simulation rarely visits, so the paths over-sample bad economies and every statistic weights each path by how likely it really is (importance sampling). Each expected loss carries its standard error. Anyone reading the paths themselves (path_results.csv) must use the weight column too.</li>");
     } else if importance == Some(false) {
         out.push_str("<li><b>Sampling.</b> Every path has the same weight; each expected loss carries its standard error, which is large for tranches that lose only in rare economies.</li>");
     } else {

@@ -52,9 +52,12 @@ pub fn tranches_csv(summary: &MonteCarloSummary) -> CsvResult {
             decimal(l.es[2]),
             optional(t.wal_years),
             optional(t.annual_yield),
-            t.implied_rating
-                .clone()
-                .unwrap_or_else(|| "below table".into()),
+            // the residual tranche is not rated: empty, not a rating
+            match (&t.implied_rating, t.rated) {
+                (Some(rating), _) => rating.clone(),
+                (None, true) => "below table".into(),
+                (None, false) => String::new(),
+            },
             t.target_rating.clone().unwrap_or_default(),
             t.target_el.map(|e| format!("{e:e}")).unwrap_or_default(),
             decimal(l.standard_deviation),

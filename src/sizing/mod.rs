@@ -27,12 +27,53 @@ use crate::scenario::Deal;
 use crate::sim::montecarlo::{FactorSampling, PathLog, StochasticPool};
 use crate::waterfall::{PeriodReport, WaterfallError, run_deal};
 
-/// Sizing stops when the bracket around a tranche's largest share is narrower than this
-/// share of the pool (0.05 %, inside the 0.1 % the issue asks for).
-pub const SHARE_TOLERANCE: f64 = 0.0005;
+/// Sized shares are whole steps of the pool: a share is `steps / SHARE_STEPS`, so a sized
+/// share, the advance rate and every credit enhancement are exact decimals (`0.9955`), as a
+/// spreadsheet holds them, and not bisection midpoints (`0.99584791946411…`). Sums of shares
+/// are sums of steps ([`sum_shares`]).
+pub const SHARE_STEPS: u32 = 2_000;
 
-/// Smallest share left to the tranches below the one being sized.
-pub const MIN_SUBORDINATE_SHARE: f64 = 0.001;
+/// Sizing stops when the bracket around a tranche's largest share is one step of
+/// [`SHARE_STEPS`]: 0.05 % of the pool, inside the 0.1 % the issue asks for.
+pub const SHARE_TOLERANCE: f64 = 1.0 / SHARE_STEPS as f64;
+
+/// Smallest share left to the tranches below the one being sized, in steps.
+const MIN_SUBORDINATE_STEPS: u32 = 2;
+
+/// Smallest share left to the tranches below the one being sized (0.1 %).
+pub const MIN_SUBORDINATE_SHARE: f64 = MIN_SUBORDINATE_STEPS as f64 / SHARE_STEPS as f64;
+
+/// The share of `steps` steps: `steps / SHARE_STEPS`, the double nearest the exact decimal.
+pub fn grid_share(steps: u32) -> f64 {
+    f64::from(steps) / f64::from(SHARE_STEPS)
+}
+
+/// The steps of a share that is exactly a whole number of steps ([`grid_share`] gives it
+/// back), `None` for any other share (a scenario's share of an unsized tranche, say).
+fn share_steps(share: f64) -> Option<u32> {
+    let steps = (share * f64::from(SHARE_STEPS)).round();
+    (0.0..=f64::from(SHARE_STEPS))
+        .contains(&steps)
+        .then_some(steps as u32)
+        .filter(|&k| grid_share(k) == share)
+}
+
+/// The sum of shares: of their steps when every share is whole steps (so `0.9795 + 0.0165`
+/// is `0.996`, exactly as written), else the floating-point sum.
+pub fn sum_shares(shares: &[f64]) -> f64 {
+    match shares.iter().map(|&s| share_steps(s)).sum::<Option<u32>>() {
+        Some(steps) => grid_share(steps),
+        None => shares.iter().sum::<f64>() + 0.0,
+    }
+}
+
+/// What the shares leave of the pool, 1 − Σ shares: exact in steps when every share is.
+fn rest_of_pool(shares: &[f64]) -> f64 {
+    match shares.iter().map(|&s| share_steps(s)).sum::<Option<u32>>() {
+        Some(steps) if steps <= SHARE_STEPS => grid_share(SHARE_STEPS - steps),
+        _ => 1.0 - shares.iter().sum::<f64>(),
+    }
+}
 
 /// One path of a candidate structure: tranche loss shares and principal by month.
 struct CandidatePath {
@@ -296,7 +337,7 @@ fn size_round(paths: &SizingPaths, deal: &Deal) -> Result<SizingResult, Waterfal
     for j in 0..rated {
         if deal.tranches[j].target_rating.is_none() {
             // not sized: keep its scenario share (within what is left)
-            let left = 1.0 - fixed.iter().sum::<f64>() - MIN_SUBORDINATE_SHARE;
+            let left = rest_of_pool(&fixed) - MIN_SUBORDINATE_SHARE;
             fixed.push(deal.tranches[j].share.min(left.max(0.0)));
             feasible.push(true);
             continue;
@@ -321,23 +362,30 @@ fn size_round(paths: &SizingPaths, deal: &Deal) -> Result<SizingResult, Waterfal
             });
             Ok(meets)
         };
-        let upper = 1.0 - fixed.iter().sum::<f64>() - MIN_SUBORDINATE_SHARE;
-        let share = if upper <= SHARE_TOLERANCE {
+        // the largest whole number of steps that leaves the tranches below their minimum
+        let rest = rest_of_pool(&fixed);
+        let upper = match share_steps(rest) {
+            Some(rest) => rest.saturating_sub(MIN_SUBORDINATE_STEPS),
+            None => ((rest - MIN_SUBORDINATE_SHARE) * f64::from(SHARE_STEPS))
+                .floor()
+                .max(0.0) as u32,
+        };
+        let steps = if upper <= 1 {
             // no room left by the tranches above: the target is not what fails
             feasible.push(true);
-            0.0
-        } else if meets(upper)? {
+            0
+        } else if meets(grid_share(upper))? {
             feasible.push(true);
             upper
-        } else if !meets(SHARE_TOLERANCE)? {
+        } else if !meets(grid_share(1))? {
             feasible.push(false);
-            0.0
+            0
         } else {
-            // invariant: `low` meets the target, `high` does not
-            let (mut low, mut high) = (SHARE_TOLERANCE, upper);
-            while high - low > SHARE_TOLERANCE {
-                let mid = 0.5 * (low + high);
-                if meets(mid)? {
+            // invariant: `low` steps meet the target, `high` steps do not
+            let (mut low, mut high) = (1, upper);
+            while high - low > 1 {
+                let mid = low + (high - low) / 2;
+                if meets(grid_share(mid))? {
                     low = mid;
                 } else {
                     high = mid;
@@ -346,11 +394,11 @@ fn size_round(paths: &SizingPaths, deal: &Deal) -> Result<SizingResult, Waterfal
             feasible.push(true);
             low
         };
-        fixed.push(share);
+        fixed.push(grid_share(steps));
     }
     // the last tranche takes the rest
     let mut shares = fixed.clone();
-    shares.push(1.0 - fixed.iter().sum::<f64>());
+    shares.push(rest_of_pool(&fixed));
     let mut sized = deal.clone();
     for (t, &s) in sized.tranches.iter_mut().zip(&shares) {
         t.share = s;
@@ -363,8 +411,7 @@ fn size_round(paths: &SizingPaths, deal: &Deal) -> Result<SizingResult, Waterfal
         .iter()
         .enumerate()
         .map(|(j, t)| {
-            // (+ 0.0: an empty float sum is −0)
-            let below: f64 = shares[j + 1..].iter().sum::<f64>() + 0.0;
+            let below = sum_shares(&shares[j + 1..]);
             let wal = metrics.wal_years[j];
             SizedTranche {
                 tranche: t.name.clone(),
@@ -383,7 +430,7 @@ fn size_round(paths: &SizingPaths, deal: &Deal) -> Result<SizingResult, Waterfal
             }
         })
         .collect();
-    let advance_rate: f64 = shares[..rated].iter().sum();
+    let advance_rate = sum_shares(&shares[..rated]);
     Ok(SizingResult {
         tranches,
         funding_capacity: advance_rate * closing,
@@ -394,4 +441,28 @@ fn size_round(paths: &SizingPaths, deal: &Deal) -> Result<SizingResult, Waterfal
         curve,
         rounds: 1,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shares_on_the_grid_add_up_exactly() {
+        assert_eq!(SHARE_TOLERANCE, 0.0005);
+        assert_eq!(MIN_SUBORDINATE_SHARE, 0.001);
+        assert_eq!(grid_share(1959), 0.9795);
+        // in floating point 0.1 + 0.2 is 0.30000000000000004 and 1 − 0.999 is
+        // 0.0010000000000000009; in steps they are 0.3 and 0.001
+        assert_ne!(0.1 + 0.2, 0.3);
+        assert_eq!(sum_shares(&[0.1, 0.2]), 0.3);
+        assert_ne!(1.0 - 0.9795 - 0.0165, 0.004);
+        assert_eq!(rest_of_pool(&[0.9795, 0.0165]), 0.004);
+        assert_eq!(rest_of_pool(&[0.999]), 0.001);
+        assert_eq!(sum_shares(&[]).to_bits(), 0.0_f64.to_bits());
+        // a share off the grid (a scenario's) falls back to the floating-point sum
+        assert_eq!(share_steps(0.123_456), None);
+        assert_eq!(sum_shares(&[0.123_456, 0.5]), 0.123_456 + 0.5);
+        assert_eq!(share_steps(0.15), Some(300));
+    }
 }

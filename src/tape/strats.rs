@@ -19,11 +19,26 @@ pub struct StratRow {
     /// The bucket's share of the pool balance.
     pub balance_share: f64,
     pub wa_pd_12m: f64,
-    /// Weighted average of `rate` (mixes monthly fees and annual rates across products; read it
-    /// per product).
-    pub wa_rate: f64,
+    /// Weighted average of the tape's `rate` when every receivable of the bucket is of one
+    /// product, in that product's unit (monthly fee for instalments and bullets, annual
+    /// interest for annuities); `None` when products mix, since a monthly fee and an annual
+    /// rate do not average. Kept for readers of earlier files; the split rates below say
+    /// what they are of.
+    pub wa_rate: Option<f64>,
     pub wa_remaining_months: f64,
     pub wa_term_months: f64,
+    /// Weighted annual nominal interest rate of the bucket's annuities; `None` without any.
+    pub wa_annual_interest_rate_annuity: Option<f64>,
+    /// Weighted monthly fee rate of the bucket's instalments: fee ÷ original principal (the
+    /// tape's `rate`); `None` without any.
+    pub wa_monthly_fee_rate_installment: Option<f64>,
+    /// Weighted monthly fee rate of the bucket's bullets: fee ÷ balance; `None` without any.
+    pub wa_monthly_fee_rate_bullet: Option<f64>,
+    /// The bucket's contractual fees and interest of one month × 12 ÷ its balance: one
+    /// annual yield on the outstanding balance for every product (an instalment's fee is
+    /// charged on its original principal, so its yield on the balance is higher than 12 ×
+    /// its `rate`).
+    pub annualised_yield_on_balance: f64,
 }
 
 /// Remaining-term bands: (label, lowest month, highest month), inclusive.
@@ -56,15 +71,43 @@ pub const PD_BANDS: [(&str, f64); 6] = [
     (">=10%", 0.10),
 ];
 
+/// Balance and balance-weighted `rate` of one product within a bucket.
+#[derive(Debug, Clone, Copy, Default)]
+struct ProductRate {
+    count: usize,
+    balance: f64,
+    rate_weighted: f64,
+}
+
+impl ProductRate {
+    fn average(&self) -> Option<f64> {
+        (self.count > 0 && self.balance > 0.0).then(|| self.rate_weighted / self.balance)
+    }
+}
+
 /// Running sums of one bucket.
 #[derive(Debug, Clone, Default)]
 struct Accumulator {
     count: usize,
     balance: f64,
     pd_weighted: f64,
-    rate_weighted: f64,
     remaining_weighted: f64,
     term_weighted: f64,
+    /// By product, in the order of [`Product::ALL`].
+    rates: [ProductRate; 3],
+    /// Contractual fees and interest of one month × 12, CNY.
+    annual_income: f64,
+}
+
+/// A receivable's contractual fee or interest of one month, CNY (SPEC §2.1, §4.3): an
+/// instalment's fee is `rate` × original principal, a bullet's `rate` × balance, an
+/// annuity's interest `rate` / 12 × balance.
+fn monthly_income(receivable: &Receivable) -> f64 {
+    match receivable.product {
+        Product::Installment => receivable.rate * receivable.original_principal,
+        Product::Bullet => receivable.rate * receivable.balance,
+        Product::Annuity => receivable.rate / 12.0 * receivable.balance,
+    }
 }
 
 impl Accumulator {
@@ -73,9 +116,13 @@ impl Accumulator {
         self.count += 1;
         self.balance += weight;
         self.pd_weighted += weight * pd_12m;
-        self.rate_weighted += weight * receivable.rate;
         self.remaining_weighted += weight * f64::from(receivable.remaining_months);
         self.term_weighted += weight * f64::from(receivable.term_months);
+        let product = &mut self.rates[product_index(receivable.product)];
+        product.count += 1;
+        product.balance += weight;
+        product.rate_weighted += weight * receivable.rate;
+        self.annual_income += 12.0 * monthly_income(receivable);
     }
 
     fn row(&self, dimension: &str, bucket: &str, pool_balance: f64) -> StratRow {
@@ -86,6 +133,8 @@ impl Accumulator {
                 0.0
             }
         };
+        let rate_of = |product: Product| self.rates[product_index(product)].average();
+        let products = self.rates.iter().filter(|r| r.count > 0).count();
         StratRow {
             dimension: dimension.to_owned(),
             bucket: bucket.to_owned(),
@@ -97,11 +146,24 @@ impl Accumulator {
                 0.0
             },
             wa_pd_12m: average(self.pd_weighted),
-            wa_rate: average(self.rate_weighted),
+            wa_rate: if products == 1 {
+                self.rates.iter().find_map(ProductRate::average)
+            } else {
+                None
+            },
             wa_remaining_months: average(self.remaining_weighted),
             wa_term_months: average(self.term_weighted),
+            wa_annual_interest_rate_annuity: rate_of(Product::Annuity),
+            wa_monthly_fee_rate_installment: rate_of(Product::Installment),
+            wa_monthly_fee_rate_bullet: rate_of(Product::Bullet),
+            annualised_yield_on_balance: average(self.annual_income),
         }
     }
+}
+
+/// Index of a product in [`Product::ALL`].
+fn product_index(product: Product) -> usize {
+    Product::ALL.iter().position(|&p| p == product).unwrap_or(0)
 }
 
 /// Index of the last band whose lower bound is ≤ `value` (the first band for smaller values).
@@ -130,11 +192,7 @@ pub fn stratify(receivables: &[Receivable], pd_of: impl Fn(&Receivable) -> f64) 
 
     for receivable in receivables {
         let pd_12m = pd_of(receivable);
-        let product_index = Product::ALL
-            .iter()
-            .position(|&p| p == receivable.product)
-            .unwrap_or(0);
-        by_product[product_index].add(receivable, pd_12m);
+        by_product[product_index(receivable.product)].add(receivable, pd_12m);
         // Terms above 60 cannot pass the reader; clamp so a hand-built receivable cannot panic.
         by_term[(receivable.term_months as usize).min(60)].add(receivable, pd_12m);
         let remaining_index = REMAINING_MONTHS_BANDS
@@ -181,8 +239,10 @@ pub fn stratify(receivables: &[Receivable], pd_of: impl Fn(&Receivable) -> f64) 
 }
 
 /// Writes strats as CSV: `dimension,bucket,count,balance,balance_share,wa_pd_12m,wa_rate,
-/// wa_remaining_months,wa_term_months`; balances in cents, shares, PDs and rates to 6 decimals,
-/// months to 2.
+/// wa_remaining_months,wa_term_months,wa_annual_interest_rate_annuity,
+/// wa_monthly_fee_rate_installment,wa_monthly_fee_rate_bullet,annualised_yield_on_balance`;
+/// balances in cents, shares, PDs and rates to 6 decimals, months to 2; a rate of a product
+/// the bucket lacks (and `wa_rate` where products mix) is empty.
 ///
 /// # Errors
 /// Any I/O error creating or writing `path`.
@@ -198,7 +258,12 @@ pub fn write_strats(path: &Path, rows: &[StratRow]) -> std::io::Result<()> {
         "wa_rate",
         "wa_remaining_months",
         "wa_term_months",
+        "wa_annual_interest_rate_annuity",
+        "wa_monthly_fee_rate_installment",
+        "wa_monthly_fee_rate_bullet",
+        "annualised_yield_on_balance",
     ])?;
+    let rate = |value: Option<f64>| value.map_or_else(String::new, |v| format!("{v:.6}"));
     for row in rows {
         writer.write_record([
             row.dimension.clone(),
@@ -207,9 +272,13 @@ pub fn write_strats(path: &Path, rows: &[StratRow]) -> std::io::Result<()> {
             format!("{:.2}", row.balance),
             format!("{:.6}", row.balance_share),
             format!("{:.6}", row.wa_pd_12m),
-            format!("{:.6}", row.wa_rate),
+            rate(row.wa_rate),
             format!("{:.2}", row.wa_remaining_months),
             format!("{:.2}", row.wa_term_months),
+            rate(row.wa_annual_interest_rate_annuity),
+            rate(row.wa_monthly_fee_rate_installment),
+            rate(row.wa_monthly_fee_rate_bullet),
+            format!("{:.6}", row.annualised_yield_on_balance),
         ])?;
     }
     writer.flush()
@@ -286,6 +355,46 @@ mod tests {
             .map(|r| r.bucket.as_str())
             .collect();
         assert_eq!(terms, ["1", "12", "24"]);
+    }
+
+    #[test]
+    fn rates_are_split_by_what_they_are_of() {
+        let mut instalment = receivable(Product::Installment, 600.0, 6, 3, 0.01);
+        instalment.original_principal = 1_200.0;
+        instalment.rate = 0.006;
+        let mut annuity = receivable(Product::Annuity, 1_000.0, 12, 12, 0.01);
+        annuity.rate = 0.15;
+        let mut bullet = receivable(Product::Bullet, 400.0, 1, 1, 0.01);
+        bullet.rate = 0.005;
+        let rows = stratify(&[instalment, annuity, bullet], |_| 0.01);
+        let total = rows.last().unwrap();
+        // products mix: no single `rate` average
+        assert_eq!(total.wa_rate, None);
+        assert_eq!(total.wa_monthly_fee_rate_installment, Some(0.006));
+        assert_eq!(total.wa_annual_interest_rate_annuity, Some(0.15));
+        assert_eq!(total.wa_monthly_fee_rate_bullet, Some(0.005));
+        // 12 × (0.006 × 1,200 + 0.15 / 12 × 1,000 + 0.005 × 400) ÷ 2,000
+        let income = 12.0 * (0.006 * 1_200.0 + 0.15 / 12.0 * 1_000.0 + 0.005 * 400.0);
+        assert!((total.annualised_yield_on_balance - income / 2_000.0).abs() < 1e-15);
+        let annuities = rows
+            .iter()
+            .find(|r| r.dimension == "product" && r.bucket == "annuity")
+            .unwrap();
+        // one product: `wa_rate` is its rate, in its unit
+        assert_eq!(annuities.wa_rate, Some(0.15));
+        assert_eq!(annuities.wa_monthly_fee_rate_installment, None);
+        assert!((annuities.annualised_yield_on_balance - 0.15).abs() < 1e-15);
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("strats.csv");
+        write_strats(&path, &rows).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.starts_with("dimension,bucket,count,balance,balance_share,wa_pd_12m,wa_rate,wa_remaining_months,wa_term_months,wa_annual_interest_rate_annuity,wa_monthly_fee_rate_installment,wa_monthly_fee_rate_bullet,annualised_yield_on_balance\n"));
+        let total_line = text.lines().last().unwrap();
+        assert!(
+            total_line.starts_with("total,all,3,2000.00,1.000000,0.010000,,"),
+            "{total_line}"
+        );
     }
 
     #[test]
