@@ -264,25 +264,20 @@ impl DeterministicLayout {
     }
 }
 
-/// Shares of a unit alive at cut-off that default, and that prepay, in each age
-/// `1..=defaulting.len()`.
+/// Shares of a unit alive at cut-off that default and that prepay in each age
+/// `1..=shares.len() / 2`, as pairs: `shares[2(a − 1)]` defaulting, `shares[2(a − 1) + 1]`
+/// prepaying.
 ///
 /// # Formula
 /// From `A = 1`: defaulting `A·MDR`, prepaying `A·(1 − MDR)·SMM` (none in the schedule's
 /// last month), then `A ← A·(1 − MDR)·(1 − SMM)` (SPEC §4.4).
-fn expected_path(
-    mdr: MonthlyRate<'_>,
-    smm: MonthlyRate<'_>,
-    months: u32,
-    defaulting: &mut [f64],
-    prepaying: &mut [f64],
-) {
+fn expected_path(mdr: MonthlyRate<'_>, smm: MonthlyRate<'_>, months: u32, shares: &mut [f64]) {
     let mut alive = 1.0;
-    for (age, (defaults, prepays)) in (1..).zip(defaulting.iter_mut().zip(prepaying)) {
+    for (age, pair) in (1..).zip(shares.chunks_exact_mut(2)) {
         let mdr = mdr.at(age);
         let smm = smm.at(age);
-        *defaults = alive * mdr;
-        *prepays = if age < months {
+        pair[0] = alive * mdr;
+        pair[1] = if age < months {
             alive * (1.0 - mdr) * smm
         } else {
             0.0
@@ -296,10 +291,10 @@ fn expected_path(
 struct ExpectedPaths<'l> {
     inputs: &'l [PathInputs],
     horizon_months: u32,
-    /// Tabulated: path `k` occupies `starts[k]..starts[k + 1]`; otherwise empty.
+    /// Tabulated: path `k` occupies `starts[k]..starts[k + 1]` of `shares`; otherwise empty.
     starts: Vec<usize>,
-    defaulting: Vec<f64>,
-    prepaying: Vec<f64>,
+    /// Defaulting and prepaying shares by age, in pairs (see [`expected_path`]).
+    shares: Vec<f64>,
     /// Untabulated: the path held in the buffers.
     held: Option<u32>,
 }
@@ -315,8 +310,7 @@ impl<'l> ExpectedPaths<'l> {
             inputs,
             horizon_months,
             starts: Vec::new(),
-            defaulting: Vec::new(),
-            prepaying: Vec::new(),
+            shares: Vec::new(),
             held: None,
         };
         let total: usize = inputs
@@ -326,16 +320,14 @@ impl<'l> ExpectedPaths<'l> {
         if total <= MAX_TABULATED_PATH_MONTHS {
             paths.starts.reserve(inputs.len() + 1);
             paths.starts.push(0);
-            paths.defaulting.resize(total, 0.0);
-            paths.prepaying.resize(total, 0.0);
+            paths.shares.resize(2 * total, 0.0);
             for (k, path) in inputs.iter().enumerate() {
-                let (start, end) = (paths.starts[k], paths.starts[k] + paths.ages(path));
+                let (start, end) = (paths.starts[k], paths.starts[k] + 2 * paths.ages(path));
                 expected_path(
                     tables.default_rate(rates, path.pd_12m),
                     tables.prepayment_rate(rates, path.annual_cpr),
                     path.months,
-                    &mut paths.defaulting[start..end],
-                    &mut paths.prepaying[start..end],
+                    &mut paths.shares[start..end],
                 );
                 paths.starts.push(end);
             }
@@ -348,47 +340,61 @@ impl<'l> ExpectedPaths<'l> {
         path.months.min(self.horizon_months) as usize
     }
 
-    /// Defaulting and prepaying shares of path `k` by age − 1.
+    /// Defaulting and prepaying shares of path `k` by age, in pairs.
     #[inline]
-    fn get(&mut self, k: u32, tables: &RateTables, rates: &DeterministicRates) -> (&[f64], &[f64]) {
+    fn get(&mut self, k: u32, tables: &RateTables, rates: &DeterministicRates) -> &[f64] {
         let k = k as usize;
         if !self.starts.is_empty() {
-            let range = self.starts[k]..self.starts[k + 1];
-            return (&self.defaulting[range.clone()], &self.prepaying[range]);
+            return &self.shares[self.starts[k]..self.starts[k + 1]];
         }
         let path = self.inputs[k];
-        let ages = self.ages(&path);
+        let entries = 2 * self.ages(&path);
         if self.held != Some(k as u32) {
-            self.defaulting.resize(ages, 0.0);
-            self.prepaying.resize(ages, 0.0);
+            self.shares.resize(entries, 0.0);
             expected_path(
                 tables.default_rate(rates, path.pd_12m),
                 tables.prepayment_rate(rates, path.annual_cpr),
                 path.months,
-                &mut self.defaulting[..ages],
-                &mut self.prepaying[..ages],
+                &mut self.shares[..entries],
             );
             self.held = Some(k as u32);
         }
-        (&self.defaulting[..ages], &self.prepaying[..ages])
+        &self.shares[..entries]
     }
 }
 
-/// Event masses of one cut-off cohort by age − 1, summed receivable by receivable.
+/// Event masses of one cut-off cohort by age, summed receivable by receivable, in the pairs
+/// of [`expected_path`]: defaulting and prepaying balance, and the same for fees.
 struct CohortSums {
-    default_balance: Vec<f64>,
-    default_fee: Vec<f64>,
-    prepay_balance: Vec<f64>,
-    prepay_fee: Vec<f64>,
+    balance: Vec<f64>,
+    fee: Vec<f64>,
 }
 
-/// `sums[a] += amount × shares[a]`, element by element (the same roundings as adding each
-/// product on its own).
+/// `sums[e] += amount × shares[e]` for every entry: each product rounded, then each sum,
+/// exactly as adding the products one by one (vector instructions round each lane alike).
 #[inline]
 fn add_scaled(sums: &mut [f64], amount: f64, shares: &[f64]) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU has AVX2 (just checked)
+        return unsafe { add_scaled_avx2(sums, amount, shares) };
+    }
+    add_scaled_plain(sums, amount, shares);
+}
+
+#[inline(always)]
+fn add_scaled_plain(sums: &mut [f64], amount: f64, shares: &[f64]) {
     for (sum, share) in sums.iter_mut().zip(shares) {
         *sum += amount * share;
     }
+}
+
+/// [`add_scaled`] compiled for AVX2 (four lanes instead of two; no fused multiply-add, so
+/// the same bits).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn add_scaled_avx2(sums: &mut [f64], amount: f64, shares: &[f64]) {
+    add_scaled_plain(sums, amount, shares);
 }
 
 /// The deterministic pool as [`Collateral`] for the waterfall.
@@ -468,10 +474,8 @@ impl<'a> DeterministicCollateral<'a> {
             .map(|&schedule| {
                 let ages = pool.schedules.get(schedule).months().min(horizon_months) as usize;
                 CohortSums {
-                    default_balance: vec![0.0; ages],
-                    default_fee: vec![0.0; ages],
-                    prepay_balance: vec![0.0; ages],
-                    prepay_fee: vec![0.0; ages],
+                    balance: vec![0.0; 2 * ages],
+                    fee: vec![0.0; 2 * ages],
                 }
             })
             .collect();
@@ -483,30 +487,19 @@ impl<'a> DeterministicCollateral<'a> {
             .zip(&layout.asset_path)
         {
             book.add_mass(cohorts[cohort as usize], asset.balance, asset.monthly_fee);
-            let (defaulting, prepaying) = paths.get(path, &tables, &rates);
+            let shares = paths.get(path, &tables, &rates);
             let sums = &mut sums[cohort as usize];
-            add_scaled(&mut sums.default_balance, asset.balance, defaulting);
-            add_scaled(&mut sums.prepay_balance, asset.balance, prepaying);
+            add_scaled(&mut sums.balance, asset.balance, shares);
             // a zero fee adds +0.0 to non-negative sums: nothing to add
             if asset.monthly_fee != 0.0 {
-                add_scaled(&mut sums.default_fee, asset.monthly_fee, defaulting);
-                add_scaled(&mut sums.prepay_fee, asset.monthly_fee, prepaying);
+                add_scaled(&mut sums.fee, asset.monthly_fee, shares);
             }
         }
         for (&cohort, sums) in cohorts.iter().zip(&sums) {
-            for (age, index) in (1..).zip(0..sums.default_balance.len()) {
-                book.add_default(
-                    cohort,
-                    age,
-                    sums.default_balance[index],
-                    sums.default_fee[index],
-                );
-                book.add_prepayment(
-                    cohort,
-                    age,
-                    sums.prepay_balance[index],
-                    sums.prepay_fee[index],
-                );
+            let pairs = sums.balance.chunks_exact(2).zip(sums.fee.chunks_exact(2));
+            for (age, (balance, fee)) in (1..).zip(pairs) {
+                book.add_default(cohort, age, balance[0], fee[0]);
+                book.add_prepayment(cohort, age, balance[1], fee[1]);
             }
         }
 
@@ -844,11 +837,12 @@ mod tests {
         untabulated.inputs = &layout.paths;
         let bits_of = |shares: &[f64]| shares.iter().map(|s| s.to_bits()).collect::<Vec<_>>();
         for &k in &layout.asset_path {
-            let (defaulting, prepaying) = untabulated.get(k, &tables, &rates);
-            let (defaulting, prepaying) = (bits_of(defaulting), bits_of(prepaying));
-            let (expected_defaulting, expected_prepaying) = tabulated.get(k, &tables, &rates);
-            assert_eq!(defaulting, bits_of(expected_defaulting), "path {k}");
-            assert_eq!(prepaying, bits_of(expected_prepaying), "path {k}");
+            let computed = bits_of(untabulated.get(k, &tables, &rates));
+            assert_eq!(
+                computed,
+                bits_of(tabulated.get(k, &tables, &rates)),
+                "path {k}"
+            );
         }
     }
 }
