@@ -599,5 +599,5 @@ fn strats_add_up_to_the_total_in_every_dimension() {
     tape::write_strats(&path, &rows).expect("write strats");
     let text = std::fs::read_to_string(&path).expect("read strats");
     assert_eq!(text.lines().count(), rows.len() + 1);
-    assert!(text.starts_with("dimension,bucket,count,balance,balance_share,wa_pd_12m,wa_rate,wa_remaining_months,wa_term_months\n"));
+    assert!(text.starts_with("dimension,bucket,count,balance,balance_share,wa_pd_12m,wa_rate,wa_remaining_months,wa_term_months,wa_annual_interest_rate_annuity,wa_monthly_fee_rate_installment,wa_monthly_fee_rate_bullet,annualised_yield_on_balance\n"));
 }

@@ -565,11 +565,32 @@ fn cashflow_chart(folder: &ReportFolder, scenario: &str) -> Option<Chart> {
         "recoveries",
         "sale_proceeds",
     ]);
-    let purchases: f64 = column("purchases").map_or(0.0, |v| v.iter().sum());
+    // the shares of all uses over the deal, read off the layers drawn
     let total_uses: f64 = layers.iter().flat_map(|l| l.values.iter()).sum();
+    let share_of = |pick: &dyn Fn(&str) -> bool| -> f64 {
+        layers
+            .iter()
+            .filter(|l| pick(&l.label))
+            .flat_map(|l| l.values.iter())
+            .sum::<f64>()
+            / total_uses.max(1.0)
+    };
+    let uses: Vec<String> = [
+        ("purchases", share_of(&|l| l == "Purchases")),
+        ("note principal", share_of(&|l| l.ends_with(" principal"))),
+        (
+            "interest and senior fees",
+            share_of(&|l| l.ends_with(" interest") || l == "Senior fees"),
+        ),
+        ("the residual", share_of(&|l| l.starts_with("Residual to "))),
+    ]
+    .into_iter()
+    .filter(|(_, share)| *share > 0.0)
+    .map(|(what, share)| format!("{what} {}", percent(share, 0)))
+    .collect();
     let caption = format!(
-        "Each bar splits a month's expected available funds into their uses; purchases ({} of all uses) dominate while the deal revolves, then principal repays the notes in order of seniority.",
-        percent(purchases / total_uses.max(1.0), 0)
+        "Each bar splits a month's expected available funds into their uses; over the deal, {}.",
+        uses.join(", ")
     );
     Some(Chart {
         name: "expected_cashflows",
@@ -620,12 +641,23 @@ fn pool_balance_chart(folder: &ReportFolder, scenario: &str) -> Option<Chart> {
             percent(widest, 0)
         )
     };
-    let caption = match revolving_months {
-        Some(m) if m > 0 => format!(
-            "The pool stays near its closing balance while purchases replace collections for {m} months, then amortizes; {spread}."
+    // where the median stands against the closing balance, read off the bands
+    let start = bands.first().map(|b| b.p50).filter(|b| *b > 0.0);
+    let median_at = |month: u32| bands.iter().find(|b| b.period == month).map(|b| b.p50);
+    let last = bands.last().map(|b| (b.period, b.p50));
+    let path = match (start, revolving_months, last) {
+        (Some(start), Some(m), Some((end, at_end))) if m > 0 && m < end => format!(
+            "The median performing balance is {} of the closing balance at the end of the {m}-month revolving period and {} in month {end}",
+            percent(median_at(m).unwrap_or(f64::NAN) / start, 0),
+            percent(at_end / start, 0)
         ),
-        _ => format!("The performing pool amortizes; {spread}."),
+        (Some(start), _, Some((end, at_end))) => format!(
+            "The median performing balance is {} of the closing balance in month {end}",
+            percent(at_end / start, 0)
+        ),
+        _ => "The performing balance month by month".to_string(),
     };
+    let caption = format!("{path}; {spread}.");
     Some(Chart {
         name: "pool_balance",
         title: format!("Performing pool balance — {scenario}"),
@@ -682,14 +714,22 @@ fn tranche_balance_chart(folder: &ReportFolder, scenario: &str) -> Option<Chart>
             (last > 0.0).then(|| format!("{} {}", short_trigger(&t.trigger), small_percent(last)))
         })
         .collect();
-    let caption = if breach.is_empty() {
-        "Expected note balances month by month: flat while the deal revolves (shaded), then repaid in order of seniority; no trigger breached in any simulated path.".to_string()
-    } else {
-        format!(
-            "Expected note balances month by month: flat while the deal revolves (shaded), then repaid in order of seniority; the lower panel shows how likely each trigger has breached by each month (by the legal final: {}).",
-            breach.join("; ")
-        )
-    };
+    let repayment: Vec<String> = tranches
+        .iter()
+        .filter_map(|(name, _, series)| repayment_words(name, &periods, series))
+        .collect();
+    let caption = format!(
+        "Expected note balances month by month (revolving period shaded): {}; {}.",
+        repayment.join("; "),
+        if breach.is_empty() {
+            "no trigger breached in any simulated path".to_string()
+        } else {
+            format!(
+                "the lower panel shows how likely each trigger has breached by each month (by the legal final: {})",
+                breach.join("; ")
+            )
+        }
+    );
     Some(Chart {
         name: "tranche_balances",
         title: format!("Expected tranche balances and triggers — {scenario}"),
@@ -700,6 +740,40 @@ fn tranche_balance_chart(folder: &ReportFolder, scenario: &str) -> Option<Chart>
             revolving_months: folder.revolving_months(),
             triggers: folder.triggers.clone(),
         }),
+    })
+}
+
+/// When a note is repaid, from its expected balances by month (`series[i]` at
+/// `periods[i]`, the first the original balance): `A repaid from month 13 to month 18`, or
+/// what is left at the last month.
+fn repayment_words(name: &str, periods: &[u32], series: &[f64]) -> Option<String> {
+    let original = *series.first()?;
+    if original <= 0.0 {
+        return None;
+    }
+    // a thousandth of the balance paid is paydown begun; a millionth left is repaid (what
+    // is left at the legal final is the tranche's EL, which the tranche table gives)
+    let starts = series.iter().position(|b| *b < original * (1.0 - 1e-3))?;
+    let ends = series.iter().position(|b| *b <= original * 1e-6);
+    let month = |i: usize| periods.get(i).copied().unwrap_or(0);
+    Some(match ends {
+        Some(end) if end == starts => format!("{name} repaid in month {}", month(end)),
+        Some(end) => format!(
+            "{name} repaid from month {} to month {}",
+            month(starts),
+            month(end)
+        ),
+        None => format!(
+            "{name} paid {} month {}, {} of it left in month {}",
+            if starts + 1 == series.len() {
+                "down in"
+            } else {
+                "down from"
+            },
+            month(starts),
+            small_percent(series[series.len() - 1] / original),
+            month(series.len() - 1)
+        ),
     })
 }
 
@@ -775,7 +849,7 @@ fn sizing_chart(folder: &ReportFolder, scenario: &str) -> Option<Chart> {
         })
         .collect();
     let caption = format!(
-        "A tranche's EL rises with its size; each is sized where its EL (solid) meets the idealized EL of its target rating (dashed){}{}.",
+        "Each rated tranche is sized at the largest share whose EL (solid) stays within the idealized EL of its target rating (dashed){}{}.",
         if sized.is_empty() {
             String::new()
         } else {
@@ -2174,6 +2248,24 @@ mod tests {
             "ends where it starts, at 50.0 %, after moving between 50.0 % and 60.0 %"
         );
         assert_eq!(trend_words(&[], show), None);
+    }
+
+    #[test]
+    fn repayment_is_read_from_the_balances() {
+        let periods = [0, 1, 2, 3, 4];
+        assert_eq!(
+            repayment_words("A", &periods, &[100.0, 100.0, 60.0, 0.0, 0.0]).unwrap(),
+            "A repaid from month 2 to month 3"
+        );
+        assert_eq!(
+            repayment_words("B", &periods, &[100.0, 100.0, 100.0, 90.0, 50.0]).unwrap(),
+            "B paid down from month 3, 50.0 % of it left in month 4"
+        );
+        assert_eq!(
+            repayment_words("C", &periods, &[100.0, 100.0, 100.0, 100.0, 0.0]).unwrap(),
+            "C repaid in month 4"
+        );
+        assert_eq!(repayment_words("D", &periods, &[100.0; 5]), None);
     }
 
     #[test]
