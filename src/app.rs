@@ -304,9 +304,13 @@ pub fn run(options: &RunOptions) -> Result<RunResult, AppError> {
         serde_json::to_vec_pretty(&summary).map_err(|e| failure("summary.json", e))?;
     summary_bytes.push(b'\n');
     write("summary.json", &summary_bytes)?;
-    // charts and report.html, drawn from the files just written (SPEC §8)
-    crate::report::render_charts_and_html(report.path())
-        .map_err(|e| failure("charts and report.html", e))?;
+    // charts and report.html, drawn from the files just written (SPEC §8); the page's
+    // "reproduce with" names the folder when `--out` chose it (the default needs no flag)
+    match &options.out {
+        Some(out) => crate::report::render_charts_and_html_as(report.path(), out),
+        None => crate::report::render_charts_and_html(report.path()),
+    }
+    .map_err(|e| failure("charts and report.html", e))?;
     let out_dir = report.commit().map_err(output_error)?;
 
     Ok(RunResult {

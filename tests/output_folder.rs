@@ -123,6 +123,12 @@ fn a_run_replaces_its_own_earlier_report_but_not_a_user_s_file_in_it() {
         )
     };
     assert!(run("out").status.success());
+    // the page reproduces the run into the folder `--out` chose
+    let html = fs::read_to_string(root.path().join("out/report.html")).unwrap();
+    assert!(
+        html.contains("run proj/s.toml --paths 50 --seed 1 --out out"),
+        "{html}"
+    );
     let manifest = fs::read_to_string(root.path().join("out/manifest.json")).unwrap();
     assert!(manifest.contains("\"kind\": \"run\"") && manifest.contains("\"tranches.csv\""));
     assert!(run("out").status.success(), "an earlier report is replaced");
