@@ -1320,10 +1320,15 @@ impl Checker<'_> {
                     "effect `sequential` has no effect: principal is already sequential (`deal.principal`)",
                 );
             }
-            if trigger.effect == TriggerEffect::EarlyAmortization && deal.revolving_months == 0 {
+            // any breach ends pro-rata principal (SPEC §5), so only a sequential deal with
+            // nothing to revolve gains nothing from an early-amortization trigger
+            if trigger.effect == TriggerEffect::EarlyAmortization
+                && deal.revolving_months == 0
+                && deal.principal == PrincipalMode::Sequential
+            {
                 self.warn(
                     &key,
-                    "effect `early_amortization` has no effect: the deal has no revolving period",
+                    "effect `early_amortization` has no effect: the deal has no revolving period and principal is already sequential",
                 );
             }
             let unusual_side = match (trigger.metric, trigger.test) {

@@ -680,6 +680,21 @@ fn sequential_trigger_in_a_sequential_deal_warns() {
 }
 
 #[test]
+fn early_amortization_without_revolving_warns_only_in_a_sequential_deal() {
+    let trigger =
+        r#"{ metric = "cumulative_net_loss", above = 0.04, effect = "early_amortization" }"#;
+    let no_revolving =
+        with_trigger(trigger).replacen("revolving_months = 12", "revolving_months = 0", 1);
+    let loaded = valid(&no_revolving);
+    assert_eq!(loaded.warnings.len(), 1, "{:?}", loaded.warnings);
+    assert!(loaded.warnings[0].contains("no revolving period and principal is already sequential"));
+    // in a pro-rata deal the breach still ends pro-rata principal (SPEC §5): no warning
+    let pro_rata = no_revolving.replacen("[deal]\n", "[deal]\nprincipal = \"pro_rata\"\n", 1);
+    assert!(pro_rata.contains("pro_rata"));
+    assert!(valid(&pro_rata).warnings.is_empty());
+}
+
+#[test]
 fn reserve_without_a_reserve_step_warns() {
     let text = with(
         "revolving_months = 12",
