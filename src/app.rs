@@ -884,23 +884,24 @@ fn load_model_and_policy(
     model: Option<&Path>,
     policy: Option<&Path>,
 ) -> Result<(credit::Scorecard, credit::Policy), AppError> {
-    let config_error = |e: credit::ConfigError| {
-        if e.is_bad_input() {
-            AppError::Input(e.to_string())
-        } else {
-            // an unreadable file named on the command line is the user's to fix too
-            AppError::Input(e.to_string())
-        }
-    };
-    let scorecard = match model {
-        Some(path) => credit::Scorecard::read(path).map_err(config_error)?,
-        None => credit::Scorecard::built_in(),
-    };
-    let policy = match policy {
-        Some(path) => credit::Policy::read(path).map_err(config_error)?,
-        None => credit::Policy::built_in(),
-    };
-    Ok((scorecard, policy))
+    // an unreadable file named on the command line is the user's to fix, like a bad one;
+    // both files are read so that the problems of both are reported at once
+    let scorecard = model.map_or_else(
+        || Ok(credit::Scorecard::built_in()),
+        credit::Scorecard::read,
+    );
+    let policy = policy.map_or_else(|| Ok(credit::Policy::built_in()), credit::Policy::read);
+    match (scorecard, policy) {
+        (Ok(scorecard), Ok(policy)) => Ok((scorecard, policy)),
+        (scorecard, policy) => Err(AppError::Input(
+            [scorecard.err(), policy.err()]
+                .into_iter()
+                .flatten()
+                .map(|e| e.to_string())
+                .collect::<Vec<_>>()
+                .join("\n"),
+        )),
+    }
 }
 
 fn applicant_error(error: credit::ApplicantError) -> AppError {

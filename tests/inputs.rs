@@ -469,6 +469,9 @@ fn model_and_policy_numbers_are_bounded() {
             "error: m.toml: model.intercept: 1e308 must be a number from -50 to 50",
             "error: m.toml: model.coefficients[0].coefficient: -1e308 must be a number from -10 to 10",
             "error: m.toml: population_means.orders_12m: 1e308 must be a mean of ln(1 + orders_12m), from 0 to 22.1807",
+            // both files' problems at once
+            "error: p.toml: limit_multiplier: 1e308 must be a number > 0 and at most 100",
+            "error: p.toml: limit_cap: 1e308 must be an amount > 0 and at most 10,000,000 (CNY)",
         ]
     );
     let out = decide("plain_m.toml", "p.toml");
@@ -721,4 +724,34 @@ fn a_pool_scaled_far_from_its_balance_is_a_warning_with_the_factor() {
         "{}",
         stdout(&out)
     );
+}
+
+#[test]
+fn decide_reports_a_bad_model_and_a_bad_policy_together() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("model.toml"), "not = [valid").unwrap();
+    fs::write(dir.path().join("policy.toml"), "\u{1}\u{2}random bytes").unwrap();
+    fs::write(dir.path().join("applicants.csv"), "applicant_id\n").unwrap();
+    let output = run_in(
+        dir.path(),
+        &[
+            "decide",
+            "--applicants",
+            "applicants.csv",
+            "--model",
+            "model.toml",
+            "--policy",
+            "policy.toml",
+            "--out",
+            "decisions.csv",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    let errors = error_lines(&output);
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert!(
+        errors[0].contains("model.toml") && errors[1].contains("policy.toml"),
+        "{errors:?}"
+    );
+    assert!(!dir.path().join("decisions.csv").exists());
 }
