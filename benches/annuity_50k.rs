@@ -2,8 +2,8 @@
 //! remaining at 15 %, monthly PD 0.003, ρ = 0.2, SMM 0.03, LGD 0.85, no revolving — the
 //! numpy peer's default model (`benches/fixtures/annuity_50k.toml` says what is matched).
 //! Stages of `run` on it: preparing the pool from the tape, the deterministic run, the
-//! breakevens, the Monte Carlo, and the whole `run` (all files, charts, report) with 16
-//! paths. Figures and the whole-process comparison with the peer are in
+//! breakevens, the Monte Carlo, sizing on logged paths, and the whole `run` (all files,
+//! charts, report) with 16 paths. Figures and the whole-process comparison with the peer are in
 //! `benches/README.md`.
 //!
 //! `cargo bench --bench annuity_50k -- --write-tape` only writes the tape
@@ -14,10 +14,11 @@ use std::path::{Path, PathBuf};
 
 use baitiao_abs::app::{RunOptions, prepare, run};
 use baitiao_abs::metrics::run_deterministic;
-use baitiao_abs::montecarlo::{MonteCarloSettings, run_monte_carlo};
+use baitiao_abs::montecarlo::{MonteCarloSettings, run_monte_carlo, run_monte_carlo_logged};
 use baitiao_abs::rng::{GOLDEN_GAMMA, splitmix64};
 use baitiao_abs::sim::montecarlo::StochasticPool;
 use baitiao_abs::sizing::breakeven::breakevens;
+use baitiao_abs::sizing::{SizingPaths, size_deal};
 use baitiao_abs::tape::{self, Product, Receivable};
 use criterion::{Criterion, Throughput, criterion_group};
 
@@ -131,6 +132,17 @@ fn stages(c: &mut Criterion) {
     group.throughput(Throughput::Elements(lives));
     group.bench_function("monte_carlo_1000_paths", |b| {
         b.iter(|| run_monte_carlo(&model, deal, &settings, |_| {}).unwrap())
+    });
+    group.finish();
+
+    // sizing replays the logged paths through each candidate structure's waterfall
+    let (run_1000, logs) =
+        run_monte_carlo_logged(&model, deal, &settings, true, |_| {}).expect("cash is conserved");
+    let sizing_paths = SizingPaths::from_run(&model, &run_1000, logs);
+    let mut group = c.benchmark_group("annuity_50k_sizing");
+    group.sample_size(10);
+    group.bench_function("size_deal_1000_paths", |b| {
+        b.iter(|| size_deal(&sizing_paths, deal).unwrap())
     });
     group.finish();
 

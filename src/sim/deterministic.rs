@@ -17,7 +17,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 
 use super::cohort::{CohortBook, CohortId, Collateral, PoolFlows, Recoveries};
-use super::pool::Pool;
+use super::pool::{Pool, PoolAsset};
 use crate::scenario::{Assumptions, DeterministicStress, RateCurve};
 use crate::units::{mdr_from_cdr, smm_from_cpr, stressed_pd};
 
@@ -167,6 +167,16 @@ struct PathInputs {
 /// run; a pool with more distinct paths computes each receivable's path when it changes.
 const MAX_TABULATED_PATH_MONTHS: usize = 1 << 20;
 
+/// Consecutive receivables of the pool with the same cohort and expected path.
+#[derive(Debug, Clone, Copy)]
+struct AssetRun {
+    receivables: u32,
+    /// Index into [`DeterministicLayout::cohort_schedules`].
+    cohort: u32,
+    /// Index into [`DeterministicLayout::paths`].
+    path: u32,
+}
+
 /// The part of a pool's deterministic run that does not depend on the level of the rates:
 /// the cut-off cohorts (one per schedule, in order of first appearance), each receivable's
 /// cohort and expected path, and the purchase groups. It depends on whether the rates
@@ -177,10 +187,10 @@ pub struct DeterministicLayout {
     cpr_override: bool,
     /// Schedule of each cut-off cohort.
     cohort_schedules: Vec<usize>,
-    /// Cohort (index into `cohort_schedules`) of each receivable, in pool order.
-    asset_cohort: Vec<u32>,
-    /// Expected path (index into `paths`) of each receivable, in pool order.
-    asset_path: Vec<u32>,
+    /// The receivables in pool order, as runs sharing a cohort and an expected path.
+    runs: Vec<AssetRun>,
+    /// Receivables laid out (Σ of the runs' lengths).
+    receivables: usize,
     /// Distinct expected-path inputs, in order of first appearance.
     paths: Vec<PathInputs>,
     groups: Vec<PurchaseGroup>,
@@ -196,8 +206,7 @@ impl DeterministicLayout {
         let mut cohort_of_schedule = HashMap::new();
         let mut paths = Vec::new();
         let mut path_of_key = HashMap::new();
-        let mut asset_cohort = Vec::with_capacity(pool.assets.len());
-        let mut asset_path = Vec::with_capacity(pool.assets.len());
+        let mut runs: Vec<AssetRun> = Vec::new();
         // consecutive receivables often share both: skip the hash lookups then
         let mut last_cohort: Option<(usize, u32)> = None;
         let mut last_path: Option<((u64, u64, u32), u32)> = None;
@@ -242,15 +251,21 @@ impl DeterministicLayout {
                     path
                 }
             };
-            asset_cohort.push(cohort);
-            asset_path.push(path);
+            match runs.last_mut() {
+                Some(run) if run.cohort == cohort && run.path == path => run.receivables += 1,
+                _ => runs.push(AssetRun {
+                    receivables: 1,
+                    cohort,
+                    path,
+                }),
+            }
         }
         DeterministicLayout {
             cdr_override,
             cpr_override,
             cohort_schedules,
-            asset_cohort,
-            asset_path,
+            runs,
+            receivables: pool.assets.len(),
             paths,
             groups: purchase_groups(pool, rates),
         }
@@ -260,7 +275,7 @@ impl DeterministicLayout {
     fn fits(&self, pool: &Pool, rates: &DeterministicRates) -> bool {
         self.cdr_override == rates.cdr.is_some()
             && self.cpr_override == rates.cpr.is_some()
-            && self.asset_cohort.len() == pool.assets.len()
+            && self.receivables == pool.assets.len()
     }
 }
 
@@ -363,38 +378,62 @@ impl<'l> ExpectedPaths<'l> {
     }
 }
 
-/// Event masses of one cut-off cohort by age, summed receivable by receivable, in the pairs
-/// of [`expected_path`]: defaulting and prepaying balance, and the same for fees.
+/// One cut-off cohort's masses, summed receivable by receivable in pool order: the
+/// starting balance and fee, and the event masses by age in the pairs of
+/// [`expected_path`] (defaulting and prepaying balance; the same for fees). Each sum starts
+/// at 0 and takes the receivables one by one, as the book's own entries would.
 struct CohortSums {
+    alive_balance: f64,
+    alive_fee: f64,
     balance: Vec<f64>,
     fee: Vec<f64>,
 }
 
-/// `sums[e] += amount × shares[e]` for every entry: each product rounded, then each sum,
-/// exactly as adding the products one by one (vector instructions round each lane alike).
-#[inline]
-fn add_scaled(sums: &mut [f64], amount: f64, shares: &[f64]) {
+impl CohortSums {
+    /// Adds receivables that share the expected path `shares`, in order.
+    #[inline]
+    fn add_run(&mut self, assets: &[PoolAsset], shares: &[f64]) {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU has AVX2 (just checked)
+            return unsafe { self.add_run_avx2(assets, shares) };
+        }
+        self.add_run_plain(assets, shares);
+    }
+
+    /// `sum[e] += amount × shares[e]` for every entry and receivable: each product rounded,
+    /// then each sum, as adding the products one by one (vector lanes round alike).
+    #[inline(always)]
+    fn add_run_plain(&mut self, assets: &[PoolAsset], shares: &[f64]) {
+        let CohortSums {
+            alive_balance,
+            alive_fee,
+            balance,
+            fee,
+        } = self;
+        let (balance, fee) = (&mut balance[..shares.len()], &mut fee[..shares.len()]);
+        for asset in assets {
+            *alive_balance += asset.balance;
+            *alive_fee += asset.monthly_fee;
+            for (sum, share) in balance.iter_mut().zip(shares) {
+                *sum += asset.balance * share;
+            }
+            // a zero fee adds +0.0 to non-negative sums: nothing to add
+            if asset.monthly_fee != 0.0 {
+                for (sum, share) in fee.iter_mut().zip(shares) {
+                    *sum += asset.monthly_fee * share;
+                }
+            }
+        }
+    }
+
+    /// [`CohortSums::add_run`] compiled for AVX2 (four lanes instead of two; no fused
+    /// multiply-add, so the same bits).
     #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
-        // SAFETY: the CPU has AVX2 (just checked)
-        return unsafe { add_scaled_avx2(sums, amount, shares) };
+    #[target_feature(enable = "avx2")]
+    fn add_run_avx2(&mut self, assets: &[PoolAsset], shares: &[f64]) {
+        self.add_run_plain(assets, shares);
     }
-    add_scaled_plain(sums, amount, shares);
-}
-
-#[inline(always)]
-fn add_scaled_plain(sums: &mut [f64], amount: f64, shares: &[f64]) {
-    for (sum, share) in sums.iter_mut().zip(shares) {
-        *sum += amount * share;
-    }
-}
-
-/// [`add_scaled`] compiled for AVX2 (four lanes instead of two; no fused multiply-add, so
-/// the same bits).
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn add_scaled_avx2(sums: &mut [f64], amount: f64, shares: &[f64]) {
-    add_scaled_plain(sums, amount, shares);
 }
 
 /// The deterministic pool as [`Collateral`] for the waterfall.
@@ -474,28 +513,22 @@ impl<'a> DeterministicCollateral<'a> {
             .map(|&schedule| {
                 let ages = pool.schedules.get(schedule).months().min(horizon_months) as usize;
                 CohortSums {
+                    alive_balance: 0.0,
+                    alive_fee: 0.0,
                     balance: vec![0.0; 2 * ages],
                     fee: vec![0.0; 2 * ages],
                 }
             })
             .collect();
         let mut paths = ExpectedPaths::new(&layout.paths, horizon_months, &tables, &rates);
-        for ((asset, &cohort), &path) in pool
-            .assets
-            .iter()
-            .zip(&layout.asset_cohort)
-            .zip(&layout.asset_path)
-        {
-            book.add_mass(cohorts[cohort as usize], asset.balance, asset.monthly_fee);
-            let shares = paths.get(path, &tables, &rates);
-            let sums = &mut sums[cohort as usize];
-            add_scaled(&mut sums.balance, asset.balance, shares);
-            // a zero fee adds +0.0 to non-negative sums: nothing to add
-            if asset.monthly_fee != 0.0 {
-                add_scaled(&mut sums.fee, asset.monthly_fee, shares);
-            }
+        let mut first = 0;
+        for run in &layout.runs {
+            let assets = &pool.assets[first..first + run.receivables as usize];
+            first += run.receivables as usize;
+            sums[run.cohort as usize].add_run(assets, paths.get(run.path, &tables, &rates));
         }
         for (&cohort, sums) in cohorts.iter().zip(&sums) {
+            book.add_mass(cohort, sums.alive_balance, sums.alive_fee);
             let pairs = sums.balance.chunks_exact(2).zip(sums.fee.chunks_exact(2));
             for (age, (balance, fee)) in (1..).zip(pairs) {
                 book.add_default(cohort, age, balance[0], fee[0]);
@@ -836,7 +869,7 @@ mod tests {
         };
         untabulated.inputs = &layout.paths;
         let bits_of = |shares: &[f64]| shares.iter().map(|s| s.to_bits()).collect::<Vec<_>>();
-        for &k in &layout.asset_path {
+        for k in layout.runs.iter().map(|run| run.path) {
             let computed = bits_of(untabulated.get(k, &tables, &rates));
             assert_eq!(
                 computed,
