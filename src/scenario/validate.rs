@@ -1006,19 +1006,16 @@ impl Checker<'_> {
         let mut valid = true;
         for (i, trigger) in raw.into_iter().enumerate() {
             let key = format!("deal.triggers[{i}]");
-            let metric = match trigger.metric.as_deref() {
-                Some("cumulative_net_loss") => Some(TriggerMetric::CumulativeNetLoss),
-                Some("cumulative_default") => Some(TriggerMetric::CumulativeDefault),
-                Some("pool_balance_below") => Some(TriggerMetric::PoolBalance),
-                Some("excess_spread_3m") => Some(TriggerMetric::ExcessSpread3m),
+            let metric = match trigger.metric.as_deref().map(str::parse::<TriggerMetric>) {
+                Some(Ok(metric)) => Some(metric),
                 other => {
                     let what = match other {
-                        Some(name) => format!("`{name}` is not a trigger metric"),
-                        None => "is required".to_string(),
+                        Some(Err(unknown)) => unknown.to_string(),
+                        _ => "is required".to_string(),
                     };
                     self.problem(
                         &format!("{key}.metric"),
-                        format!("{what}; allowed: cumulative_net_loss, cumulative_default, pool_balance_below, excess_spread_3m"),
+                        format!("{what}; allowed: {}", TriggerMetric::names()),
                     );
                     None
                 }
