@@ -207,6 +207,10 @@ impl<'d> DealTerms<'d> {
 }
 
 /// What the deal carries from one month to the next (money in CNY).
+///
+/// Its phase methods are inlined into [`run_deal`]: as one function, the compiler keeps the
+/// month's figures in registers, and the waterfall (run once per path and candidate
+/// structure in sizing) costs what it did before it was split into phases.
 struct DealState {
     /// Each tranche's balance at closing.
     original_balance: Vec<f64>,
@@ -298,6 +302,7 @@ impl DealState {
 
     /// Collection: the pool's flows of the month, the cumulative defaults and recoveries,
     /// and each tranche's line opened at its balance.
+    #[inline(always)]
     fn collect(
         &mut self,
         terms: &DealTerms,
@@ -339,6 +344,7 @@ impl DealState {
     /// the purchases so far; every trigger, whatever its effect, is tested in every month
     /// until the pool is sold (SPEC §5) — after the revolving period too, since any breach
     /// also ends pro-rata principal. A breach applies to this month's waterfall.
+    #[inline(always)]
     fn test_triggers(&mut self, terms: &DealTerms, month: &mut Month) {
         let deal = terms.deal;
         let flows = &month.flows;
@@ -388,6 +394,7 @@ impl DealState {
     /// Clean-up call after the revolving period; buy-back at the legal final. A pool paid
     /// down to zero is not called: nothing is sold and, this not being a call month, the
     /// reserve target stays in force while rated notes are outstanding.
+    #[inline(always)]
     fn call_or_buy_back(
         &mut self,
         terms: &DealTerms,
@@ -414,6 +421,7 @@ impl DealState {
 
     /// Available funds: the month's collections, the whole reserve account and any sale
     /// proceeds, one pot (the reserve is refilled by step 3).
+    #[inline(always)]
     fn pool_available_funds(&mut self, month: &mut Month) {
         month.reserve_begin = self.reserve;
         self.reserve = 0.0;
@@ -422,6 +430,7 @@ impl DealState {
     }
 
     /// The steps of the revolving or the amortizing waterfall, in the deal's order.
+    #[inline(always)]
     fn pay_steps(
         &mut self,
         terms: &DealTerms,
@@ -489,6 +498,7 @@ impl DealState {
     /// Cash conservation: collections + reserve at the start + sale proceeds = fees +
     /// interest + principal + residual + purchases + reserve at the end (+ anything left
     /// unpaid), to [`CASH_TOLERANCE_CNY`]. A breach is a bug.
+    #[inline(always)]
     fn check_cash_conserved(&self, month: &Month) -> Result<(), WaterfallError> {
         let sources = month.flows.collections() + month.reserve_begin + month.sale_proceeds;
         let uses = month.senior_fees_paid
@@ -513,6 +523,7 @@ impl DealState {
     }
 
     /// The month as the observer sees it.
+    #[inline(always)]
     fn report<'a>(&'a self, month: &Month) -> PeriodReport<'a> {
         PeriodReport {
             month: month.number,

@@ -7,6 +7,7 @@ use crate::sim::PoolFlows;
 
 /// Step 1, senior fees: this month's plus the unpaid fees carried, paid from what is
 /// available; the unpaid part is carried to the next month. Returns (due, paid).
+#[inline]
 pub(super) fn pay_senior_fees(current: f64, carried: &mut f64, available: &mut f64) -> (f64, f64) {
     let due = current + *carried;
     let paid = due.min(*available);
@@ -18,6 +19,7 @@ pub(super) fn pay_senior_fees(current: f64, carried: &mut f64, available: &mut f
 /// Step 2, interest on one rated tranche: coupon/12 × its beginning balance plus the
 /// shortfall carried (no interest on shortfalls), paid from what is available; the unpaid
 /// part is carried.
+#[inline]
 pub(super) fn pay_interest(
     monthly_coupon: f64,
     period: &mut TranchePeriod,
@@ -34,6 +36,7 @@ pub(super) fn pay_interest(
 
 /// The reserve target: `reserve_pct` × the rated notes' balance at the start of the month,
 /// 0 in the call month and at the legal final.
+#[inline]
 pub(super) fn reserve_target(reserve_pct: f64, rated_balance: f64, final_period: bool) -> f64 {
     if final_period {
         0.0
@@ -44,6 +47,7 @@ pub(super) fn reserve_target(reserve_pct: f64, rated_balance: f64, final_period:
 
 /// Step 3, the reserve account refilled up to its target from what is available (the
 /// whole balance entered available funds). Returns the new balance.
+#[inline]
 pub(super) fn top_up_reserve(target: f64, available: &mut f64) -> f64 {
     let reserve = target.min(*available);
     *available -= reserve;
@@ -52,23 +56,27 @@ pub(super) fn top_up_reserve(target: f64, available: &mut f64) -> f64 {
 
 /// Step 4 while revolving, purchases: what is available, up to the principal collected,
 /// the recoveries and the month's defaulted balance.
+#[inline]
 pub(super) fn purchase_amount(available: f64, flows: &PoolFlows) -> f64 {
     available.min(flows.principal() + flows.recoveries + flows.defaults)
 }
 
 /// Step 4 while amortizing, the principal paid: what is available, up to the notes'
 /// balance less the performing pool at the end of the month (after the call).
+#[inline]
 pub(super) fn principal_payment(notes: f64, performing_end: f64, available: f64) -> f64 {
     (notes - performing_end).max(0.0).min(available)
 }
 
 /// Step 5, the residual holder: everything left.
+#[inline]
 pub(super) fn take_residual(available: &mut f64) -> f64 {
     std::mem::take(available)
 }
 
 /// Pays `payment` of principal: in order of seniority, or pro rata among the rated notes
 /// (by balance) with the residual tranche after them. `payment` never exceeds the notes.
+#[inline]
 pub(super) fn pay_principal(
     balance: &mut [f64],
     periods: &mut [TranchePeriod],
