@@ -10,10 +10,10 @@ use serde_json::json;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::credit;
+use crate::engine::{MonteCarloRun, MonteCarloSettings, replay_path, run_monte_carlo_logged};
 use crate::metrics::distribution::quantile_path;
 use crate::metrics::montecarlo::{MonteCarloSummary, summarize};
 use crate::metrics::{DeterministicRun, run_deterministic};
-use crate::montecarlo::{MonteCarloRun, MonteCarloSettings, replay_path, run_monte_carlo_logged};
 use crate::report::format::{funding_position, funding_position_text, funding_surplus};
 use crate::report::manifest::{InputDigest, Manifest, TOOL_NAME, TOOL_VERSION};
 use crate::report::montecarlo as mc_report;
