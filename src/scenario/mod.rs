@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use crate::ratings::RatingTable;
 
 pub mod schema;
+pub mod stress;
 mod validate;
 
 pub use validate::{
