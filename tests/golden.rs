@@ -34,6 +34,8 @@ fn product_case(receivable: baitiao_abs::tape::Receivable, expected: &[[f64; 6]]
         cdr: Some(RateCurve::Flat(annual_of_monthly(0.10))),
         cpr: Some(RateCurve::Flat(annual_of_monthly(0.05))),
         pd_multiplier: 1.0,
+        default_stress: None,
+        cpr_multiple: 1.0,
     };
     let mut collateral =
         DeterministicCollateral::new(&pool, &assumptions, rates, expected.len() as u32);

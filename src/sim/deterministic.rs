@@ -31,7 +31,42 @@ pub struct DeterministicRates {
     /// annual CPR for every receivable by deal month.
     pub cpr: Option<RateCurve>,
     pub pd_multiplier: f64,
+    /// The rating test's default stress (SPEC §7.3), on top of the rates above.
+    pub default_stress: Option<DefaultStress>,
+    /// Multiple of every CPR (the rating test's prepayment levels); the result is capped at
+    /// [`MAX_STRESSED_CPR`].
+    pub cpr_multiple: f64,
 }
+
+/// A default stress of the rating test (SPEC §7.3): from the month its shape starts, each
+/// receivable's monthly default rate is `min(level × w(t) × MDR, MAX_STRESSED_MDR)`; before
+/// it, the MDR itself.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DefaultStress {
+    /// The default level `k` the break-even search varies.
+    pub level: f64,
+    /// The shape's weight by deal month − 1; `None` before the stress starts. Months beyond
+    /// the vector take its last entry.
+    pub weights: Vec<Option<f64>>,
+}
+
+impl DefaultStress {
+    /// The stressed monthly default rate in deal `month` of a receivable whose MDR is `base`.
+    #[inline]
+    pub fn rate(&self, base: f64, month: u32) -> f64 {
+        let index = (month as usize).clamp(1, self.weights.len().max(1)) - 1;
+        match self.weights.get(index).copied().flatten() {
+            Some(weight) => (self.level * weight * base).min(MAX_STRESSED_MDR),
+            None => base,
+        }
+    }
+}
+
+/// The largest monthly default rate a default stress may produce ("capped below 1").
+pub const MAX_STRESSED_MDR: f64 = 0.999;
+
+/// The largest annual CPR a prepayment multiple may produce ("capped below 1").
+pub const MAX_STRESSED_CPR: f64 = 0.999;
 
 impl DeterministicRates {
     /// The rates of a scenario's deterministic run.
@@ -40,6 +75,16 @@ impl DeterministicRates {
             cdr: stress.cdr.clone(),
             cpr: stress.cpr.clone(),
             pd_multiplier: assumptions.pd_multiplier,
+            default_stress: None,
+            cpr_multiple: 1.0,
+        }
+    }
+
+    /// The monthly default rate before any default stress.
+    fn base_default_rate(&self, pd_12m: f64, month: u32) -> f64 {
+        match &self.cdr {
+            Some(curve) => mdr_from_cdr(curve.at(month)),
+            None => mdr_from_cdr(stressed_pd(pd_12m, self.pd_multiplier)),
         }
     }
 
@@ -48,18 +93,28 @@ impl DeterministicRates {
     /// # Formula
     /// `MDR = 1 − (1 − p·m)^(1/12)` with the PD capped at 0.999 after the multiplier `m`, or
     /// `MDR = 1 − (1 − CDR(month))^(1/12)` under a CDR override.
+    ///
+    /// Under a default stress, from the month its shape starts,
+    /// `min(level × w(t) × MDR, MAX_STRESSED_MDR)` (SPEC §7.3).
     pub fn monthly_default_rate(&self, pd_12m: f64, month: u32) -> f64 {
-        match &self.cdr {
-            Some(curve) => mdr_from_cdr(curve.at(month)),
-            None => mdr_from_cdr(stressed_pd(pd_12m, self.pd_multiplier)),
+        let base = self.base_default_rate(pd_12m, month);
+        match &self.default_stress {
+            Some(stress) => stress.rate(base, month),
+            None => base,
         }
     }
 
-    /// Single monthly mortality of a receivable with this CPR in deal month `month`.
+    /// Single monthly mortality of a receivable with this CPR in deal month `month`: of
+    /// `min(CPR × cpr_multiple, MAX_STRESSED_CPR)` when a multiple is set.
     pub fn monthly_prepayment_rate(&self, annual_cpr: f64, month: u32) -> f64 {
-        match &self.cpr {
-            Some(curve) => smm_from_cpr(curve.at(month)),
-            None => smm_from_cpr(annual_cpr),
+        let cpr = match &self.cpr {
+            Some(curve) => curve.at(month),
+            None => annual_cpr,
+        };
+        if self.cpr_multiple == 1.0 {
+            smm_from_cpr(cpr)
+        } else {
+            smm_from_cpr((cpr * self.cpr_multiple).min(MAX_STRESSED_CPR))
         }
     }
 
@@ -68,15 +123,23 @@ impl DeterministicRates {
     fn varies_by_month(&self) -> bool {
         matches!(self.cdr, Some(RateCurve::ByMonth(_)))
             || matches!(self.cpr, Some(RateCurve::ByMonth(_)))
+            || self.default_stress.is_some()
     }
 }
 
-/// A monthly rate: the same in every month, or by deal month.
+/// A monthly rate: the same in every month, or by deal month, or a default stress on
+/// either.
 #[derive(Debug, Clone, Copy)]
 enum MonthlyRate<'t> {
     Constant(f64),
     /// Index: deal month − 1.
     ByMonth(&'t [f64]),
+    /// A default stress on a constant rate or on a rate by deal month.
+    Stressed {
+        constant: f64,
+        by_month: Option<&'t [f64]>,
+        stress: &'t DefaultStress,
+    },
 }
 
 impl MonthlyRate<'_> {
@@ -85,6 +148,14 @@ impl MonthlyRate<'_> {
         match self {
             MonthlyRate::Constant(rate) => rate,
             MonthlyRate::ByMonth(rates) => rates[month as usize - 1],
+            MonthlyRate::Stressed {
+                constant,
+                by_month,
+                stress,
+            } => stress.rate(
+                by_month.map_or(constant, |rates| rates[month as usize - 1]),
+                month,
+            ),
         }
     }
 }
@@ -92,7 +163,7 @@ impl MonthlyRate<'_> {
 /// The `[deterministic]` curves of a run converted to monthly rates once, by deal month.
 #[derive(Debug, Clone)]
 struct RateTables {
-    /// MDR by deal month − 1 under a CDR curve.
+    /// MDR by deal month − 1 under a CDR curve (before any default stress).
     mdr_by_month: Option<Vec<f64>>,
     /// SMM by deal month − 1 under a CPR curve.
     smm_by_month: Option<Vec<f64>>,
@@ -104,7 +175,7 @@ impl RateTables {
         RateTables {
             mdr_by_month: rates.cdr.as_ref().map(|_| {
                 (1..=months)
-                    .map(|month| rates.monthly_default_rate(0.0, month))
+                    .map(|month| rates.base_default_rate(0.0, month))
                     .collect()
             }),
             smm_by_month: rates.cpr.as_ref().map(|_| {
@@ -116,16 +187,25 @@ impl RateTables {
     }
 
     /// The monthly default rate of a receivable with this PD: one conversion, or the curve.
-    fn default_rate(&self, rates: &DeterministicRates, pd_12m: f64) -> MonthlyRate<'_> {
-        match &self.mdr_by_month {
-            Some(by_month) => MonthlyRate::ByMonth(by_month),
-            // without a curve the rate does not depend on the month
-            None => MonthlyRate::Constant(rates.monthly_default_rate(pd_12m, 1)),
+    fn default_rate<'r>(&'r self, rates: &'r DeterministicRates, pd_12m: f64) -> MonthlyRate<'r> {
+        match (&rates.default_stress, &self.mdr_by_month) {
+            (None, Some(by_month)) => MonthlyRate::ByMonth(by_month),
+            // without a curve or a stress the rate does not depend on the month
+            (None, None) => MonthlyRate::Constant(rates.monthly_default_rate(pd_12m, 1)),
+            (Some(stress), by_month) => MonthlyRate::Stressed {
+                constant: rates.base_default_rate(pd_12m, 1),
+                by_month: by_month.as_deref(),
+                stress,
+            },
         }
     }
 
     /// The SMM of a receivable with this CPR: one conversion, or the curve.
-    fn prepayment_rate(&self, rates: &DeterministicRates, annual_cpr: f64) -> MonthlyRate<'_> {
+    fn prepayment_rate<'r>(
+        &'r self,
+        rates: &'r DeterministicRates,
+        annual_cpr: f64,
+    ) -> MonthlyRate<'r> {
         match &self.smm_by_month {
             Some(by_month) => MonthlyRate::ByMonth(by_month),
             None => MonthlyRate::Constant(rates.monthly_prepayment_rate(annual_cpr, 1)),
@@ -784,6 +864,73 @@ mod tests {
     }
 
     #[test]
+    fn a_default_stress_and_a_prepayment_multiple_give_the_bits_of_stepping_each_receivable() {
+        // the rating test's stresses (SPEC §7.3) on every rate kind, checked the same way
+        let receivables = tape::generate(2_000, 5);
+        let horizon = 18;
+        // base MDR before month 7, then level × w(t) (capped) from it
+        let weights: Vec<Option<f64>> = (1..=horizon)
+            .map(|t| (t >= 7).then(|| 1.0 + 0.5 * (1.0 - 2.0 * (f64::from(t - 7) + 0.5) / 12.0)))
+            .collect();
+        for (cdr, level, cpr_multiple) in [
+            (None, 3.0, 0.5),
+            (Some(RateCurve::ByMonth(vec![0.02, 0.3])), 8.0, 1.5),
+            (None, 5_000.0, 1.0),
+        ] {
+            let assumptions = assumptions(1.0);
+            let pool = Pool::build_with(&receivables, &assumptions, None, "test").unwrap();
+            let rates = DeterministicRates {
+                cdr,
+                cpr: None,
+                pd_multiplier: 1.0,
+                default_stress: Some(DefaultStress {
+                    level,
+                    weights: weights.clone(),
+                }),
+                cpr_multiple,
+            };
+            let label = format!("level {level}, cpr multiple {cpr_multiple}");
+            let collateral =
+                DeterministicCollateral::new(&pool, &assumptions, rates.clone(), horizon);
+            assert_same_bits(
+                collateral,
+                stepped_book(&pool, &rates, horizon),
+                horizon,
+                &label,
+            );
+        }
+    }
+
+    #[test]
+    fn stressed_rates_follow_the_formula() {
+        let stress = DefaultStress {
+            level: 4.0,
+            weights: vec![None, Some(0.5), Some(1.5)],
+        };
+        assert_eq!(stress.rate(0.01, 1), 0.01, "before the stress starts");
+        assert_eq!(stress.rate(0.01, 2), 4.0 * 0.5 * 0.01);
+        assert_eq!(stress.rate(0.01, 3), 4.0 * 1.5 * 0.01);
+        assert_eq!(
+            stress.rate(0.01, 9),
+            4.0 * 1.5 * 0.01,
+            "the last weight beyond"
+        );
+        assert_eq!(stress.rate(0.5, 3), MAX_STRESSED_MDR, "capped below 1");
+        let rates = DeterministicRates {
+            cdr: None,
+            cpr: None,
+            pd_multiplier: 1.0,
+            default_stress: None,
+            cpr_multiple: 1.5,
+        };
+        assert_eq!(rates.monthly_prepayment_rate(0.2, 1), smm_from_cpr(0.3));
+        assert_eq!(
+            rates.monthly_prepayment_rate(0.8, 1),
+            smm_from_cpr(MAX_STRESSED_CPR)
+        );
+    }
+
+    #[test]
     fn rates_computed_once_give_the_bits_of_stepping_each_receivable() {
         // mixed products, terms and PDs; every rate kind; a horizon shorter than some terms
         let receivables = tape::generate(3_000, 11);
@@ -805,6 +952,8 @@ mod tests {
                     cdr: cdr.clone(),
                     cpr: cpr.clone(),
                     pd_multiplier: multiplier,
+                    default_stress: None,
+                    cpr_multiple: 1.0,
                 };
                 let label = format!("cdr {cdr:?}, cpr {cpr:?}, multiplier {multiplier}");
                 let collateral =

@@ -15,5 +15,7 @@ pub mod reference;
 pub mod schedule;
 
 pub use cohort::{Collateral, PoolFlows};
-pub use deterministic::{DeterministicCollateral, DeterministicLayout, DeterministicRates};
+pub use deterministic::{
+    DefaultStress, DeterministicCollateral, DeterministicLayout, DeterministicRates,
+};
 pub use pool::{Pool, PoolError};
