@@ -14,6 +14,7 @@
 //! candidate is evaluated on exactly the paths a full simulation would give (up to the
 //! rounding of sums).
 
+pub mod bdr;
 pub mod breakeven;
 pub mod frontier;
 
