@@ -13,8 +13,8 @@
 use std::path::{Path, PathBuf};
 
 use baitiao_abs::app::{PathCount, RunRequest, prepare, run};
+use baitiao_abs::engine::{MonteCarloSettings, run_monte_carlo, run_monte_carlo_logged};
 use baitiao_abs::metrics::run_deterministic;
-use baitiao_abs::montecarlo::{MonteCarloSettings, run_monte_carlo, run_monte_carlo_logged};
 use baitiao_abs::rng::{GOLDEN_GAMMA, splitmix64};
 use baitiao_abs::sim::montecarlo::StochasticPool;
 use baitiao_abs::sizing::breakeven::breakevens;

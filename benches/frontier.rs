@@ -8,7 +8,7 @@ use std::path::Path;
 
 use baitiao_abs::credit::origination::OriginationMix;
 use baitiao_abs::credit::{Policy, Scorecard, generate_applicants};
-use baitiao_abs::montecarlo::MonteCarloSettings;
+use baitiao_abs::engine::MonteCarloSettings;
 use baitiao_abs::sizing::frontier::{FrontierInputs, evaluate_point};
 use criterion::{Criterion, criterion_group, criterion_main};
 

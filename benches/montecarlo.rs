@@ -8,7 +8,7 @@
 
 use std::path::Path;
 
-use baitiao_abs::montecarlo::{MonteCarloSettings, run_monte_carlo};
+use baitiao_abs::engine::{MonteCarloSettings, run_monte_carlo};
 use baitiao_abs::scenario::{self, PoolSource};
 use baitiao_abs::sim::Pool;
 use baitiao_abs::sim::montecarlo::StochasticPool;

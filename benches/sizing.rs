@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use baitiao_abs::montecarlo::{MonteCarloSettings, run_monte_carlo_logged};
+use baitiao_abs::engine::{MonteCarloSettings, run_monte_carlo_logged};
 use baitiao_abs::scenario::{self, PoolSource};
 use baitiao_abs::sim::Pool;
 use baitiao_abs::sim::montecarlo::StochasticPool;

@@ -1,8 +1,8 @@
 //! Times the Monte Carlo stage on a scenario: `cargo run --release --example mc_probe -- scenarios/base.toml 2000`.
 use std::time::Instant;
 
+use baitiao_abs::engine::{MonteCarloSettings, run_monte_carlo};
 use baitiao_abs::metrics::montecarlo::summarize;
-use baitiao_abs::montecarlo::{MonteCarloSettings, run_monte_carlo};
 use baitiao_abs::scenario::{self, PoolSource};
 use baitiao_abs::sim::Pool;
 use baitiao_abs::sim::montecarlo::StochasticPool;
@@ -81,8 +81,8 @@ fn main() {
 
 #[allow(dead_code)]
 fn debug_path(model: &StochasticPool, deal: &baitiao_abs::scenario::Deal) {
-    use baitiao_abs::sim::montecarlo::FactorSampling;
-    baitiao_abs::montecarlo::replay_path(model, deal, 1, 0, &FactorSampling::plain(1), |r| {
+    use baitiao_abs::engine::FactorSampling;
+    baitiao_abs::engine::replay_path(model, deal, 1, 0, &FactorSampling::plain(1), |r| {
         println!("m{} begin {:.0} def {:.0} sched {:.0} prep {:.0} end {:.0} purch {:.0} endafter {:.0} poolbal {:.3} rev {}", r.month, r.pool.begin_balance, r.pool.defaults, r.pool.scheduled_principal, r.pool.prepayments, r.pool.end_balance, r.purchases, r.end_balance, r.metrics.pool_balance, r.revolving);
     }).unwrap();
 }

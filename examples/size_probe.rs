@@ -1,7 +1,7 @@
 //! Times sizing on a scenario: `cargo run --release --example size_probe -- scenarios/base.toml 2000`.
 use std::time::Instant;
 
-use baitiao_abs::montecarlo::MonteCarloSettings;
+use baitiao_abs::engine::MonteCarloSettings;
 use baitiao_abs::scenario::{self, PoolSource};
 use baitiao_abs::sim::Pool;
 use baitiao_abs::sim::montecarlo::StochasticPool;

@@ -1,14 +1,34 @@
 //! baitiao-abs: securitization analytics for consumer instalment receivables.
 //!
-//! The modules follow the data flow, one way:
-//! `tape → credit → scenario → sim → waterfall → metrics → sizing → report`, with `cli` on top.
+//! The modules follow the data flow, one way — a module uses only modules above it here:
+//!
+//! - [`units`]: money and rate conventions, CPR ↔ SMM, CDR ↔ MDR, cumulative PDs, tolerances;
+//! - [`normal`]: the standard normal CDF and quantile, for the inner loops;
+//! - [`rng`]: seed derivation (SplitMix64) shared by every stage that draws;
+//! - [`files`]: writing the user's files whole or not at all;
+//! - [`ratings`]: idealized expected-loss tables by rating and horizon;
+//! - [`tape`]: receivable records: CSV reading and writing, validation, synthetic tapes, strats;
+//! - [`credit`]: applicant features → score → PD → decision with reasons and limit; fitting;
+//! - [`scenario`]: the TOML scenario → validated assumptions, deal structure and settings;
+//! - [`sim`]: the pool's cash flows: schedules, cohorts, the deterministic pool, Monte Carlo
+//!   paths;
+//! - [`waterfall`]: the deal month by month: triggers, call, fees, interest, reserve,
+//!   purchases, principal, residual;
+//! - [`engine`]: the path runner: Monte Carlo paths through the waterfall in parallel, and
+//!   the importance sampling of their factors;
+//! - [`metrics`]: WAL, yield, the deterministic run, weighted loss distributions, implied
+//!   ratings;
+//! - [`sizing`]: tranche sizing on the same paths, breakevens, the approval-policy frontier;
+//! - [`report`]: CSV and JSON files, manifest, charts, the HTML report, comparisons;
+//! - [`app`]: the jobs, each naming every stage it runs;
+//! - [`cli`]: command-line parsing and exit codes.
 
 pub mod app;
 pub mod cli;
 pub mod credit;
+pub mod engine;
 pub mod files;
 pub mod metrics;
-pub mod montecarlo;
 pub mod normal;
 pub mod ratings;
 pub mod report;

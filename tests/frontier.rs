@@ -8,7 +8,7 @@ use std::process::{Command, Output};
 
 use baitiao_abs::credit::origination::{OriginationMix, originate};
 use baitiao_abs::credit::{Policy, Scorecard, decide_all, generate_applicants};
-use baitiao_abs::montecarlo::MonteCarloSettings;
+use baitiao_abs::engine::MonteCarloSettings;
 use baitiao_abs::scenario::{self, Scenario};
 use baitiao_abs::sizing::SHARE_TOLERANCE;
 use baitiao_abs::sizing::frontier::{FrontierInputs, Grid, grid_policy, run_frontier};

@@ -14,8 +14,8 @@
 
 mod common;
 
+use baitiao_abs::engine::{MonteCarloRun, MonteCarloSettings, POOL_FIELDS, run_monte_carlo};
 use baitiao_abs::metrics::distribution::loss_statistics;
-use baitiao_abs::montecarlo::{MonteCarloRun, MonteCarloSettings, POOL_FIELDS, run_monte_carlo};
 use baitiao_abs::normal::{normal_cdf, normal_pdf, normal_quantile};
 use baitiao_abs::scenario::{Assumptions, Deal, DeterministicStress};
 use baitiao_abs::sim::Pool;

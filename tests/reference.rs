@@ -6,8 +6,9 @@
 
 mod common;
 
+use baitiao_abs::engine::FactorSampling;
 use baitiao_abs::scenario::{Assumptions, SegmentCorrelation};
-use baitiao_abs::sim::montecarlo::{FactorSampling, StochasticPool};
+use baitiao_abs::sim::montecarlo::StochasticPool;
 use baitiao_abs::sim::reference::ReferencePath;
 use baitiao_abs::sim::{Collateral, Pool, PoolFlows};
 use baitiao_abs::tape::{Product, Receivable};

@@ -2,7 +2,7 @@
 
 mod common;
 
-use baitiao_abs::montecarlo::MonteCarloSettings;
+use baitiao_abs::engine::MonteCarloSettings;
 use baitiao_abs::normal::{normal_cdf, normal_pdf, normal_quantile};
 use baitiao_abs::sim::Pool;
 use baitiao_abs::sim::montecarlo::StochasticPool;
@@ -199,7 +199,7 @@ fn small_base(receivables: usize) -> (baitiao_abs::scenario::Scenario, Pool) {
 
 #[test]
 fn a_replayed_path_equals_its_full_simulation_under_another_structure() {
-    use baitiao_abs::montecarlo::{factor_sampling, find_tail_shifts};
+    use baitiao_abs::engine::{factor_sampling, find_tail_shifts};
     use baitiao_abs::sim::montecarlo::PathLog;
     use baitiao_abs::waterfall::run_deal;
 

@@ -12,7 +12,7 @@ use super::{
     write_report,
 };
 use crate::credit::{self, origination::OriginationMix};
-use crate::montecarlo::MonteCarloSettings;
+use crate::engine::MonteCarloSettings;
 use crate::report::manifest::Manifest;
 use crate::report::sizing::{APPROVAL_POLICY_FILE, approval_policy_toml, frontier_csv};
 use crate::report::summary::{FrontierCommand, FrontierResults, frontier_summary};

@@ -8,10 +8,10 @@ use std::time::Instant;
 use super::{
     AppError, PathCount, Prepared, output_error, prepare, progress_bar, write_file, write_report,
 };
+use crate::engine::{MonteCarloRun, MonteCarloSettings, replay_path, run_monte_carlo_logged};
 use crate::metrics::distribution::quantile_path;
 use crate::metrics::montecarlo::{MonteCarloSummary, summarize};
 use crate::metrics::{DeterministicRun, run_deterministic};
-use crate::montecarlo::{MonteCarloRun, MonteCarloSettings, replay_path, run_monte_carlo_logged};
 use crate::report::manifest::Manifest;
 use crate::report::montecarlo::{self as mc_report, PathDetail};
 use crate::report::summary::{RunResults, run_summary};

@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use crate::montecarlo::BLOCK_PATHS;
+use crate::engine::BLOCK_PATHS;
 
 /// Confidence levels of VaR and ES (SPEC §6).
 pub const RISK_LEVELS: [f64; 3] = [0.95, 0.99, 0.999];

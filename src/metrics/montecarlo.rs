@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::cashflow::{annual_yield, weighted_average_life_years};
 use super::distribution::{LossStatistics, block_sum, loss_statistics, weighted_quantile};
-use crate::montecarlo::MonteCarloRun;
+use crate::engine::MonteCarloRun;
 use crate::scenario::Deal;
 
 /// Field indices into the run's period sums (see `montecarlo::POOL_FIELDS`,
@@ -124,7 +124,7 @@ pub struct MonteCarloSummary {
 pub fn summarize(run: &MonteCarloRun, deal: &Deal) -> MonteCarloSummary {
     let weights = run.weights();
     let months = deal.horizon_months as usize;
-    let column = |f: &dyn Fn(&crate::montecarlo::PathResult) -> f64| -> Vec<f64> {
+    let column = |f: &dyn Fn(&crate::engine::PathResult) -> f64| -> Vec<f64> {
         run.paths.iter().map(f).collect()
     };
     let pool_default = loss_statistics(&column(&|p| p.pool_default), &weights);

@@ -3,8 +3,8 @@
 //! `expected_cashflows.csv` and `paths_detail.csv`.
 
 use super::{CsvResult, cents, decimal, into_bytes, optional};
+use crate::engine::{MonteCarloRun, POOL_FIELDS, TRANCHE_FIELDS};
 use crate::metrics::montecarlo::MonteCarloSummary;
-use crate::montecarlo::{MonteCarloRun, POOL_FIELDS, TRANCHE_FIELDS};
 use crate::scenario::Deal;
 use crate::waterfall::PeriodReport;
 

@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use crate::ratings::RatingTable;
 
 pub mod schema;
+pub mod stress;
 mod validate;
 
 pub use validate::{
@@ -139,8 +140,10 @@ pub struct Tranche {
     pub target_rating: Option<String>,
 }
 
-/// What a trigger measures (SPEC §5).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What a trigger measures (SPEC §5). This enum owns the metrics' names: scenario
+/// validation, its messages and trigger labels go through [`TriggerMetric::as_str`] and its
+/// [`FromStr`](std::str::FromStr), and so does serde.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TriggerMetric {
     /// (cumulative defaults − cumulative recoveries) ÷ (closing balance + cumulative purchases).
     CumulativeNetLoss,
@@ -153,13 +156,64 @@ pub enum TriggerMetric {
 }
 
 impl TriggerMetric {
-    pub fn as_str(self) -> &'static str {
+    /// Every metric, in the order the SPEC and messages list them.
+    pub const ALL: [TriggerMetric; 4] = [
+        TriggerMetric::CumulativeNetLoss,
+        TriggerMetric::CumulativeDefault,
+        TriggerMetric::PoolBalance,
+        TriggerMetric::ExcessSpread3m,
+    ];
+
+    /// The metric's name in scenario files and reports.
+    pub const fn as_str(self) -> &'static str {
         match self {
             TriggerMetric::CumulativeNetLoss => "cumulative_net_loss",
             TriggerMetric::CumulativeDefault => "cumulative_default",
             TriggerMetric::PoolBalance => "pool_balance_below",
             TriggerMetric::ExcessSpread3m => "excess_spread_3m",
         }
+    }
+
+    /// Every name, comma-separated (for messages that list what is allowed).
+    pub fn names() -> String {
+        TriggerMetric::ALL.map(TriggerMetric::as_str).join(", ")
+    }
+}
+
+impl std::fmt::Display for TriggerMetric {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A name that is not a trigger metric's.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is not a trigger metric")]
+pub struct UnknownTriggerMetric(pub String);
+
+impl std::str::FromStr for TriggerMetric {
+    type Err = UnknownTriggerMetric;
+
+    fn from_str(name: &str) -> Result<TriggerMetric, UnknownTriggerMetric> {
+        TriggerMetric::ALL
+            .into_iter()
+            .find(|metric| metric.as_str() == name)
+            .ok_or_else(|| UnknownTriggerMetric(name.to_string()))
+    }
+}
+
+impl serde::Serialize for TriggerMetric {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for TriggerMetric {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        name.parse().map_err(|unknown: UnknownTriggerMetric| {
+            serde::de::Error::custom(format!("{unknown}; allowed: {}", TriggerMetric::names()))
+        })
     }
 }
 
@@ -364,5 +418,47 @@ impl Default for FrontierSpec {
             limit_multipliers: DEFAULT_LIMIT_MULTIPLIERS.to_vec(),
             paths: DEFAULT_FRONTIER_PATHS,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trigger_metrics_own_their_names() {
+        let table = [
+            (TriggerMetric::CumulativeNetLoss, "cumulative_net_loss"),
+            (TriggerMetric::CumulativeDefault, "cumulative_default"),
+            (TriggerMetric::PoolBalance, "pool_balance_below"),
+            (TriggerMetric::ExcessSpread3m, "excess_spread_3m"),
+        ];
+        assert_eq!(TriggerMetric::ALL, table.map(|(metric, _)| metric));
+        for (metric, name) in table {
+            assert_eq!(metric.as_str(), name);
+            assert_eq!(metric.to_string(), name);
+            assert_eq!(name.parse::<TriggerMetric>(), Ok(metric));
+            let json = format!("\"{name}\"");
+            assert_eq!(serde_json::to_string(&metric).unwrap(), json);
+            assert_eq!(
+                serde_json::from_str::<TriggerMetric>(&json).unwrap(),
+                metric
+            );
+        }
+        assert_eq!(
+            TriggerMetric::names(),
+            "cumulative_net_loss, cumulative_default, pool_balance_below, excess_spread_3m"
+        );
+        assert_eq!(
+            "pool_balance".parse::<TriggerMetric>(),
+            Err(UnknownTriggerMetric("pool_balance".into()))
+        );
+        let error = serde_json::from_str::<TriggerMetric>("\"cnl\"").unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .starts_with("`cnl` is not a trigger metric; allowed: cumulative_net_loss"),
+            "{error}"
+        );
     }
 }

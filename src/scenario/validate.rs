@@ -1036,19 +1036,19 @@ impl Checker<'_> {
         let mut valid = true;
         for (i, trigger) in raw.into_iter().enumerate() {
             let key = format!("deal.triggers[{i}]");
-            let metric = match trigger.metric.as_deref() {
-                Some("cumulative_net_loss") => Some(TriggerMetric::CumulativeNetLoss),
-                Some("cumulative_default") => Some(TriggerMetric::CumulativeDefault),
-                Some("pool_balance_below") => Some(TriggerMetric::PoolBalance),
-                Some("excess_spread_3m") => Some(TriggerMetric::ExcessSpread3m),
+            let metric = match trigger.metric.as_deref().map(str::parse::<TriggerMetric>) {
+                Some(Ok(metric)) => Some(metric),
                 other => {
                     let what = match other {
-                        Some(name) => format!("`{}` is not a trigger metric", clip(name)),
-                        None => "is required".to_string(),
+                        Some(Err(_)) => format!(
+                            "`{}` is not a trigger metric",
+                            clip(trigger.metric.as_deref().unwrap_or_default())
+                        ),
+                        _ => "is required".to_string(),
                     };
                     self.problem(
                         &format!("{key}.metric"),
-                        format!("{what}; allowed: cumulative_net_loss, cumulative_default, pool_balance_below, excess_spread_3m"),
+                        format!("{what}; allowed: {}", TriggerMetric::names()),
                     );
                     None
                 }

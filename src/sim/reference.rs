@@ -5,7 +5,7 @@
 //!
 //! What it shares with the engine is only where the draws come from (the contract of
 //! SPEC §4.5 and of the engine's documentation): the path's stream seeded from
-//! `(seed, path)`, the factor draw of [`FactorSampling`], four Xoshiro256++ lanes seeded by
+//! `(seed, path)`, the factor draw of the [`FactorSampler`], four Xoshiro256++ lanes seeded by
 //! the next 16 outputs of the path's stream (receivable `i` of the engine's draw order takes
 //! lane `i mod 4`), one 64-bit draw per receivable (the high 32 bits give the default
 //! uniform, the low 32 bits the prepayment uniform, each `(k + ½)/2³²`), and each month's
@@ -27,7 +27,7 @@
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::{Rng, SeedableRng};
 
-use super::montecarlo::{FactorSampling, PurchaseStream, StochasticPool, path_key};
+use super::montecarlo::{FactorSampler, PurchaseStream, StochasticPool, path_key};
 use super::pool::{Pool, PurchaseTemplate};
 use super::{Collateral, PoolFlows};
 use crate::normal::{normal_cdf, normal_quantile};
@@ -225,12 +225,16 @@ impl<'p> ReferencePath<'p> {
         revolving_months: u32,
         seed: u64,
         path: u64,
-        sampling: &FactorSampling,
+        sampling: &dyn FactorSampler,
     ) -> (ReferencePath<'p>, f64) {
         let pool = model.pool;
         let key = path_key(seed, path);
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(key);
-        let mut w = vec![0.0; sampling.components[0].1.len()];
+        let dimension = assumptions
+            .segments
+            .as_ref()
+            .map_or(1, |config| config.rho.len());
+        let mut w = vec![0.0; dimension];
         let ratio = sampling.sample(&mut rng, &mut w);
         let factors: Vec<(f64, f64)> = match &assumptions.segments {
             None => vec![(assumptions.correlation, w[0])],

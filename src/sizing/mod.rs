@@ -20,11 +20,11 @@ pub mod frontier;
 use rayon::prelude::*;
 use serde::Serialize;
 
+use crate::engine::{FactorSampling, MonteCarloRun, MonteCarloSettings, run_monte_carlo_logged};
 use crate::metrics::cashflow::weighted_average_life_years;
 use crate::metrics::distribution::{block_sum, loss_statistics};
-use crate::montecarlo::{MonteCarloRun, MonteCarloSettings, run_monte_carlo_logged};
 use crate::scenario::Deal;
-use crate::sim::montecarlo::{FactorSampling, PathLog, StochasticPool};
+use crate::sim::montecarlo::{PathLog, StochasticPool};
 use crate::waterfall::{PeriodReport, WaterfallError, run_deal};
 
 /// Sized shares are whole steps of the pool: a share is `steps / SHARE_STEPS`, so a sized

@@ -6,6 +6,20 @@
 //!
 //! Sits after `sim`: it drives any [`Collateral`] — the deterministic pool or a Monte Carlo
 //! path — one month at a time.
+//!
+//! [`run_deal`] reads like the month it runs: one method of the deal's state per phase, in
+//! SPEC §5's order (collect; trigger metrics and tests; call or buy-back; available funds;
+//! the steps; the cash check; the report). The state carried from month to month
+//! (balances, shortfalls, reserve, breaches, cumulative flows) is `DealState`; one
+//! month's working figures are `Month`; each step of the waterfall is a function of its
+//! own in `steps`, tested row by row against hand-computed figures.
+
+mod steps;
+
+use steps::{
+    pay_interest, pay_principal, pay_senior_fees, principal_payment, purchase_amount,
+    reserve_target, take_residual, top_up_reserve,
+};
 
 use crate::scenario::{Deal, PrincipalMode, TriggerEffect, TriggerMetric, WaterfallStep};
 use crate::sim::{Collateral, PoolFlows};
@@ -139,117 +153,292 @@ impl DealOutcome {
 }
 
 /// Runs the deal over its horizon on `collateral`, calling `observe` after each month.
+///
+/// Each month, in SPEC §5's order: collect the pool's flows; compute the trigger metrics
+/// and test the triggers; exercise the clean-up call or the buy-back at the legal final;
+/// pool the available funds; pay them out by the steps of the month's waterfall; check
+/// that cash is conserved; report the month.
 pub fn run_deal<C: Collateral>(
     deal: &Deal,
     collateral: &mut C,
     mut observe: impl FnMut(&PeriodReport),
 ) -> Result<DealOutcome, WaterfallError> {
-    let closing = collateral.closing_balance();
-    let tranche_count = deal.tranches.len();
-    let rated = deal.rated_count();
-    let monthly_coupon: Vec<f64> = deal
-        .tranches
-        .iter()
-        .map(|t| t.coupon.unwrap_or(0.0) / 12.0)
-        .collect();
-    let mut balance: Vec<f64> = deal.tranches.iter().map(|t| t.share * closing).collect();
-    let original_balance = balance.clone();
-    let mut shortfall = vec![0.0; tranche_count];
-    let mut periods = vec![TranchePeriod::default(); tranche_count];
-    let mut fee_shortfall = 0.0;
-    let reserve_funding = deal.reserve_pct * balance[..rated].iter().sum::<f64>();
-    let mut reserve = reserve_funding;
-    let mut breached = vec![false; deal.triggers.len()];
-    let mut breach_month = vec![None; deal.triggers.len()];
-    let mut excess_spread_history: Vec<f64> = Vec::with_capacity(deal.horizon_months as usize);
-    let (mut cumulative_defaults, mut cumulative_recoveries, mut cumulative_purchases) =
-        (0.0, 0.0, 0.0);
-    let mut call_month = None;
-    let mut last_revolving_month = 0;
-    let senior_fee_rate = deal.senior_fee_bps / 10_000.0 / 12.0;
+    let terms = DealTerms::new(deal, collateral.closing_balance());
+    let mut state = DealState::at_closing(&terms);
+    for number in 1..=deal.horizon_months {
+        let mut month = state.collect(&terms, collateral, number);
+        state.test_triggers(&terms, &mut month);
+        state.call_or_buy_back(&terms, collateral, &mut month);
+        state.pool_available_funds(&mut month);
+        state.pay_steps(&terms, collateral, &mut month);
+        state.check_cash_conserved(&month)?;
+        observe(&state.report(&month));
+    }
+    Ok(state.outcome())
+}
 
-    for month in 1..=deal.horizon_months {
-        let flows = collateral.collect(month);
-        cumulative_defaults += flows.defaults;
-        cumulative_recoveries += flows.recoveries;
-        for (period, &b) in periods.iter_mut().zip(&balance) {
+/// What the deal's terms fix for the whole run (money in CNY).
+struct DealTerms<'d> {
+    deal: &'d Deal,
+    /// The pool's closing balance.
+    closing: f64,
+    /// Rated notes: every tranche but the last.
+    rated: usize,
+    /// Each tranche's coupon ÷ 12 (0 for the residual tranche).
+    monthly_coupon: Vec<f64>,
+    /// Senior fees per month as a share of the beginning pool balance.
+    senior_fee_rate: f64,
+}
+
+impl<'d> DealTerms<'d> {
+    fn new(deal: &'d Deal, closing: f64) -> DealTerms<'d> {
+        DealTerms {
+            deal,
+            closing,
+            rated: deal.rated_count(),
+            monthly_coupon: deal
+                .tranches
+                .iter()
+                .map(|t| t.coupon.unwrap_or(0.0) / 12.0)
+                .collect(),
+            senior_fee_rate: deal.senior_fee_bps / 10_000.0 / 12.0,
+        }
+    }
+}
+
+/// What the deal carries from one month to the next (money in CNY).
+///
+/// Its phase methods are inlined into [`run_deal`]: as one function, the compiler keeps the
+/// month's figures in registers, and the waterfall (run once per path and candidate
+/// structure in sizing) costs what it did before it was split into phases.
+struct DealState {
+    /// Each tranche's balance at closing.
+    original_balance: Vec<f64>,
+    /// Each tranche's outstanding principal.
+    balance: Vec<f64>,
+    /// Each tranche's unpaid interest.
+    interest_shortfall: Vec<f64>,
+    /// Unpaid senior fees.
+    fee_shortfall: f64,
+    /// Reserve funded by the originator at closing.
+    reserve_funding: f64,
+    /// Reserve account balance.
+    reserve: f64,
+    /// Which triggers have breached (no cure), in the deal's order.
+    breached: Vec<bool>,
+    breach_month: Vec<Option<u32>>,
+    /// Annualised excess spread of every month with a pool.
+    excess_spread_history: Vec<f64>,
+    cumulative_defaults: f64,
+    cumulative_recoveries: f64,
+    cumulative_purchases: f64,
+    /// Month of the clean-up call; set from the month after the call.
+    call_month: Option<u32>,
+    last_revolving_month: u32,
+    /// This month's tranche lines (a buffer reused every month).
+    periods: Vec<TranchePeriod>,
+}
+
+/// One month as the waterfall goes through it: what the phases before the steps decided,
+/// and what the steps have paid (money in CNY).
+struct Month {
+    number: u32,
+    flows: PoolFlows,
+    /// Rated notes' balance at the start of the month (the reserve target's base).
+    rated_balance: f64,
+    /// This month's senior fees, before any carried shortfall.
+    senior_fee_current: f64,
+    metrics: TriggerMetrics,
+    /// Whether any trigger has breached (ends pro-rata principal).
+    any_breach: bool,
+    revolving: bool,
+    sale_proceeds: f64,
+    called: bool,
+    /// Performing balance after purchases, call and buy-back.
+    performing_end: f64,
+    /// The call month or the legal final: the reserve target is 0.
+    final_period: bool,
+    reserve_begin: f64,
+    /// Available funds before the steps.
+    available_funds: f64,
+    /// What the steps have not yet paid out.
+    available: f64,
+    senior_fees_due: f64,
+    senior_fees_paid: f64,
+    purchases: f64,
+    residual: f64,
+}
+
+impl DealState {
+    /// Notes at `share` × the closing balance, the reserve funded to its target on the rated
+    /// notes, no trigger breached.
+    fn at_closing(terms: &DealTerms) -> DealState {
+        let deal = terms.deal;
+        let balance: Vec<f64> = deal
+            .tranches
+            .iter()
+            .map(|t| t.share * terms.closing)
+            .collect();
+        let tranche_count = balance.len();
+        let reserve_funding = deal.reserve_pct * balance[..terms.rated].iter().sum::<f64>();
+        DealState {
+            original_balance: balance.clone(),
+            balance,
+            interest_shortfall: vec![0.0; tranche_count],
+            fee_shortfall: 0.0,
+            reserve_funding,
+            reserve: reserve_funding,
+            breached: vec![false; deal.triggers.len()],
+            breach_month: vec![None; deal.triggers.len()],
+            excess_spread_history: Vec::with_capacity(deal.horizon_months as usize),
+            cumulative_defaults: 0.0,
+            cumulative_recoveries: 0.0,
+            cumulative_purchases: 0.0,
+            call_month: None,
+            last_revolving_month: 0,
+            periods: vec![TranchePeriod::default(); tranche_count],
+        }
+    }
+
+    /// Collection: the pool's flows of the month, the cumulative defaults and recoveries,
+    /// and each tranche's line opened at its balance.
+    #[inline(always)]
+    fn collect(
+        &mut self,
+        terms: &DealTerms,
+        collateral: &mut impl Collateral,
+        number: u32,
+    ) -> Month {
+        let flows = collateral.collect(number);
+        self.cumulative_defaults += flows.defaults;
+        self.cumulative_recoveries += flows.recoveries;
+        for (period, &b) in self.periods.iter_mut().zip(&self.balance) {
             *period = TranchePeriod {
                 begin_balance: b,
                 ..TranchePeriod::default()
             };
         }
-        let rated_balance: f64 = balance[..rated].iter().sum();
-        let senior_fee_current = senior_fee_rate * flows.begin_balance;
-        let rated_interest_current: f64 = (0..rated).map(|j| monthly_coupon[j] * balance[j]).sum();
+        Month {
+            number,
+            flows,
+            rated_balance: self.balance[..terms.rated].iter().sum(),
+            senior_fee_current: terms.senior_fee_rate * flows.begin_balance,
+            metrics: TriggerMetrics::default(),
+            any_breach: false,
+            revolving: false,
+            sale_proceeds: 0.0,
+            called: false,
+            performing_end: flows.end_balance,
+            final_period: false,
+            reserve_begin: 0.0,
+            available_funds: 0.0,
+            available: 0.0,
+            senior_fees_due: 0.0,
+            senior_fees_paid: 0.0,
+            purchases: 0.0,
+            residual: 0.0,
+        }
+    }
 
-        // Trigger metrics use this month's defaults and recoveries, and purchases so far.
-        let base = closing + cumulative_purchases;
+    /// Trigger metrics and tests: the metrics use this month's defaults and recoveries and
+    /// the purchases so far; every trigger, whatever its effect, is tested in every month
+    /// until the pool is sold (SPEC §5) — after the revolving period too, since any breach
+    /// also ends pro-rata principal. A breach applies to this month's waterfall.
+    #[inline(always)]
+    fn test_triggers(&mut self, terms: &DealTerms, month: &mut Month) {
+        let deal = terms.deal;
+        let flows = &month.flows;
+        let rated_interest_current: f64 = (0..terms.rated)
+            .map(|j| terms.monthly_coupon[j] * self.balance[j])
+            .sum();
+        let base = terms.closing + self.cumulative_purchases;
         if flows.begin_balance > 0.0 {
-            excess_spread_history.push(
-                (flows.interest - senior_fee_current - rated_interest_current) * 12.0
+            self.excess_spread_history.push(
+                (flows.interest - month.senior_fee_current - rated_interest_current) * 12.0
                     / flows.begin_balance,
             );
         }
-        let recent = &excess_spread_history[excess_spread_history.len().saturating_sub(3)..];
-        let metrics = TriggerMetrics {
-            cumulative_net_loss: (cumulative_defaults - cumulative_recoveries) / base,
-            cumulative_default: cumulative_defaults / base,
-            pool_balance: flows.end_balance / closing,
+        let history = &self.excess_spread_history;
+        let recent = &history[history.len().saturating_sub(3)..];
+        month.metrics = TriggerMetrics {
+            cumulative_net_loss: (self.cumulative_defaults - self.cumulative_recoveries) / base,
+            cumulative_default: self.cumulative_defaults / base,
+            pool_balance: flows.end_balance / terms.closing,
             excess_spread_3m: (!recent.is_empty())
                 .then(|| recent.iter().sum::<f64>() / recent.len() as f64),
         };
-        // Every trigger, whatever its effect, is tested in every month until the pool is
-        // sold (SPEC §5): after the revolving period too, since any breach also ends
-        // pro-rata principal. The call and the buy-back happen after this month's test, so
-        // `call_month` is set only from the month after the call.
-        let pool_sold = call_month.is_some();
+        // The call and the buy-back happen after this month's test, so `call_month` is set
+        // only from the month after the call.
+        let pool_sold = self.call_month.is_some();
         if !pool_sold {
             for (k, trigger) in deal.triggers.iter().enumerate() {
-                if !breached[k]
-                    && metrics
+                if !self.breached[k]
+                    && month
+                        .metrics
                         .value(trigger.metric)
                         .is_some_and(|v| trigger.test.breached_by(v))
                 {
-                    breached[k] = true;
-                    breach_month[k] = Some(month);
+                    self.breached[k] = true;
+                    self.breach_month[k] = Some(month.number);
                 }
             }
         }
-        let early_amortization = early_amortization_breached(deal, &breached);
-        let any_breach = breached.iter().any(|&b| b);
-        let revolving = month <= deal.revolving_months && !early_amortization;
-        if revolving {
-            last_revolving_month = month;
+        let early_amortization = early_amortization_breached(deal, &self.breached);
+        month.any_breach = self.breached.iter().any(|&b| b);
+        month.revolving = month.number <= deal.revolving_months && !early_amortization;
+        if month.revolving {
+            self.last_revolving_month = month.number;
         }
+    }
 
-        // Clean-up call after the revolving period; buy-back at the legal final. A pool
-        // paid down to zero is not called: nothing is sold and, this not being a call
-        // month, the reserve target stays in force while rated notes are outstanding.
-        let mut sale_proceeds = 0.0;
-        let mut called = false;
-        let mut performing_end = flows.end_balance;
-        if month == deal.horizon_months {
-            sale_proceeds = collateral.sell_performing(month);
-            performing_end = 0.0;
-        } else if !revolving
-            && call_month.is_none()
-            && flows.end_balance > PAID_DOWN_CNY
-            && flows.end_balance < deal.clean_up_call * closing
+    /// Clean-up call after the revolving period; buy-back at the legal final. A pool paid
+    /// down to zero is not called: nothing is sold and, this not being a call month, the
+    /// reserve target stays in force while rated notes are outstanding.
+    #[inline(always)]
+    fn call_or_buy_back(
+        &mut self,
+        terms: &DealTerms,
+        collateral: &mut impl Collateral,
+        month: &mut Month,
+    ) {
+        let deal = terms.deal;
+        let end_balance = month.flows.end_balance;
+        if month.number == deal.horizon_months {
+            month.sale_proceeds = collateral.sell_performing(month.number);
+            month.performing_end = 0.0;
+        } else if !month.revolving
+            && self.call_month.is_none()
+            && end_balance > PAID_DOWN_CNY
+            && end_balance < deal.clean_up_call * terms.closing
         {
-            sale_proceeds = collateral.sell_performing(month);
-            performing_end = 0.0;
-            called = true;
-            call_month = Some(month);
+            month.sale_proceeds = collateral.sell_performing(month.number);
+            month.performing_end = 0.0;
+            month.called = true;
+            self.call_month = Some(month.number);
         }
-        let final_period = month == deal.horizon_months || called;
+        month.final_period = month.number == deal.horizon_months || month.called;
+    }
 
-        let reserve_begin = reserve;
-        reserve = 0.0;
-        let mut available = flows.collections() + reserve_begin + sale_proceeds;
-        let available_funds = available;
-        let (mut senior_fees_due, mut senior_fees_paid, mut purchases, mut residual) =
-            (0.0, 0.0, 0.0, 0.0);
-        let steps = if revolving {
+    /// Available funds: the month's collections, the whole reserve account and any sale
+    /// proceeds, one pot (the reserve is refilled by step 3).
+    #[inline(always)]
+    fn pool_available_funds(&mut self, month: &mut Month) {
+        month.reserve_begin = self.reserve;
+        self.reserve = 0.0;
+        month.available = month.flows.collections() + month.reserve_begin + month.sale_proceeds;
+        month.available_funds = month.available;
+    }
+
+    /// The steps of the revolving or the amortizing waterfall, in the deal's order.
+    #[inline(always)]
+    fn pay_steps(
+        &mut self,
+        terms: &DealTerms,
+        collateral: &mut impl Collateral,
+        month: &mut Month,
+    ) {
+        let deal = terms.deal;
+        let steps = if month.revolving {
             &deal.waterfall.revolving
         } else {
             &deal.waterfall.amortizing
@@ -257,107 +446,120 @@ pub fn run_deal<C: Collateral>(
         for step in steps {
             match *step {
                 WaterfallStep::SeniorFees => {
-                    senior_fees_due = senior_fee_current + fee_shortfall;
-                    senior_fees_paid = senior_fees_due.min(available);
-                    fee_shortfall = senior_fees_due - senior_fees_paid;
-                    available -= senior_fees_paid;
+                    (month.senior_fees_due, month.senior_fees_paid) = pay_senior_fees(
+                        month.senior_fee_current,
+                        &mut self.fee_shortfall,
+                        &mut month.available,
+                    );
                 }
-                WaterfallStep::Interest(j) => {
-                    let due = monthly_coupon[j] * periods[j].begin_balance + shortfall[j];
-                    let paid = due.min(available);
-                    shortfall[j] = due - paid;
-                    available -= paid;
-                    periods[j].interest_due = due;
-                    periods[j].interest_paid = paid;
-                }
+                WaterfallStep::Interest(j) => pay_interest(
+                    terms.monthly_coupon[j],
+                    &mut self.periods[j],
+                    &mut self.interest_shortfall[j],
+                    &mut month.available,
+                ),
                 WaterfallStep::ReserveTopUp => {
-                    let target = if final_period {
-                        0.0
-                    } else {
-                        deal.reserve_pct * rated_balance
-                    };
-                    reserve = target.min(available);
-                    available -= reserve;
+                    let target =
+                        reserve_target(deal.reserve_pct, month.rated_balance, month.final_period);
+                    self.reserve = top_up_reserve(target, &mut month.available);
                 }
                 WaterfallStep::Purchases => {
-                    purchases =
-                        available.min(flows.principal() + flows.recoveries + flows.defaults);
-                    if purchases > 0.0 {
-                        collateral.purchase(month, purchases);
+                    let amount = purchase_amount(month.available, &month.flows);
+                    if amount > 0.0 {
+                        collateral.purchase(month.number, amount);
                     }
-                    cumulative_purchases += purchases;
-                    performing_end += purchases;
-                    available -= purchases;
+                    month.purchases = amount;
+                    self.cumulative_purchases += amount;
+                    month.performing_end += amount;
+                    month.available -= amount;
                 }
                 WaterfallStep::Principal => {
-                    let notes: f64 = balance.iter().sum();
-                    let payment = (notes - performing_end).max(0.0).min(available);
-                    let pro_rata = deal.principal == PrincipalMode::ProRata && !any_breach;
-                    pay_principal(&mut balance, &mut periods, rated, payment, pro_rata);
-                    available -= payment;
+                    let notes: f64 = self.balance.iter().sum();
+                    let payment = principal_payment(notes, month.performing_end, month.available);
+                    let pro_rata = deal.principal == PrincipalMode::ProRata && !month.any_breach;
+                    pay_principal(
+                        &mut self.balance,
+                        &mut self.periods,
+                        terms.rated,
+                        payment,
+                        pro_rata,
+                    );
+                    month.available -= payment;
                 }
-                WaterfallStep::Residual => {
-                    residual = available;
-                    available = 0.0;
-                }
+                WaterfallStep::Residual => month.residual = take_residual(&mut month.available),
             }
         }
-        for (j, period) in periods.iter_mut().enumerate() {
-            period.end_balance = balance[j];
-            period.interest_shortfall = shortfall[j];
+        for (j, period) in self.periods.iter_mut().enumerate() {
+            period.end_balance = self.balance[j];
+            period.interest_shortfall = self.interest_shortfall[j];
         }
+    }
 
-        let sources = flows.collections() + reserve_begin + sale_proceeds;
-        let uses = senior_fees_paid
-            + periods
+    /// Cash conservation: collections + reserve at the start + sale proceeds = fees +
+    /// interest + principal + residual + purchases + reserve at the end (+ anything left
+    /// unpaid), to [`CASH_TOLERANCE_CNY`]. A breach is a bug.
+    #[inline(always)]
+    fn check_cash_conserved(&self, month: &Month) -> Result<(), WaterfallError> {
+        let sources = month.flows.collections() + month.reserve_begin + month.sale_proceeds;
+        let uses = month.senior_fees_paid
+            + self
+                .periods
                 .iter()
                 .map(|p| p.interest_paid + p.principal_paid)
                 .sum::<f64>()
-            + residual
-            + purchases
-            + reserve
-            + available;
+            + month.residual
+            + month.purchases
+            + self.reserve
+            + month.available;
         if (sources - uses).abs() > CASH_TOLERANCE_CNY {
             return Err(WaterfallError::CashNotConserved {
-                month,
+                month: month.number,
                 sources,
                 uses,
                 difference: sources - uses,
             });
         }
-
-        observe(&PeriodReport {
-            month,
-            pool: flows,
-            revolving,
-            sale_proceeds,
-            called,
-            purchases,
-            end_balance: performing_end,
-            available_funds,
-            senior_fees_due,
-            senior_fees_paid,
-            reserve_begin,
-            reserve_end: reserve,
-            residual,
-            metrics,
-            breached: &breached,
-            tranches: &periods,
-        });
+        Ok(())
     }
 
-    Ok(DealOutcome {
-        original_balance,
-        principal_loss: balance,
-        interest_shortfall: shortfall,
-        cumulative_defaults,
-        cumulative_recoveries,
-        cumulative_purchases,
-        trigger_breach_month: breach_month,
-        call_month,
-        reserve_funding,
-        last_revolving_month,
-    })
+    /// The month as the observer sees it.
+    #[inline(always)]
+    fn report<'a>(&'a self, month: &Month) -> PeriodReport<'a> {
+        PeriodReport {
+            month: month.number,
+            pool: month.flows,
+            revolving: month.revolving,
+            sale_proceeds: month.sale_proceeds,
+            called: month.called,
+            purchases: month.purchases,
+            end_balance: month.performing_end,
+            available_funds: month.available_funds,
+            senior_fees_due: month.senior_fees_due,
+            senior_fees_paid: month.senior_fees_paid,
+            reserve_begin: month.reserve_begin,
+            reserve_end: self.reserve,
+            residual: month.residual,
+            metrics: month.metrics,
+            breached: &self.breached,
+            tranches: &self.periods,
+        }
+    }
+
+    /// What the run leaves: unpaid principal at the legal final is the loss.
+    fn outcome(self) -> DealOutcome {
+        DealOutcome {
+            original_balance: self.original_balance,
+            principal_loss: self.balance,
+            interest_shortfall: self.interest_shortfall,
+            cumulative_defaults: self.cumulative_defaults,
+            cumulative_recoveries: self.cumulative_recoveries,
+            cumulative_purchases: self.cumulative_purchases,
+            trigger_breach_month: self.breach_month,
+            call_month: self.call_month,
+            reserve_funding: self.reserve_funding,
+            last_revolving_month: self.last_revolving_month,
+        }
+    }
 }
 
 fn early_amortization_breached(deal: &Deal, breached: &[bool]) -> bool {
@@ -365,38 +567,6 @@ fn early_amortization_breached(deal: &Deal, breached: &[bool]) -> bool {
         .iter()
         .zip(breached)
         .any(|(t, &b)| b && t.effect == TriggerEffect::EarlyAmortization)
-}
-
-/// Pays `payment` of principal: in order of seniority, or pro rata among the rated notes
-/// (by balance) with the residual tranche after them. `payment` never exceeds the notes.
-fn pay_principal(
-    balance: &mut [f64],
-    periods: &mut [TranchePeriod],
-    rated: usize,
-    payment: f64,
-    pro_rata: bool,
-) {
-    let mut left = payment;
-    if pro_rata {
-        let rated_total: f64 = balance[..rated].iter().sum();
-        if rated_total > 0.0 {
-            let to_rated = left.min(rated_total);
-            for j in 0..rated {
-                let paid = (to_rated * balance[j] / rated_total)
-                    .min(balance[j])
-                    .min(left);
-                balance[j] -= paid;
-                periods[j].principal_paid += paid;
-                left -= paid;
-            }
-        }
-    }
-    for j in 0..balance.len() {
-        let paid = left.min(balance[j]);
-        balance[j] -= paid;
-        periods[j].principal_paid += paid;
-        left -= paid;
-    }
 }
 
 #[cfg(test)]
@@ -592,6 +762,61 @@ mod tests {
         let outcome = run_deal(&deal, &mut pool, |_| {}).unwrap();
         assert_eq!(outcome.call_month, Some(3));
         assert_eq!(pool.sold_in, Some(3));
+    }
+
+    /// The reserve through the deal: funded at closing, refilled every month while the
+    /// rated notes are outstanding, paid out at the legal final.
+    #[test]
+    fn the_reserve_is_refilled_each_month_and_released_at_the_legal_final() {
+        // a 2 % reserve on 900 of A (18, funded at closing) is refilled
+        // while A is outstanding and paid out at the legal final (month 6)
+        let mut deal = deal(0, 0.0, vec![]);
+        deal.reserve_pct = 0.02;
+        let mut pool = ScriptedPool::new(&[1000.0; 6]);
+        let mut reserve = Vec::new();
+        let outcome = run_deal(&deal, &mut pool, |r| {
+            reserve.push((r.reserve_begin, r.reserve_end))
+        })
+        .unwrap();
+        assert!((outcome.reserve_funding - 18.0).abs() < 1e-12);
+        for (month, &(begin, end)) in reserve.iter().enumerate() {
+            let expected_end = if month == 5 { 0.0 } else { 18.0 };
+            assert!(
+                (begin - 18.0).abs() < 1e-12 && (end - expected_end).abs() < 1e-12,
+                "month {}: {begin} → {end}",
+                month + 1
+            );
+        }
+    }
+
+    /// The residual through the deal (A 900 at 6 %, Sub 100, no fees or reserve, pool
+    /// 1,000 collecting 1 % interest): (end balances of months 1 and 2) → residual of
+    /// months 1 and 2.
+    #[test]
+    fn the_residual_gets_what_the_steps_leave_each_month() {
+        let rows = [
+            // month 1: 10 interest + 200 principal − 4.5 A interest − 200 A principal;
+            // month 2: 8 + 100 − 3.5 (6 % / 12 × 700) − 100
+            ([800.0, 700.0], [5.5, 4.5]),
+            // month 1 collects 10 + 0: A interest 4.5, no principal due
+            ([1000.0, 1000.0], [5.5, 5.5]),
+        ];
+        for (end_balance, expected) in rows {
+            let deal = deal(0, 0.0, vec![]);
+            let mut scripted = end_balance.to_vec();
+            scripted.extend([end_balance[1]; 4]);
+            let mut pool = ScriptedPool::new(&scripted);
+            let mut residual = Vec::new();
+            run_deal(&deal, &mut pool, |r| residual.push(r.residual)).unwrap();
+            for (month, want) in expected.iter().enumerate() {
+                assert!(
+                    (residual[month] - want).abs() < 1e-9,
+                    "{end_balance:?}: month {} residual {} ≠ {want}",
+                    month + 1,
+                    residual[month]
+                );
+            }
+        }
     }
 
     #[test]

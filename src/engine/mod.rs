@@ -1,40 +1,36 @@
-//! The Monte Carlo run (SPEC §4–§6): every path's pool through the deal's real waterfall,
-//! in parallel, gathered in path order.
+//! The path runner (SPEC §4–§6): every Monte Carlo path's pool ([`crate::sim::montecarlo`])
+//! through the deal's real waterfall ([`crate::waterfall`]), in parallel, gathered in path
+//! order into [`MonteCarloRun`]; a path replayed alone for its per-period detail; and the
+//! importance sampling of the paths' factors ([`importance`]).
+//!
+//! Sits after `waterfall` and before `metrics`: it is the first stage that needs both the
+//! paths and the deal, which is why the importance sampling lives here whole — its pilot runs
+//! paths through the waterfall, and `sim` only draws each path's factors through the
+//! [`FactorSampler`](crate::sim::montecarlo::FactorSampler) this module hands it.
 //!
 //! Reproducibility (SPEC §4.5): path `i` draws only from its own stream (seed, i); paths
 //! run in blocks of [`BLOCK_PATHS`] consecutive paths, each block's sums are taken in path
 //! order and the block totals in block order, so results are bit-identical whatever the
 //! number of threads. Memory holds one block of per-period flows at a time, never paths ×
 //! receivables.
-//!
-//! Importance sampling (on by default): a pilot finds, for each rated tranche, the shift `t`
-//! of the systematic factors at which the tranche starts to lose in a path (common random
-//! numbers, bisection); paths then draw their factors from an equal mixture of the plain
-//! distribution and normals centred on those shifts, each weighted by its likelihood ratio
-//! (Glasserman & Li 2005, with a defensive plain component that bounds every weight by the
-//! number of components).
+
+pub mod importance;
 
 use rayon::prelude::*;
 
+pub use importance::{
+    FactorSampling, PILOT_MAX_SHIFT, factor_sampling, find_tail_shifts, run_sampling,
+};
+
 use crate::scenario::Deal;
-use crate::sim::montecarlo::{FactorSampling, PathLog, PathScratch, StochasticPool};
-use crate::waterfall::{LOSS_THRESHOLD_CNY, WaterfallError, run_deal};
+use crate::sim::montecarlo::{PathLog, PathScratch, StochasticPool};
+use crate::waterfall::{WaterfallError, run_deal};
 
 /// Paths per block of the fixed-order reduction (SPEC §4.5).
 pub const BLOCK_PATHS: usize = 4096;
 
 /// Paths run in parallel between two progress reports (a divisor of [`BLOCK_PATHS`]).
 pub const PROGRESS_SLICE_PATHS: usize = 512;
-
-/// Factor shifts searched by the pilot, in standard deviations of the systematic factor.
-pub const PILOT_MAX_SHIFT: f64 = 8.0;
-
-/// Bisection steps of the pilot (interval `PILOT_MAX_SHIFT / 2^steps`).
-const PILOT_STEPS: usize = 20;
-
-/// Seed offset of the pilot's common random numbers (so the pilot never shares a stream
-/// with a path).
-const PILOT_SEED_SALT: u64 = 0x5049_4c4f_545f_4953;
 
 /// Pool fields recorded per period and path, in this order.
 pub const POOL_FIELDS: [&str; 13] = [
@@ -259,105 +255,6 @@ fn simulate_path<'p>(
     })
 }
 
-/// Tranche losses of one pilot path whose factors are shifted by `shift` along
-/// `direction` (every segment factor moves by `shift`), with the pilot's common random
-/// numbers.
-fn pilot_losses<'p>(
-    model: &StochasticPool<'p>,
-    deal: &Deal,
-    scratch: &mut PathScratch<'p>,
-    seed: u64,
-    direction: &[f64],
-    shift: f64,
-) -> Result<Vec<f64>, WaterfallError> {
-    let w: Vec<f64> = direction.iter().map(|d| d * shift).collect();
-    let mut collateral = model.start_path_with_factors(scratch, seed ^ PILOT_SEED_SALT, 0, &w);
-    let outcome = run_deal(deal, &mut collateral, |_| {})?;
-    Ok(outcome.principal_loss)
-}
-
-/// The direction in factor space that moves every segment factor by one: `L v = 1`.
-fn uniform_shift_direction(model: &StochasticPool) -> Vec<f64> {
-    match &model.factors.cholesky {
-        None => vec![1.0],
-        Some(l) => {
-            let n = l.nrows();
-            let mut v = vec![0.0; n];
-            for i in 0..n {
-                let partial: f64 = (0..i).map(|k| l[(i, k)] * v[k]).sum();
-                v[i] = (1.0 - partial) / l[(i, i)];
-            }
-            v
-        }
-    }
-}
-
-/// For each rated tranche, the least extreme factor shift (≤ 0) at which a pilot path
-/// shows a principal loss; `None` if none up to [`PILOT_MAX_SHIFT`].
-pub fn find_tail_shifts(
-    model: &StochasticPool,
-    deal: &Deal,
-    seed: u64,
-) -> Result<Vec<Option<f64>>, WaterfallError> {
-    let direction = uniform_shift_direction(model);
-    let loses = |losses: &[f64], j: usize| losses[j] > LOSS_THRESHOLD_CNY;
-    let pilot =
-        |shift: f64| pilot_losses(model, deal, &mut model.scratch(), seed, &direction, shift);
-    let (at_zero, at_extreme) = rayon::join(|| pilot(0.0), || pilot(-PILOT_MAX_SHIFT));
-    let (at_zero, at_extreme) = (at_zero?, at_extreme?);
-    // each tranche's bisection is independent of the others': they run side by side
-    (0..deal.rated_count())
-        .into_par_iter()
-        .map(|j| {
-            if loses(&at_zero, j) {
-                return Ok(Some(0.0));
-            }
-            if !loses(&at_extreme, j) {
-                return Ok(None);
-            }
-            let mut scratch = model.scratch();
-            // invariant: no loss at `safe`, a loss at `losing`
-            let (mut safe, mut losing) = (0.0, -PILOT_MAX_SHIFT);
-            for _ in 0..PILOT_STEPS {
-                let mid = 0.5 * (safe + losing);
-                if loses(
-                    &pilot_losses(model, deal, &mut scratch, seed, &direction, mid)?,
-                    j,
-                ) {
-                    losing = mid;
-                } else {
-                    safe = mid;
-                }
-            }
-            Ok(Some(losing))
-        })
-        .collect()
-}
-
-/// The factor sampling of a run: plain, or the defensive mixture over the tail shifts.
-pub fn factor_sampling(model: &StochasticPool, shifts: &[Option<f64>]) -> FactorSampling {
-    let direction = uniform_shift_direction(model);
-    let mut centres: Vec<f64> = shifts
-        .iter()
-        .flatten()
-        .copied()
-        .filter(|&s| s < 0.0)
-        .collect();
-    centres.sort_by(|a, b| b.total_cmp(a));
-    centres.dedup_by(|a, b| (*a - *b).abs() < 0.05);
-    if centres.is_empty() {
-        return FactorSampling::plain(direction.len());
-    }
-    let share = 1.0 / (centres.len() + 1) as f64;
-    let mut components = vec![(share, vec![0.0; direction.len()])];
-    components.extend(
-        centres
-            .iter()
-            .map(|&c| (share, direction.iter().map(|d| d * c).collect())),
-    );
-    FactorSampling { components }
-}
-
 /// Runs `settings.paths` paths of `model` through `deal`. `on_progress` is called with the
 /// number of paths finished, every [`PROGRESS_SLICE_PATHS`] paths (for a progress bar).
 pub fn run_monte_carlo(
@@ -378,12 +275,8 @@ pub fn run_monte_carlo_logged(
     logged: bool,
     mut on_progress: impl FnMut(usize),
 ) -> Result<(MonteCarloRun, Vec<PathLog>), WaterfallError> {
-    let tail_shifts = if settings.importance_sampling {
-        find_tail_shifts(model, deal, settings.seed)?
-    } else {
-        Vec::new()
-    };
-    let sampling = factor_sampling(model, &tail_shifts);
+    let (sampling, tail_shifts) =
+        run_sampling(model, deal, settings.seed, settings.importance_sampling)?;
     let months = deal.horizon_months as usize;
     let tranche_count = deal.tranches.len();
     let mut totals = PeriodSums::new(months, tranche_count);
