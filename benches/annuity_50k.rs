@@ -12,7 +12,7 @@
 
 use std::path::{Path, PathBuf};
 
-use baitiao_abs::app::{RunOptions, prepare, run};
+use baitiao_abs::app::{PathCount, RunRequest, prepare, run};
 use baitiao_abs::engine::{MonteCarloSettings, run_monte_carlo, run_monte_carlo_logged};
 use baitiao_abs::metrics::run_deterministic;
 use baitiao_abs::rng::{GOLDEN_GAMMA, splitmix64};
@@ -151,9 +151,9 @@ fn stages(c: &mut Criterion) {
     group.sample_size(10);
     group.bench_function("run_16_paths", |b| {
         b.iter(|| {
-            run(&RunOptions {
+            run(&RunRequest {
                 scenario: scenario_path.clone(),
-                paths: Some(RUN_PATHS),
+                paths: Some(PathCount::new(RUN_PATHS).expect("a valid number of paths")),
                 seed: None,
                 out: Some(out.clone()),
                 quiet: true,

@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
-use baitiao_abs::app::{RunOptions, run};
+use baitiao_abs::app::{PathCount, RunRequest, run};
 use baitiao_abs::report::render_charts_and_html;
 use criterion::{Criterion, criterion_group, criterion_main};
 
@@ -16,9 +16,9 @@ fn base_report_folder() -> PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let folder = root.join("target/bench-fixtures/report-base-10000");
     if !folder.join("summary.json").is_file() {
-        run(&RunOptions {
+        run(&RunRequest {
             scenario: root.join("scenarios/base.toml"),
-            paths: Some(10_000),
+            paths: Some(PathCount::new(10_000).expect("a valid number of paths")),
             seed: None,
             out: Some(folder.clone()),
             quiet: true,

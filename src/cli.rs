@@ -1,18 +1,25 @@
 //! Command-line parsing (SPEC §1): raw arguments in, a job of [`crate::app`] out, and the
 //! one place where errors become exit codes.
 
+use std::num::NonZeroUsize;
 use std::path::PathBuf;
 
-use clap::builder::RangedU64ValueParser;
-use clap::{Parser, Subcommand};
+use clap::builder::{RangedU64ValueParser, TypedValueParser};
+use clap::{Args, Parser, Subcommand};
 
-use crate::app::{self, AppError, FrontierOptions, RunOptions};
+use crate::app::{self, AppError, FrontierRequest, PathCount, RunRequest};
+use crate::report::format::cny;
 use crate::units::{MAX_APPLICANTS, MAX_PATHS, MAX_RECEIVABLES, MAX_THREADS};
 
 /// A count flag's parser: a whole number from 1 to `most` (the limits of [`crate::units`]),
 /// so a flag out of range is a usage error naming the flag (exit code 2).
 fn count_from_one_to(most: usize) -> RangedU64ValueParser<usize> {
     RangedU64ValueParser::new().range(1..=most as u64)
+}
+
+/// As [`count_from_one_to`], for a count that is never 0.
+fn nonzero_up_to(most: usize) -> impl TypedValueParser<Value = NonZeroUsize> {
+    count_from_one_to(most).try_map(NonZeroUsize::try_from)
 }
 
 /// Securitization analytics for consumer instalment receivables.
@@ -23,29 +30,49 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// What `run` and `frontier` share: the scenario, the paths and seed that override its own,
+/// the threads, the report folder and `--quiet`. Each value is checked here, so the request
+/// made of them cannot be invalid.
+#[derive(Debug, Args)]
+pub struct ScenarioArgs {
+    /// Scenario file (TOML).
+    #[arg(default_value = "scenarios/base.toml")]
+    pub scenario: PathBuf,
+    /// Monte Carlo paths (overrides `[simulation] paths`), at most 10,000,000.
+    #[arg(long, value_parser = count_from_one_to(MAX_PATHS).try_map(PathCount::new))]
+    pub paths: Option<PathCount>,
+    /// Master seed (overrides `[simulation] seed`).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Worker threads (speed only: results are identical for any count), at most 1,024.
+    #[arg(long, value_parser = count_from_one_to(MAX_THREADS))]
+    pub threads: Option<usize>,
+    /// Report folder (default `reports/<scenario name>/`).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// No progress bar or summary table.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+impl ScenarioArgs {
+    /// The request of `run` (or the part of `frontier`'s these flags make); `--threads` is
+    /// the command line's to apply.
+    fn request(self) -> RunRequest {
+        RunRequest {
+            scenario: self.scenario,
+            paths: self.paths,
+            seed: self.seed,
+            out: self.out,
+            quiet: self.quiet,
+        }
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the whole pipeline on a scenario and write its report folder.
-    Run {
-        /// Scenario file (TOML).
-        #[arg(default_value = "scenarios/base.toml")]
-        scenario: PathBuf,
-        /// Monte Carlo paths (overrides `[simulation] paths`), at most 10,000,000.
-        #[arg(long, value_parser = count_from_one_to(MAX_PATHS))]
-        paths: Option<usize>,
-        /// Master seed (overrides `[simulation] seed`).
-        #[arg(long)]
-        seed: Option<u64>,
-        /// Worker threads (speed only: results are identical for any count), at most 1,024.
-        #[arg(long, value_parser = count_from_one_to(MAX_THREADS))]
-        threads: Option<usize>,
-        /// Report folder (default `reports/<scenario name>/`).
-        #[arg(long)]
-        out: Option<PathBuf>,
-        /// No progress bar or summary table.
-        #[arg(long)]
-        quiet: bool,
-    },
+    Run(ScenarioArgs),
     /// Check a scenario and every file it names; run nothing.
     Validate {
         /// Scenario file (TOML).
@@ -58,9 +85,9 @@ pub enum Command {
         #[arg(
             long,
             required_unless_present = "from_applicants",
-            value_parser = count_from_one_to(MAX_RECEIVABLES)
+            value_parser = nonzero_up_to(MAX_RECEIVABLES)
         )]
-        receivables: Option<usize>,
+        receivables: Option<NonZeroUsize>,
         /// Originate from these applicants instead (decided with `--model` and `--policy`).
         #[arg(long, conflicts_with = "receivables")]
         from_applicants: Option<PathBuf>,
@@ -82,8 +109,8 @@ pub enum Command {
     /// Write a synthetic applicant population.
     GenApplicants {
         /// Number of applicants, at most 20,000,000.
-        #[arg(long, value_parser = count_from_one_to(MAX_APPLICANTS))]
-        applicants: usize,
+        #[arg(long, value_parser = nonzero_up_to(MAX_APPLICANTS))]
+        applicants: NonZeroUsize,
         /// Seed (the same seed gives the same population).
         #[arg(long, default_value_t = 7)]
         seed: u64,
@@ -132,10 +159,15 @@ pub enum Command {
     /// Approval-policy frontier: for each score cut-off × limit multiplier of the scenario's
     /// `[frontier]` grid, approve the applicants, originate, simulate and size the deal; write
     /// `frontier.csv` and the recommended `approval_policy.toml`.
+    // the shared flags read as they apply to a frontier
+    #[command(
+        mut_arg("scenario", |a| a.help("Scenario file (TOML): deal, assumptions, `[targets]` and `[frontier]`")),
+        mut_arg("paths", |a| a.help("Monte Carlo paths per policy (overrides `[frontier] paths`), at most 10,000,000")),
+        mut_arg("seed", |a| a.help("Seed of the origination draws and the paths (overrides `[simulation] seed`)")),
+        mut_arg("out", |a| a.help("Report folder (default `reports/<scenario name>_frontier/`)")),
+        mut_arg("quiet", |a| a.help("No progress bar or table")),
+    )]
     Frontier {
-        /// Scenario file (TOML): deal, assumptions, `[targets]` and `[frontier]`.
-        #[arg(default_value = "scenarios/base.toml")]
-        scenario: PathBuf,
         /// Applicants file (CSV).
         #[arg(long)]
         applicants: PathBuf,
@@ -145,21 +177,8 @@ pub enum Command {
         /// Base approval policy (default: the scenario's `[credit] policy`, else the built-in).
         #[arg(long)]
         policy: Option<PathBuf>,
-        /// Monte Carlo paths per policy (overrides `[frontier] paths`), at most 10,000,000.
-        #[arg(long, value_parser = count_from_one_to(MAX_PATHS))]
-        paths: Option<usize>,
-        /// Seed of the origination draws and the paths (overrides `[simulation] seed`).
-        #[arg(long)]
-        seed: Option<u64>,
-        /// Worker threads (speed only: results are identical for any count), at most 1,024.
-        #[arg(long, value_parser = count_from_one_to(MAX_THREADS))]
-        threads: Option<usize>,
-        /// Report folder (default `reports/<scenario name>_frontier/`).
-        #[arg(long)]
-        out: Option<PathBuf>,
-        /// No progress bar or table.
-        #[arg(long)]
-        quiet: bool,
+        #[command(flatten)]
+        common: ScenarioArgs,
     },
 }
 
@@ -194,30 +213,16 @@ fn set_threads(threads: Option<usize>) -> Result<(), AppError> {
 
 fn dispatch(cli: Cli) -> Result<(), AppError> {
     match cli.command {
-        Command::Run {
-            scenario,
-            paths,
-            seed,
-            threads,
-            out,
-            quiet,
-        } => {
-            set_threads(threads)?;
-            let result = app::run(&RunOptions {
-                scenario,
-                paths,
-                seed,
-                out,
+        Command::Run(args) => {
+            set_threads(args.threads)?;
+            let quiet = args.quiet;
+            let result = app::run(&args.request())?;
+            report_written(
+                &result.warnings,
                 quiet,
-            })?;
-            for warning in &result.warnings {
-                eprintln!("warning: {warning}");
-            }
-            if quiet {
-                println!("{}", result.out_dir.display());
-            } else {
-                println!("{}", result.terminal_summary);
-            }
+                &result.out_dir,
+                &result.terminal_summary,
+            );
             Ok(())
         }
         Command::Validate { scenario } => {
@@ -234,22 +239,27 @@ fn dispatch(cli: Cli) -> Result<(), AppError> {
             seed,
             out,
         } => {
-            if let Some(applicants) = from_applicants {
-                let (read, written) = app::gen_tape_from_applicants(
-                    &applicants,
-                    model.as_deref(),
-                    policy.as_deref(),
-                    seed,
-                    &out,
-                )?;
-                println!(
-                    "{}: {written} receivables originated for the approved applicants among {read} in {} (seed {seed})",
-                    out.display(),
-                    applicants.display()
-                );
-            } else {
-                let written = app::gen_tape(receivables.unwrap_or(0), seed, &out)?;
-                println!("{}: {written} receivables (seed {seed})", out.display());
+            match (from_applicants, receivables) {
+                (Some(applicants), _) => {
+                    let (read, written) = app::gen_tape_from_applicants(
+                        &applicants,
+                        model.as_deref(),
+                        policy.as_deref(),
+                        seed,
+                        &out,
+                    )?;
+                    println!(
+                        "{}: {written} receivables originated for the approved applicants among {read} in {} (seed {seed})",
+                        out.display(),
+                        applicants.display()
+                    );
+                }
+                (None, Some(receivables)) => {
+                    let written = app::gen_tape(receivables, seed, &out)?;
+                    println!("{}: {written} receivables (seed {seed})", out.display());
+                }
+                // the parser requires `--receivables` without `--from-applicants`
+                (None, None) => unreachable!("clap requires --receivables or --from-applicants"),
             }
             Ok(())
         }
@@ -307,43 +317,46 @@ fn dispatch(cli: Cli) -> Result<(), AppError> {
                 out.display(),
                 summary.applicants,
                 summary.approved,
-                app::thousands(summary.approved_limits),
+                cny(summary.approved_limits),
                 summary.declined,
                 summary.pending
             );
             Ok(())
         }
         Command::Frontier {
-            scenario,
             applicants,
             model,
             policy,
-            paths,
-            seed,
-            threads,
-            out,
-            quiet,
+            common,
         } => {
-            set_threads(threads)?;
-            let report = app::frontier(&FrontierOptions {
-                scenario,
+            set_threads(common.threads)?;
+            let quiet = common.quiet;
+            let report = app::frontier(&FrontierRequest {
+                common: common.request(),
                 applicants,
                 model,
                 policy,
-                paths,
-                seed,
-                out,
-                quiet,
             })?;
-            for warning in &report.warnings {
-                eprintln!("warning: {warning}");
-            }
-            if quiet {
-                println!("{}", report.out_dir.display());
-            } else {
-                println!("{}", report.terminal_summary);
-            }
+            report_written(
+                &report.warnings,
+                quiet,
+                &report.out_dir,
+                &report.terminal_summary,
+            );
             Ok(())
         }
+    }
+}
+
+/// After `run` or `frontier`: the warnings on stderr, then the folder alone (`--quiet`) or
+/// the summary on stdout.
+fn report_written(warnings: &[String], quiet: bool, out_dir: &std::path::Path, summary: &str) {
+    for warning in warnings {
+        eprintln!("warning: {warning}");
+    }
+    if quiet {
+        println!("{}", out_dir.display());
+    } else {
+        println!("{summary}");
     }
 }

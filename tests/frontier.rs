@@ -302,7 +302,7 @@ fn recommended_policy_round_trips_through_decide() {
     assert!(
         stdout(&out).contains(&format!(
             "limits {} CNY",
-            baitiao_abs::app::thousands(limits)
+            baitiao_abs::report::format::cny(limits)
         )),
         "{}",
         stdout(&out)
@@ -411,7 +411,10 @@ fn check_treasury(folder: &Path, terminal: &str, need: f64, expect_surplus: bool
         );
     }
 
-    let words = format!("{word} {} CNY", baitiao_abs::app::thousands(surplus.abs()));
+    let words = format!(
+        "{word} {} CNY",
+        baitiao_abs::report::format::cny(surplus.abs())
+    );
     let line = terminal
         .lines()
         .find(|l| l.starts_with("Treasury:"))
@@ -430,8 +433,8 @@ fn check_treasury(folder: &Path, terminal: &str, need: f64, expect_surplus: bool
     let finding = format!(
         "<li class=\"{class}\">Funding capacity of the {} policy {} CNY {verb} the treasury's funding need of {} CNY: {words}.</li>",
         t["policy"].as_str().unwrap(),
-        baitiao_abs::app::thousands(capacity),
-        baitiao_abs::app::thousands(need)
+        baitiao_abs::report::format::cny(capacity),
+        baitiao_abs::report::format::cny(need)
     );
     assert!(html.contains(&finding), "report.html lacks {finding}");
     assert!(html.contains(&format!("<span class=\"{class}\">{word} ")));

@@ -18,6 +18,12 @@
 //! - Each iteration accumulates `XᵀWX`, the score `Xᵀ(y − p)` and the log-likelihood over fixed
 //!   chunks of rows in parallel, then adds the chunk sums in chunk order, so the result is
 //!   bit-identical for any number of threads.
+//!
+//! [`history`] builds the design from a labelled applicant file and fits the scorecard with it.
+
+pub mod history;
+
+pub use history::{HistoryFitError, ScorecardFit, fit_scorecard};
 
 use nalgebra::{DMatrix, DVector};
 use rayon::prelude::*;

@@ -1,9 +1,10 @@
 //! `deterministic_pool.csv` and `deterministic_tranches.csv` (SPEC §8), with extra columns
-//! after the contractual ones.
+//! after the contractual ones, and `breakevens.csv`.
 
-use super::{cents, decimal, into_bytes};
+use super::{CsvResult, cents, decimal, into_bytes};
 use crate::metrics::DeterministicRun;
 use crate::scenario::Deal;
+use crate::sizing::breakeven::Breakeven;
 
 /// Columns of `deterministic_pool.csv`: SPEC §8's first, then ours.
 pub const POOL_COLUMNS: [&str; 20] = [
@@ -90,6 +91,20 @@ pub fn tranches_csv(run: &DeterministicRun, deal: &Deal) -> Result<Vec<u8>, csv:
                 cents(t.interest_shortfall),
             ])?;
         }
+    }
+    into_bytes(out)
+}
+
+/// `breakevens.csv`: each tranche's breakeven PD multiple (empty = no loss up to the
+/// largest multiple searched).
+pub fn breakevens_csv(breakevens: &[Breakeven]) -> CsvResult {
+    let mut out = csv::Writer::from_writer(Vec::new());
+    out.write_record(["tranche", "breakeven_pd_multiple"])?;
+    for b in breakevens {
+        out.write_record([
+            b.tranche.clone(),
+            b.pd_multiple.map(|m| format!("{m:.6}")).unwrap_or_default(),
+        ])?;
     }
     into_bytes(out)
 }

@@ -59,6 +59,23 @@ pub struct Manifest {
     pub paths: usize,
 }
 
+impl Manifest {
+    /// The manifest of a folder of this tool: the scenario, the digest of its inputs, and the
+    /// seed and paths it ran with.
+    pub fn new(scenario: &str, inputs: InputDigest, seed: u64, paths: usize) -> Manifest {
+        let (inputs_digest, inputs) = inputs.finish();
+        Manifest {
+            tool: TOOL_NAME.into(),
+            version: TOOL_VERSION.into(),
+            scenario: scenario.into(),
+            inputs_digest,
+            inputs,
+            seed,
+            paths,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

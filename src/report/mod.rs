@@ -17,6 +17,8 @@ pub mod manifest;
 pub mod montecarlo;
 pub mod output;
 pub mod sizing;
+pub mod summary;
+pub mod terminal;
 pub mod terms;
 
 use std::fs;

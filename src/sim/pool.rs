@@ -8,7 +8,7 @@ use super::schedule::{ScheduleKey, ScheduleTable};
 use crate::scenario::{Assumptions, Deal, Scenario};
 use crate::tape::problems::clip;
 use crate::tape::{Product, Receivable};
-use crate::units::{MAX_POOL_BALANCE_CNY, grouped, pd_from_score};
+use crate::units::{MAX_POOL_BALANCE_CNY, grouped, pd_from_score, stressed_pd};
 
 /// Distinct (product, term, rate) combinations a pool's purchase templates may have.
 pub const MAX_PURCHASE_SLOTS: usize = 65_536;
@@ -300,6 +300,20 @@ impl Pool {
         self.assets
             .iter()
             .map(|a| a.balance * a.pd_12m)
+            .sum::<f64>()
+            / self.closing_balance
+    }
+
+    /// Balance-weighted 12-month PD after `pd_multiplier`, each PD capped as the model caps
+    /// it: the PD the simulation and the deterministic run use (the tape's is
+    /// [`Pool::weighted_pd`]).
+    ///
+    /// # Formula
+    /// Σᵢ balanceᵢ × min(pdᵢ × multiplier, 0.999) ÷ Σᵢ balanceᵢ
+    pub fn weighted_stressed_pd(&self, pd_multiplier: f64) -> f64 {
+        self.assets
+            .iter()
+            .map(|a| a.balance * stressed_pd(a.pd_12m, pd_multiplier))
             .sum::<f64>()
             / self.closing_balance
     }

@@ -1,0 +1,314 @@
+//! `run`: a scenario through the whole pipeline into its report folder (SPEC §8), stage by
+//! stage: prepare → destination → deterministic case → breakevens → Monte Carlo → sizing →
+//! files → render → commit.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use super::{
+    AppError, PathCount, Prepared, output_error, prepare, progress_bar, write_file, write_report,
+};
+use crate::engine::{MonteCarloRun, MonteCarloSettings, replay_path, run_monte_carlo_logged};
+use crate::metrics::distribution::quantile_path;
+use crate::metrics::montecarlo::{MonteCarloSummary, summarize};
+use crate::metrics::{DeterministicRun, run_deterministic};
+use crate::report::manifest::Manifest;
+use crate::report::montecarlo::{self as mc_report, PathDetail};
+use crate::report::summary::{RunResults, run_summary};
+use crate::report::terminal::{self, RunTimings};
+use crate::report::{ReportDir, ReportKind, deterministic as det_report, sizing as sizing_report};
+use crate::scenario::Deal;
+use crate::sim::montecarlo::{PathLog, StochasticPool};
+use crate::sim::pool::receivable_pd;
+use crate::sizing::breakeven::{Breakeven, breakevens};
+use crate::sizing::{SizingPaths, SizingResult, size_deal};
+use crate::tape;
+
+/// `run`, as the command line asks for it: every value already checked.
+#[derive(Debug, Clone, Default)]
+pub struct RunRequest {
+    pub scenario: PathBuf,
+    /// Overrides `[simulation] paths`.
+    pub paths: Option<PathCount>,
+    /// Overrides `[simulation] seed`.
+    pub seed: Option<u64>,
+    /// The report folder; `reports/<scenario name>/` when `None`.
+    pub out: Option<PathBuf>,
+    /// No progress bar.
+    pub quiet: bool,
+}
+
+/// What `run` produced, for the terminal.
+pub struct RunResult {
+    pub out_dir: PathBuf,
+    pub warnings: Vec<String>,
+    pub terminal_summary: String,
+}
+
+/// The Monte Carlo stage's results.
+pub struct MonteCarloStage {
+    pub run: MonteCarloRun,
+    pub summary: MonteCarloSummary,
+    /// Replays of the median, 99th-percentile and worst pool-loss paths.
+    pub details: Vec<PathDetail>,
+    pub seconds: f64,
+}
+
+/// Sizing on the Monte Carlo stage's paths (SPEC §7.1).
+pub struct SizingStage {
+    pub result: SizingResult,
+    pub seconds: f64,
+}
+
+/// `run`: the pipeline on a scenario, written atomically into its report folder.
+pub fn run(request: &RunRequest) -> Result<RunResult, AppError> {
+    let prepared = prepare_run(request)?;
+    let scenario = &prepared.scenario;
+    let deal = &scenario.deal;
+    // the destination is checked, locked and found writable before any work (SPEC §8)
+    let out_dir = request
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("reports").join(&scenario.name));
+    let report = ReportDir::create(&out_dir, ReportKind::Run).map_err(output_error)?;
+
+    let deterministic = run_deterministic(
+        &prepared.pool,
+        &scenario.assumptions,
+        &scenario.deterministic,
+        deal,
+    )
+    .map_err(|e| AppError::Failure(e.into()))?;
+    let breakevens = breakevens(&prepared.pool, &scenario.assumptions, deal)
+        .map_err(|e| AppError::Failure(e.into()))?;
+    let model = StochasticPool::new(
+        &prepared.pool,
+        &scenario.assumptions,
+        deal.horizon_months,
+        deal.revolving_months,
+    );
+    let (monte_carlo, logs) = monte_carlo_stage(&model, &prepared, request.quiet)?;
+    let sizing = sizing_stage(&model, &monte_carlo.run, logs, deal)?;
+
+    write_tables(
+        &report,
+        &prepared,
+        &deterministic,
+        &breakevens,
+        &monte_carlo,
+        sizing.as_ref(),
+    )?;
+    let manifest = Manifest::new(
+        &scenario.name,
+        prepared.digest.clone(),
+        scenario.simulation.seed,
+        scenario.simulation.paths,
+    );
+    let results = RunResults {
+        scenario,
+        pool: &prepared.pool,
+        manifest: &manifest,
+        deterministic: &deterministic,
+        breakevens: &breakevens,
+        monte_carlo: &monte_carlo.summary,
+        named_paths: &monte_carlo.details,
+        sizing: sizing.as_ref().map(|s| &s.result),
+        warnings: &prepared.warnings,
+    };
+    let out_dir = write_report(report, &run_summary(&results), request.out.as_deref())?;
+
+    let timings = RunTimings {
+        monte_carlo: monte_carlo.seconds,
+        sizing: sizing.as_ref().map(|s| s.seconds),
+    };
+    Ok(RunResult {
+        terminal_summary: terminal::run_summary(&results, timings, &out_dir),
+        out_dir,
+        warnings: prepared.warnings.clone(),
+    })
+}
+
+/// The scenario with its pool, `--paths` and `--seed` applied.
+fn prepare_run(request: &RunRequest) -> Result<Prepared, AppError> {
+    let mut prepared = prepare(&request.scenario)?;
+    let simulation = &mut prepared.scenario.simulation;
+    if let Some(paths) = request.paths {
+        simulation.paths = paths.get();
+    }
+    if let Some(seed) = request.seed {
+        simulation.seed = seed;
+    }
+    Ok(prepared)
+}
+
+/// Runs the scenario's paths with a progress bar, summarises them and replays the named
+/// paths. The paths' logs are kept when a tranche has a target rating, for sizing.
+pub fn monte_carlo_stage(
+    model: &StochasticPool,
+    prepared: &Prepared,
+    quiet: bool,
+) -> Result<(MonteCarloStage, Vec<PathLog>), AppError> {
+    let scenario = &prepared.scenario;
+    let deal = &scenario.deal;
+    let settings = MonteCarloSettings {
+        paths: scenario.simulation.paths,
+        seed: scenario.simulation.seed,
+        importance_sampling: scenario.simulation.importance_sampling,
+    };
+    let bar = progress_bar(
+        quiet,
+        settings.paths,
+        "Monte Carlo {bar:40} {pos}/{len} paths, {elapsed} elapsed, about {eta} left",
+    );
+    let started = Instant::now();
+    // sizing replays the run's own paths: log them when any tranche has a target
+    let (run, logs) = run_monte_carlo_logged(model, deal, &settings, sizes(deal), |done| {
+        bar.set_position(done as u64)
+    })
+    .map_err(|e| AppError::Failure(e.into()))?;
+    bar.finish_and_clear();
+    let seconds = started.elapsed().as_secs_f64();
+    let summary = summarize(&run, deal);
+    let details = named_paths(model, deal, &run)?;
+    Ok((
+        MonteCarloStage {
+            run,
+            summary,
+            details,
+            seconds,
+        },
+        logs,
+    ))
+}
+
+/// Whether the run sizes the deal: when any tranche has a target rating.
+fn sizes(deal: &Deal) -> bool {
+    deal.tranches.iter().any(|t| t.target_rating.is_some())
+}
+
+/// Replays of the median, 99th-percentile and worst pool-loss paths, month by month.
+fn named_paths(
+    model: &StochasticPool,
+    deal: &Deal,
+    run: &MonteCarloRun,
+) -> Result<Vec<PathDetail>, AppError> {
+    let weights = run.weights();
+    let losses: Vec<f64> = run.paths.iter().map(|p| p.pool_net_loss).collect();
+    let worst = (0..losses.len())
+        .max_by(|&a, &b| losses[a].total_cmp(&losses[b]).then(b.cmp(&a)))
+        .unwrap_or(0);
+    let named = [
+        ("median_pool_loss", quantile_path(&losses, &weights, 0.5)),
+        ("p99_pool_loss", quantile_path(&losses, &weights, 0.99)),
+        ("worst_pool_loss", worst),
+    ];
+    let mut details = Vec::new();
+    for (label, index) in named {
+        let path = &run.paths[index];
+        let mut rows = Vec::new();
+        replay_path(
+            model,
+            deal,
+            run.settings.seed,
+            path.path,
+            &run.sampling,
+            |report| rows.push(mc_report::path_detail_row(report)),
+        )
+        .map_err(|e| AppError::Failure(e.into()))?;
+        details.push(PathDetail {
+            label: label.into(),
+            path: path.path,
+            weight: weights[index],
+            pool_net_loss: path.pool_net_loss,
+            rows,
+        });
+    }
+    Ok(details)
+}
+
+/// Sizes the deal on the Monte Carlo stage's own paths (SPEC §7.1); `None` when no tranche
+/// has a target rating.
+pub fn sizing_stage(
+    model: &StochasticPool,
+    run: &MonteCarloRun,
+    logs: Vec<PathLog>,
+    deal: &Deal,
+) -> Result<Option<SizingStage>, AppError> {
+    if !sizes(deal) {
+        return Ok(None);
+    }
+    let started = Instant::now();
+    let paths = SizingPaths::from_run(model, run, logs);
+    let result = size_deal(&paths, deal).map_err(|e| AppError::Failure(e.into()))?;
+    Ok(Some(SizingStage {
+        result,
+        seconds: started.elapsed().as_secs_f64(),
+    }))
+}
+
+/// Every table of the run's folder: the pool's strats, the deterministic case and its
+/// breakevens, the Monte Carlo tables and, when sized, the sizing tables.
+fn write_tables(
+    report: &ReportDir,
+    prepared: &Prepared,
+    deterministic: &DeterministicRun,
+    breakevens: &[Breakeven],
+    monte_carlo: &MonteCarloStage,
+    sizing: Option<&SizingStage>,
+) -> Result<(), AppError> {
+    let deal = &prepared.scenario.deal;
+    let strats = tape::strats::stratify(&prepared.receivables_eligible(), |r| {
+        receivable_pd(r).unwrap_or(f64::NAN)
+    });
+    tape::strats::write_strats(&report.file("pool_strats.csv"), &strats)
+        .map_err(|e| super::failure("pool_strats.csv", e))?;
+    write_file(
+        report,
+        "deterministic_pool.csv",
+        det_report::pool_csv(deterministic),
+    )?;
+    write_file(
+        report,
+        "deterministic_tranches.csv",
+        det_report::tranches_csv(deterministic, deal),
+    )?;
+    if let Some(stage) = sizing {
+        write_file(
+            report,
+            "sizing.csv",
+            sizing_report::sizing_csv(&stage.result),
+        )?;
+        write_file(
+            report,
+            "sizing_curve.csv",
+            sizing_report::sizing_curve_csv(&stage.result),
+        )?;
+    }
+    let (run, summary) = (&monte_carlo.run, &monte_carlo.summary);
+    let end_balances: Vec<f64> = deterministic.pool.iter().map(|p| p.end_balance).collect();
+    for (name, bytes) in [
+        ("tranches.csv", mc_report::tranches_csv(summary)),
+        ("path_results.csv", mc_report::path_results_csv(run, deal)),
+        (
+            "pool_loss_distribution.csv",
+            mc_report::pool_loss_distribution_csv(run),
+        ),
+        ("triggers.csv", mc_report::triggers_csv(summary)),
+        (
+            "pool_balance_bands.csv",
+            mc_report::balance_bands_csv(summary, &end_balances),
+        ),
+        (
+            "expected_cashflows.csv",
+            mc_report::expected_cashflows_csv(run, deal),
+        ),
+        (
+            "paths_detail.csv",
+            mc_report::paths_detail_csv(deal, &monte_carlo.details),
+        ),
+        ("breakevens.csv", det_report::breakevens_csv(breakevens)),
+    ] {
+        write_file(report, name, bytes)?;
+    }
+    Ok(())
+}
