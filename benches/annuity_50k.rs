@@ -112,7 +112,7 @@ fn stages(c: &mut Criterion) {
         })
     });
     group.bench_function("breakevens", |b| {
-        b.iter(|| breakevens(pool, &scenario.assumptions, deal).unwrap())
+        b.iter(|| breakevens(pool, &scenario.assumptions, &scenario.deterministic, deal).unwrap())
     });
 
     let model = StochasticPool::new(
@@ -125,6 +125,7 @@ fn stages(c: &mut Criterion) {
         paths: MC_PATHS,
         seed: scenario.simulation.seed,
         importance_sampling: scenario.simulation.importance_sampling,
+        tail_targets: Vec::new(),
     };
     let lives = run_monte_carlo(&model, deal, &settings, |_| {})
         .expect("cash is conserved")

@@ -37,6 +37,7 @@ fn one_grid_point(c: &mut Criterion) {
             paths: PATHS,
             seed: scenario.simulation.seed,
             importance_sampling: true,
+            tail_targets: Vec::new(),
         },
         origination_seed: scenario.simulation.seed,
     };

@@ -41,6 +41,7 @@ fn monte_carlo(c: &mut Criterion) {
             paths: PATHS,
             seed: scenario.simulation.seed,
             importance_sampling,
+            tail_targets: Vec::new(),
         };
         // same seed ⇒ same paths ⇒ the same number of lives in every iteration
         let lives = run_monte_carlo(&model, deal, &settings, |_| {})

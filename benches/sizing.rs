@@ -35,6 +35,7 @@ fn sizing(c: &mut Criterion) {
         paths: PATHS,
         seed: scenario.simulation.seed,
         importance_sampling: true,
+        tail_targets: Vec::new(),
     };
     let (run, logs) =
         run_monte_carlo_logged(&model, deal, &settings, true, |_| {}).expect("cash is conserved");

@@ -15,6 +15,14 @@ pub const DEFAULT_TABLE_CSV: &str = include_str!("../data/ratings/idealized_el.c
 /// Name the built-in table goes by in reports.
 pub const DEFAULT_TABLE_NAME: &str = "built-in idealized_el.csv (Aaa..B3, y1..y10)";
 
+/// The built-in idealized default table (cumulative default probability by rating and
+/// horizon, the same symbols and horizons; SPEC §7.3's PD_R(w)). Same layout, so the same
+/// reader and the same interpolation.
+pub const DEFAULT_PD_TABLE_CSV: &str = include_str!("../data/ratings/idealized_pd.csv");
+
+/// Name the built-in default table goes by in reports.
+pub const DEFAULT_PD_TABLE_NAME: &str = "built-in idealized_pd.csv (Aaa..B3, y1..y10)";
+
 /// Why a rating table cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum RatingTableError {
@@ -61,6 +69,12 @@ impl Default for RatingTable {
 }
 
 impl RatingTable {
+    /// The built-in idealized default table ([`DEFAULT_PD_TABLE_CSV`]).
+    pub fn default_pd() -> RatingTable {
+        RatingTable::parse(DEFAULT_PD_TABLE_CSV, DEFAULT_PD_TABLE_NAME)
+            .expect("the built-in idealized default table is valid")
+    }
+
     /// Reads a table file (see the module docs for the layout).
     pub fn from_file(path: &Path) -> Result<RatingTable, RatingTableError> {
         let file = path.display().to_string();
@@ -215,6 +229,12 @@ impl RatingTable {
     pub fn idealized_el(&self, rating: &str, wal_years: f64) -> Option<f64> {
         let row = self.ratings.iter().position(|r| r == rating)?;
         Some(interpolate_by_year(&self.expected_loss[row], wal_years))
+    }
+
+    /// The value of `rating` at `wal_years` in a default table (`idealized_pd.csv`):
+    /// PD_R(w), interpolated as [`RatingTable::idealized_el`] interpolates the EL.
+    pub fn idealized_pd(&self, rating: &str, wal_years: f64) -> Option<f64> {
+        self.idealized_el(rating, wal_years)
     }
 
     /// The best rating whose idealized EL at `wal_years` is at least `expected_loss`;

@@ -75,6 +75,7 @@ fn higher_cutoff_lowers_approval_and_pd_and_does_not_lower_the_advance_rate() {
             paths: 200,
             seed: 1,
             importance_sampling: true,
+            tail_targets: Vec::new(),
         },
         origination_seed: 1,
     };

@@ -67,6 +67,7 @@ fn run(
         paths,
         seed,
         importance_sampling: is,
+        tail_targets: Vec::new(),
     };
     run_monte_carlo(&model, deal, &settings, |_| {}).expect("cash is conserved")
 }

@@ -75,6 +75,7 @@ fn senior_size_matches_the_closed_form_attachment() {
         paths: 6000,
         seed: 3,
         importance_sampling: true,
+        tail_targets: Vec::new(),
     };
     let paths = SizingPaths::record(&model, &deal, &settings).unwrap();
     let sized = size_deal(&paths, &deal).unwrap();
@@ -144,7 +145,7 @@ fn breakevens_order_by_seniority_and_bracket_the_first_loss() {
         ]),
         vec![],
     );
-    let result = breakevens(&pool, &assumptions, &deal).unwrap();
+    let result = breakevens(&pool, &assumptions, &Default::default(), &deal).unwrap();
     let multiples: Vec<f64> = result
         .iter()
         .map(|b| b.pd_multiple.expect("every tranche breaks"))
@@ -297,6 +298,7 @@ fn size_small_base(
         paths: 2000,
         seed: 17,
         importance_sampling: true,
+        tail_targets: Vec::new(),
     };
     let paths = SizingPaths::record(&model, deal, &settings).unwrap();
     size_deal(&paths, deal).unwrap()

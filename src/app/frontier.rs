@@ -95,6 +95,7 @@ pub fn frontier(request: &FrontierRequest) -> Result<FrontierReport, AppError> {
         paths: scenario.frontier.paths,
         seed: scenario.simulation.seed,
         importance_sampling: scenario.simulation.importance_sampling,
+        tail_targets: Vec::new(),
     };
     let inputs = FrontierInputs {
         applicants: &file.applicants,

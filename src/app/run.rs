@@ -21,6 +21,9 @@ use crate::scenario::Deal;
 use crate::sim::montecarlo::{PathLog, StochasticPool};
 use crate::sim::pool::receivable_pd;
 use crate::sizing::breakeven::{Breakeven, breakevens};
+use crate::sizing::rating_test::{RatingTests, base_case_wal, rating_tests, tail_targets};
+use crate::sizing::tdr::WeightedDistribution;
+use crate::sizing::tdr_bdr::{TdrBdrSizing, size_by_tdr_bdr};
 use crate::sizing::{SizingPaths, SizingResult, size_deal};
 use crate::tape;
 
@@ -54,9 +57,21 @@ pub struct MonteCarloStage {
     pub seconds: f64,
 }
 
-/// Sizing on the Monte Carlo stage's paths (SPEC §7.1).
+/// Sizing on the Monte Carlo stage's paths (SPEC §7.1) and by target against break-even
+/// default rates (SPEC §7.3).
 pub struct SizingStage {
     pub result: SizingResult,
+    pub tdr_bdr: TdrBdrSizing,
+    /// Seconds of the expected-loss sizing and of the TDR/BDR sizing.
+    pub seconds: f64,
+    pub tdr_bdr_seconds: f64,
+}
+
+/// The rating test of the scenario's structure (SPEC §7.3).
+pub struct RatingStage {
+    pub tests: RatingTests,
+    /// The Monte Carlo distribution of the cumulative default rate.
+    pub distribution: WeightedDistribution,
     pub seconds: f64,
 }
 
@@ -79,16 +94,27 @@ pub fn run(request: &RunRequest) -> Result<RunResult, AppError> {
         deal,
     )
     .map_err(|e| AppError::Failure(e.into()))?;
-    let breakevens = breakevens(&prepared.pool, &scenario.assumptions, deal)
-        .map_err(|e| AppError::Failure(e.into()))?;
+    let breakevens = breakevens(
+        &prepared.pool,
+        &scenario.assumptions,
+        &scenario.deterministic,
+        deal,
+    )
+    .map_err(|e| AppError::Failure(e.into()))?;
     let model = StochasticPool::new(
         &prepared.pool,
         &scenario.assumptions,
         deal.horizon_months,
         deal.revolving_months,
     );
-    let (monte_carlo, logs) = monte_carlo_stage(&model, &prepared, request.quiet)?;
-    let sizing = sizing_stage(&model, &monte_carlo.run, logs, deal)?;
+    // the base-case WAL the target default rates are read at, known before the paths so
+    // that importance sampling can aim at those quantiles
+    let wal = base_case_wal(&prepared.pool, &scenario.assumptions, deal)
+        .map_err(|e| AppError::Failure(e.into()))?;
+    let (monte_carlo, logs) =
+        monte_carlo_stage(&model, &prepared, &tail_targets(deal, &wal), request.quiet)?;
+    let rating = rating_stage(&prepared, &monte_carlo.run, &wal)?;
+    let sizing = sizing_stage(&model, &monte_carlo.run, logs, &prepared, &rating)?;
 
     write_tables(
         &report,
@@ -96,6 +122,7 @@ pub fn run(request: &RunRequest) -> Result<RunResult, AppError> {
         &deterministic,
         &breakevens,
         &monte_carlo,
+        &rating,
         sizing.as_ref(),
     )?;
     let manifest = Manifest::new(
@@ -113,13 +140,17 @@ pub fn run(request: &RunRequest) -> Result<RunResult, AppError> {
         monte_carlo: &monte_carlo.summary,
         named_paths: &monte_carlo.details,
         sizing: sizing.as_ref().map(|s| &s.result),
+        rating_tests: &rating.tests,
+        tdr_bdr_sizing: sizing.as_ref().map(|s| &s.tdr_bdr),
         warnings: &prepared.warnings,
     };
     let out_dir = write_report(report, &run_summary(&results), request.out.as_deref())?;
 
     let timings = RunTimings {
         monte_carlo: monte_carlo.seconds,
+        rating_tests: rating.seconds,
         sizing: sizing.as_ref().map(|s| s.seconds),
+        tdr_bdr_sizing: sizing.as_ref().map(|s| s.tdr_bdr_seconds),
     };
     Ok(RunResult {
         terminal_summary: terminal::run_summary(&results, timings, &out_dir),
@@ -146,6 +177,7 @@ fn prepare_run(request: &RunRequest) -> Result<Prepared, AppError> {
 pub fn monte_carlo_stage(
     model: &StochasticPool,
     prepared: &Prepared,
+    tail_targets: &[f64],
     quiet: bool,
 ) -> Result<(MonteCarloStage, Vec<PathLog>), AppError> {
     let scenario = &prepared.scenario;
@@ -154,6 +186,7 @@ pub fn monte_carlo_stage(
         paths: scenario.simulation.paths,
         seed: scenario.simulation.seed,
         importance_sampling: scenario.simulation.importance_sampling,
+        tail_targets: tail_targets.to_vec(),
     };
     let bar = progress_bar(
         quiet,
@@ -226,23 +259,67 @@ fn named_paths(
     Ok(details)
 }
 
-/// Sizes the deal on the Monte Carlo stage's own paths (SPEC §7.1); `None` when no tranche
-/// has a target rating.
+/// The rating test of the scenario's structure: every rated tranche at every rating of
+/// the table, the TDRs from the Monte Carlo distribution of the cumulative default rate.
+pub fn rating_stage(
+    prepared: &Prepared,
+    run: &MonteCarloRun,
+    wal: &[f64],
+) -> Result<RatingStage, AppError> {
+    let started = Instant::now();
+    let scenario = &prepared.scenario;
+    let rates: Vec<f64> = run
+        .paths
+        .iter()
+        .map(|p| p.cumulative_default_rate)
+        .collect();
+    let distribution = WeightedDistribution::new(&rates, &run.weights());
+    let tests = rating_tests(
+        &prepared.pool,
+        &scenario.assumptions,
+        &scenario.deal,
+        &distribution,
+        wal,
+    )
+    .map_err(|e| AppError::Failure(e.into()))?;
+    Ok(RatingStage {
+        tests,
+        distribution,
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// Sizes the deal both ways: by expected loss on the Monte Carlo stage's own paths (SPEC
+/// §7.1) and by TDR/BDR (SPEC §7.3); `None` when no tranche has a target rating.
 pub fn sizing_stage(
     model: &StochasticPool,
     run: &MonteCarloRun,
     logs: Vec<PathLog>,
-    deal: &Deal,
+    prepared: &Prepared,
+    rating: &RatingStage,
 ) -> Result<Option<SizingStage>, AppError> {
+    let scenario = &prepared.scenario;
+    let deal = &scenario.deal;
     if !sizes(deal) {
         return Ok(None);
     }
     let started = Instant::now();
     let paths = SizingPaths::from_run(model, run, logs);
     let result = size_deal(&paths, deal).map_err(|e| AppError::Failure(e.into()))?;
+    let seconds = started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    let tdr_bdr = size_by_tdr_bdr(
+        &prepared.pool,
+        &scenario.assumptions,
+        deal,
+        &rating.distribution,
+    )
+    .map_err(|e| AppError::Failure(e.into()))?;
     Ok(Some(SizingStage {
         result,
-        seconds: started.elapsed().as_secs_f64(),
+        tdr_bdr,
+        seconds,
+        tdr_bdr_seconds: started.elapsed().as_secs_f64(),
     }))
 }
 
@@ -254,6 +331,7 @@ fn write_tables(
     deterministic: &DeterministicRun,
     breakevens: &[Breakeven],
     monte_carlo: &MonteCarloStage,
+    rating: &RatingStage,
     sizing: Option<&SizingStage>,
 ) -> Result<(), AppError> {
     let deal = &prepared.scenario.deal;
@@ -272,11 +350,21 @@ fn write_tables(
         "deterministic_tranches.csv",
         det_report::tranches_csv(deterministic, deal),
     )?;
+    write_file(
+        report,
+        "rating_tests.csv",
+        sizing_report::rating_tests_csv(&rating.tests),
+    )?;
+    write_file(
+        report,
+        "stress_bdr.csv",
+        sizing_report::stress_bdr_csv(&rating.tests),
+    )?;
     if let Some(stage) = sizing {
         write_file(
             report,
             "sizing.csv",
-            sizing_report::sizing_csv(&stage.result),
+            sizing_report::sizing_csv(&stage.result, &stage.tdr_bdr),
         )?;
         write_file(
             report,

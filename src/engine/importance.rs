@@ -104,19 +104,25 @@ impl FactorSampler for FactorSampling {
 }
 
 /// The factor sampling of a run and the tail shifts it is centred on: the pilot and the
-/// defensive mixture with importance sampling, plain Monte Carlo (and no shifts) without.
+/// defensive mixture with importance sampling — centred on the pilot's shifts and on
+/// `tail_targets` — plain Monte Carlo (and no shifts) without.
 pub fn run_sampling(
     model: &StochasticPool,
     deal: &Deal,
     seed: u64,
     importance_sampling: bool,
+    tail_targets: &[f64],
 ) -> Result<(FactorSampling, Vec<Option<f64>>), WaterfallError> {
-    let tail_shifts = if importance_sampling {
-        find_tail_shifts(model, deal, seed)?
-    } else {
-        Vec::new()
-    };
-    Ok((factor_sampling(model, &tail_shifts), tail_shifts))
+    if !importance_sampling {
+        return Ok((factor_sampling(model, &[]), Vec::new()));
+    }
+    let tail_shifts = find_tail_shifts(model, deal, seed)?;
+    let centres: Vec<Option<f64>> = tail_shifts
+        .iter()
+        .copied()
+        .chain(tail_targets.iter().map(|&t| Some(t)))
+        .collect();
+    Ok((factor_sampling(model, &centres), tail_shifts))
 }
 
 /// Tranche losses of one pilot path whose factors are shifted by `shift` along

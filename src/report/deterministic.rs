@@ -99,11 +99,12 @@ pub fn tranches_csv(run: &DeterministicRun, deal: &Deal) -> Result<Vec<u8>, csv:
 /// largest multiple searched).
 pub fn breakevens_csv(breakevens: &[Breakeven]) -> CsvResult {
     let mut out = csv::Writer::from_writer(Vec::new());
-    out.write_record(["tranche", "breakeven_pd_multiple"])?;
+    out.write_record(["tranche", "breakeven_pd_multiple", "breakeven_cdr"])?;
     for b in breakevens {
         out.write_record([
             b.tranche.clone(),
             b.pd_multiple.map(|m| format!("{m:.6}")).unwrap_or_default(),
+            b.cdr.map(|c| c.to_string()).unwrap_or_default(),
         ])?;
     }
     into_bytes(out)

@@ -531,6 +531,8 @@ impl ReportFolder {
             folder.strats = read_strats(&t)?;
         }
         if let Some(t) = table("sizing.csv")? {
+            // the report's sizing section shows the expected-loss rows (SPEC §7.1); a
+            // file from before `method` has only those
             folder.sizing = read_sizing(&t)?;
         }
         if let Some(t) = table("sizing_curve.csv")? {
@@ -986,6 +988,10 @@ fn read_strats(t: &Table) -> Result<Vec<StratRow>, ReportError> {
 fn read_sizing(t: &Table) -> Result<Vec<SizingRow>, ReportError> {
     t.expect(&["tranche", "share"])?;
     (0..t.rows.len())
+        .filter(|&row| {
+            t.text(row, "method")
+                .is_none_or(|m| m == "expected_loss" || m.is_empty())
+        })
         .map(|row| {
             Ok(SizingRow {
                 tranche: t.text(row, "tranche").unwrap_or_default().to_string(),

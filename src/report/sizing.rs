@@ -9,13 +9,20 @@ use super::format::{cny, funding_surplus};
 use super::manifest::{TOOL_NAME, TOOL_VERSION};
 use super::{CsvResult, cents, decimal, into_bytes, optional};
 use crate::credit::Policy;
+use crate::scenario::SizingMethod;
 use crate::sizing::SizingResult;
 use crate::sizing::frontier::{Frontier, FrontierPoint, Shortfall, TargetKind};
+use crate::sizing::rating_test::RatingTests;
+use crate::sizing::tdr_bdr::TdrBdrSizing;
 
-/// `sizing.csv`: SPEC §7.1's columns, then whether the target could be met.
-pub fn sizing_csv(result: &SizingResult) -> CsvResult {
+/// `sizing.csv`: one row per tranche and sizing method (`method` first: `tdr_bdr`, SPEC
+/// §7.3, then `expected_loss`, SPEC §7.1), SPEC §7.1's columns, whether the target could be
+/// met, and the TDR/BDR method's target and break-even default rates. A column a method does
+/// not compute is empty in its rows.
+pub fn sizing_csv(result: &SizingResult, tdr_bdr: &TdrBdrSizing) -> CsvResult {
     let mut out = csv::Writer::from_writer(Vec::new());
     out.write_record([
+        "method",
         "tranche",
         "target_rating",
         "share",
@@ -26,9 +33,33 @@ pub fn sizing_csv(result: &SizingResult) -> CsvResult {
         "wal",
         "target_el",
         "feasible",
+        "tdr",
+        "tdr_se",
+        "bdr",
+        "binding_scenario",
     ])?;
+    for t in &tdr_bdr.tranches {
+        out.write_record([
+            SizingMethod::TdrBdr.as_str().to_string(),
+            t.tranche.clone(),
+            t.target_rating.clone().unwrap_or_default(),
+            decimal(t.share),
+            cents(t.amount),
+            decimal(t.credit_enhancement.max(0.0)),
+            String::new(),
+            String::new(),
+            decimal(t.wal),
+            String::new(),
+            t.feasible.to_string(),
+            t.tdr.map(|r| format!("{r:e}")).unwrap_or_default(),
+            t.tdr_se.map(|r| format!("{r:e}")).unwrap_or_default(),
+            t.bdr.map(|r| format!("{r:e}")).unwrap_or_default(),
+            t.binding_scenario.clone().unwrap_or_default(),
+        ])?;
+    }
     for t in &result.tranches {
         out.write_record([
+            SizingMethod::ExpectedLoss.as_str().to_string(),
             t.tranche.clone(),
             t.target_rating.clone().unwrap_or_default(),
             decimal(t.share),
@@ -39,7 +70,32 @@ pub fn sizing_csv(result: &SizingResult) -> CsvResult {
             optional(t.wal),
             t.target_el.map(|e| format!("{e:e}")).unwrap_or_default(),
             t.feasible.to_string(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
         ])?;
+    }
+    into_bytes(out)
+}
+
+/// `rating_tests.csv` (SPEC §7.3): every rated tranche at every rating, with the stress
+/// category its BDR is found under.
+pub fn rating_tests_csv(tests: &RatingTests) -> CsvResult {
+    let mut out = csv::Writer::from_writer(Vec::new());
+    for row in &tests.tests {
+        out.serialize(row)?;
+    }
+    into_bytes(out)
+}
+
+/// `stress_bdr.csv` (SPEC §7.3): every rated tranche's break-even under every scenario at
+/// every stress category (a `category` column beside SPEC's, the levels differing by
+/// category).
+pub fn stress_bdr_csv(tests: &RatingTests) -> CsvResult {
+    let mut out = csv::Writer::from_writer(Vec::new());
+    for row in &tests.stress {
+        out.serialize(row)?;
     }
     into_bytes(out)
 }

@@ -8,6 +8,7 @@ use super::format::{cny, funding_position_text, funding_surplus, years};
 use super::sizing::{APPROVAL_POLICY_FILE, describe_shortfall};
 use super::summary::{FrontierResults, RunResults};
 use crate::credit::fit::ScorecardFit;
+use crate::scenario::SizingMethod;
 use crate::scenario::Targets;
 use crate::sizing::frontier::{FrontierPoint, Recommendation, Shortfall};
 
@@ -15,8 +16,70 @@ use crate::sizing::frontier::{FrontierPoint, Recommendation, Shortfall};
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RunTimings {
     pub monte_carlo: f64,
+    pub rating_tests: f64,
     /// `None` when the run sized nothing.
     pub sizing: Option<f64>,
+    pub tdr_bdr_sizing: Option<f64>,
+}
+
+/// A standard error of a rate as a terminal shows it: `0.12%`, `∞` when the paths do not
+/// reach the quantile.
+fn se_percent(value: Option<f64>) -> String {
+    match value {
+        Some(v) if v.is_finite() => format!("{:.2}%", 100.0 * v),
+        Some(_) => "∞".into(),
+        None => "-".into(),
+    }
+}
+
+/// The rating test (SPEC §7.3): per rated tranche, its implied rating, and the test at its
+/// target rating (or its implied one) with the binding scenario.
+fn rating_test_lines(text: &mut String, results: &RunResults, seconds: f64) {
+    let deal = &results.scenario.deal;
+    let tests = results.rating_tests;
+    let _ = writeln!(
+        text,
+        "Rating test (TDR vs BDR under {} stress scenarios, {:.1} s):",
+        deal.stress_table.scenarios.len(),
+        seconds
+    );
+    let _ = writeln!(
+        text,
+        "{:<8} {:>8} {:>8} {:>8} {:>20} {:>9} {:>9}  binding scenario",
+        "tranche", "implied", "tested", "WAL", "TDR ± se", "BDR", "margin"
+    );
+    for (j, implied) in tests.implied.iter().enumerate() {
+        let name = &deal.tranches[j].name;
+        let shown = deal.tranches[j]
+            .target_rating
+            .as_ref()
+            .or(implied.as_ref())
+            .or_else(|| deal.rating_table.ratings().last());
+        let Some(row) = tests
+            .tests
+            .iter()
+            .find(|t| &t.tranche == name && Some(&t.rating) == shown)
+        else {
+            continue;
+        };
+        let _ = writeln!(
+            text,
+            "{:<8} {:>8} {:>8} {:>8} {:>20} {:>9} {:>9}  {}{}",
+            name,
+            implied.as_deref().unwrap_or("none"),
+            row.rating,
+            years(Some(row.wal)),
+            format!(
+                "{} ± {}",
+                percent(Some(row.tdr)),
+                se_percent(Some(row.tdr_se))
+            ),
+            percent(Some(row.bdr)),
+            percent(Some(row.margin)),
+            row.binding_scenario,
+            if row.passes { "" } else { "  fails" }
+        );
+    }
 }
 
 /// A share as a terminal shows it: `2.71%`, `-` when missing.
@@ -85,6 +148,18 @@ pub fn run_summary(results: &RunResults, timings: RunTimings, out_dir: &Path) ->
         "Breakeven PD multiple (first principal loss, deterministic run): {}",
         quoted.join(", ")
     );
+    let cdrs: Vec<String> = breakevens
+        .iter()
+        .map(|b| match b.cdr {
+            Some(c) => format!("{} {:.2}%", b.tranche, 100.0 * c),
+            None => format!("{} never", b.tranche),
+        })
+        .collect();
+    let _ = writeln!(
+        text,
+        "Breakeven CDR (flat annual, last CDR with no principal loss): {}",
+        cdrs.join(", ")
+    );
     let _ = writeln!(
         text,
         "Monte Carlo: {} paths{} in {:.1} s ({:.0} M receivable-lives/s); pool net loss EL {:.3}% ± {:.3}%, VaR 99% {:.2}%, ES 99% {:.2}%",
@@ -136,6 +211,7 @@ pub fn run_summary(results: &RunResults, timings: RunTimings, out_dir: &Path) ->
             t.trigger, t.probability_within_revolving_period, t.probability_by_legal_final
         );
     }
+    rating_test_lines(&mut text, results, timings.rating_tests);
     if let Some(sizing) = sizing {
         let _ = writeln!(
             text,
@@ -169,19 +245,70 @@ pub fn run_summary(results: &RunResults, timings: RunTimings, out_dir: &Path) ->
                 }
             );
         }
-        let _ = writeln!(
-            text,
-            "Treasury: funding capacity {} CNY (advance rate {}){}",
-            cny(sizing.funding_capacity),
-            percent(Some(sizing.advance_rate)),
-            scenario.targets.funding_need.map_or_else(String::new, |n| {
-                format!(
-                    "; funding need {} CNY: {}",
-                    cny(n),
-                    funding_position_text(funding_surplus(sizing.funding_capacity, n))
-                )
-            })
-        );
+        if let Some(tdr) = results.tdr_bdr_sizing {
+            let _ = writeln!(
+                text,
+                "Sizing by TDR/BDR ({} candidates, {} deterministic runs in {:.1} s):",
+                tdr.evaluations,
+                tdr.runs,
+                timings.tdr_bdr_sizing.unwrap_or(0.0),
+            );
+            let _ = writeln!(
+                text,
+                "{:<8} {:>8} {:>8} {:>15} {:>8} {:>20} {:>9} {:>6}  binding scenario",
+                "tranche", "target", "share", "amount CNY", "CE", "TDR ± se", "BDR", "WAL"
+            );
+            for t in &tdr.tranches {
+                let _ = writeln!(
+                    text,
+                    "{:<8} {:>8} {:>8} {:>15} {:>8} {:>20} {:>9} {:>6}  {}{}",
+                    t.tranche,
+                    t.target_rating.as_deref().unwrap_or("-"),
+                    percent(Some(t.share)),
+                    cny(t.amount),
+                    percent(Some(t.credit_enhancement.max(0.0))),
+                    t.tdr.map_or_else(
+                        || "-".into(),
+                        |r| format!("{} ± {}", percent(Some(r)), se_percent(t.tdr_se))
+                    ),
+                    percent(t.bdr),
+                    years(Some(t.wal)),
+                    t.binding_scenario.as_deref().unwrap_or("-"),
+                    if t.feasible {
+                        ""
+                    } else {
+                        "  target not met at any size"
+                    }
+                );
+            }
+        }
+        let method = scenario.deal.sizing_method;
+        if let Some((capacity, advance_rate)) = results.capacity(method) {
+            let other = SizingMethod::ALL
+                .iter()
+                .find(|&&m| m != method)
+                .and_then(|&m| results.capacity(m).map(|c| (m, c)));
+            let _ = writeln!(
+                text,
+                "Treasury ({} sizing): funding capacity {} CNY (advance rate {}){}{}",
+                method.as_str(),
+                cny(capacity),
+                percent(Some(advance_rate)),
+                other.map_or_else(String::new, |(m, (c, a))| format!(
+                    "; by {}: {} CNY ({})",
+                    m.as_str(),
+                    cny(c),
+                    percent(Some(a))
+                )),
+                scenario.targets.funding_need.map_or_else(String::new, |n| {
+                    format!(
+                        "; funding need {} CNY: {}",
+                        cny(n),
+                        funding_position_text(funding_surplus(capacity, n))
+                    )
+                })
+            );
+        }
     }
     let _ = write!(text, "Report: {}", out_dir.display());
     text

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use crate::ratings::RatingTable;
+use stress::StressTable;
 
 pub mod schema;
 pub mod stress;
@@ -340,6 +341,37 @@ pub struct Deal {
     pub waterfall: Waterfall,
     /// Idealized expected-loss table used for implied ratings and sizing targets.
     pub rating_table: RatingTable,
+    /// Idealized default table (PD_R(w) of SPEC §7.3), with every rating of `rating_table`.
+    pub pd_table: RatingTable,
+    /// Stress scenarios of the rating test (SPEC §7.3), with a category for every rating of
+    /// `rating_table`.
+    pub stress_table: StressTable,
+    /// Which sizing gives the funding capacity (both are always reported).
+    pub sizing_method: SizingMethod,
+}
+
+/// `[deal] sizing_method`: which sizing the funding capacity and the frontier use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SizingMethod {
+    /// Target against break-even default rates under stress scenarios (SPEC §7.3).
+    #[default]
+    TdrBdr,
+    /// Expected loss against the idealized EL (SPEC §7.1).
+    ExpectedLoss,
+}
+
+impl SizingMethod {
+    /// Both methods, the default first.
+    pub const ALL: [SizingMethod; 2] = [SizingMethod::TdrBdr, SizingMethod::ExpectedLoss];
+
+    /// The name in scenarios and reports.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            SizingMethod::TdrBdr => "tdr_bdr",
+            SizingMethod::ExpectedLoss => "expected_loss",
+        }
+    }
 }
 
 impl Deal {

@@ -90,6 +90,9 @@ pub struct RawDeal {
     pub tranches: Option<Vec<RawTranche>>,
     pub triggers: Option<Vec<RawTrigger>>,
     pub rating_table: Option<String>,
+    pub pd_table: Option<String>,
+    pub stress_table: Option<String>,
+    pub sizing_method: Option<String>,
     pub waterfall: Option<RawWaterfall>,
 }
 

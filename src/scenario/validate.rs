@@ -23,10 +23,12 @@ use super::schema::{
     RawAssumptions, RawCredit, RawDeal, RawDeterministic, RawFrontier, RawPool, RawRateCurve,
     RawScenario, RawSegments, RawSimulation, RawTargets, RawTranche, RawTrigger, RawWaterfall,
 };
+use super::stress::{DEFAULT_STRESS_NAME, DEFAULT_STRESS_TOML, StressTable};
 use super::{
     Assumptions, CreditSpec, Deal, DeterministicStress, FrontierSpec, PoolSource, PoolSpec,
     Prepayment, PrincipalMode, RateCurve, Scenario, SegmentCorrelation, SimulationSettings,
-    Targets, Tranche, Trigger, TriggerEffect, TriggerMetric, TriggerTest, Waterfall, WaterfallStep,
+    SizingMethod, Targets, Tranche, Trigger, TriggerEffect, TriggerMetric, TriggerTest, Waterfall,
+    WaterfallStep,
 };
 use crate::credit::{ConfigError, Policy, Scorecard};
 use crate::ratings::RatingTable;
@@ -877,6 +879,80 @@ impl Checker<'_> {
                     }
                 }),
         };
+        let pd_table = match raw.pd_table {
+            None => Some(RatingTable::default_pd()),
+            Some(relative) => self
+                .existing_file("deal.pd_table", &relative)
+                .and_then(|path| match RatingTable::from_file(&path) {
+                    Ok(table) => Some(table),
+                    Err(error) => {
+                        for problem in error.problems() {
+                            self.problem("deal.pd_table", problem);
+                        }
+                        None
+                    }
+                }),
+        };
+        if let (Some(ratings), Some(pds)) = (&rating_table, &pd_table) {
+            let missing: Vec<&str> = ratings
+                .ratings()
+                .iter()
+                .filter(|r| !pds.contains(r))
+                .map(String::as_str)
+                .collect();
+            if !missing.is_empty() {
+                self.problem(
+                    "deal.pd_table",
+                    format!(
+                        "{} has no idealized default rate for rating(s) {} of the rating table {}; name a default table with every rating in `deal.pd_table`",
+                        pds.source,
+                        clip(&missing.join(", ")),
+                        ratings.source
+                    ),
+                );
+            }
+        }
+        let stress_table = match (&raw.stress_table, &rating_table) {
+            (_, None) => None,
+            (None, Some(ratings)) => {
+                match StressTable::parse(DEFAULT_STRESS_TOML, DEFAULT_STRESS_NAME, Some(ratings)) {
+                    Ok(table) => Some(table),
+                    Err(error) => {
+                        for problem in error.problems {
+                            self.problem("deal.stress_table", problem);
+                        }
+                        None
+                    }
+                }
+            }
+            (Some(relative), Some(ratings)) => self
+                .existing_file("deal.stress_table", relative)
+                .and_then(|path| match StressTable::from_file(&path, Some(ratings)) {
+                    Ok(table) => Some(table),
+                    Err(error) => {
+                        for problem in error.problems {
+                            self.problem("deal.stress_table", problem);
+                        }
+                        None
+                    }
+                }),
+        };
+        let sizing_method = match raw.sizing_method.as_deref() {
+            None => Some(SizingMethod::default()),
+            Some(name) => match SizingMethod::ALL.iter().find(|m| m.as_str() == name) {
+                Some(&method) => Some(method),
+                None => {
+                    self.problem(
+                        "deal.sizing_method",
+                        format!(
+                            "`{}` is not a sizing method, use \"tdr_bdr\" (target against break-even default rates, SPEC §7.3) or \"expected_loss\" (SPEC §7.1)",
+                            clip(name)
+                        ),
+                    );
+                    None
+                }
+            },
+        };
         let raw_tranches = raw.tranches.unwrap_or_default();
         let tranches = self.tranches(&raw_tranches, rating_table.as_ref());
         let triggers = self.triggers(raw.triggers.unwrap_or_default());
@@ -893,6 +969,9 @@ impl Checker<'_> {
             triggers: triggers?,
             waterfall: waterfall?,
             rating_table: rating_table?,
+            pd_table: pd_table?,
+            stress_table: stress_table?,
+            sizing_method: sizing_method?,
         };
         self.deal_warnings(&deal);
         Some(deal)

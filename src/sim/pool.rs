@@ -88,6 +88,82 @@ pub fn receivable_pd(receivable: &Receivable) -> Option<f64> {
 }
 
 impl Pool {
+    /// Representative lines of the pool for deterministic searches: receivables (and
+    /// purchase templates) with the same schedule, CPR, fee rate and segment whose 12-month
+    /// PDs lie in the same bucket of ratio `pd_ratio` (log-spaced) merged into one line with
+    /// their summed balance and fee and their balance-weighted PD — what rating agencies and
+    /// cash-flow engines run stresses on. A deterministic run is linear in a line's balance
+    /// and fee given its rates, so the only approximation is the PD within a bucket:
+    /// survival is smooth in the PD, and the error is second order in the bucket's width.
+    /// Searches use the lines to find where to look and confirm on the pool itself.
+    pub fn representative_lines(&self, pd_ratio: f64) -> Pool {
+        let bucket = |pd: f64| (pd.max(1e-12).ln() / pd_ratio.ln()).floor() as i64;
+        let mut assets: Vec<PoolAsset> = Vec::new();
+        let mut weights: Vec<f64> = Vec::new();
+        let mut index: std::collections::HashMap<(usize, u64, usize, i64), usize> =
+            std::collections::HashMap::new();
+        for a in &self.assets {
+            let key = (
+                a.schedule,
+                a.annual_cpr.to_bits(),
+                a.segment,
+                bucket(a.pd_12m),
+            );
+            let slot = *index.entry(key).or_insert_with(|| {
+                assets.push(PoolAsset {
+                    balance: 0.0,
+                    monthly_fee: 0.0,
+                    pd_12m: 0.0,
+                    ..a.clone()
+                });
+                weights.push(0.0);
+                assets.len() - 1
+            });
+            let line = &mut assets[slot];
+            line.balance += a.balance;
+            line.monthly_fee += a.monthly_fee;
+            line.pd_12m += a.pd_12m * a.balance;
+            weights[slot] += a.balance;
+        }
+        for (line, w) in assets.iter_mut().zip(&weights) {
+            line.pd_12m = if *w > 0.0 { line.pd_12m / w } else { 0.0 };
+        }
+        let mut templates: Vec<PurchaseTemplate> = Vec::new();
+        let mut template_index: std::collections::HashMap<(usize, u64, u64, usize, i64), usize> =
+            std::collections::HashMap::new();
+        for t in &self.templates {
+            let key = (
+                t.schedule,
+                t.fee_rate.to_bits(),
+                t.annual_cpr.to_bits(),
+                t.segment,
+                bucket(t.pd_12m),
+            );
+            let slot = *template_index.entry(key).or_insert_with(|| {
+                templates.push(PurchaseTemplate {
+                    balance: 0.0,
+                    pd_12m: 0.0,
+                    weight: 0.0,
+                    ..t.clone()
+                });
+                templates.len() - 1
+            });
+            let line = &mut templates[slot];
+            line.balance += t.balance;
+            line.pd_12m += t.pd_12m * t.weight;
+            line.weight += t.weight;
+        }
+        for line in &mut templates {
+            if line.weight > 0.0 {
+                line.pd_12m /= line.weight;
+            }
+        }
+        Pool {
+            assets,
+            templates,
+            ..self.clone()
+        }
+    }
     /// Builds the closing pool from a validated tape under a scenario's assumptions.
     /// `tape_label` names the tape in errors.
     pub fn build(

@@ -146,104 +146,264 @@ pub struct BreakEven {
     /// The month the tranche is first uncovered at the smallest failing level found;
     /// `None` when it never fails.
     pub first_loss_month: Option<u32>,
+    /// Found on the pool itself; `false`: on its representative lines only
+    /// ([`Pool::representative_lines`]).
+    pub exact: bool,
 }
 
-/// Break-evens of tranches `0..tranches` under one stress case, all from the same runs.
+/// How far tranche `j` is from being repaid in a run: its principal loss and, for the
+/// senior-most, its largest monthly interest shortfall (0 when repaid). Continuous in the
+/// default level above the break-even, so two failing runs extrapolate to it.
+fn shortfall(run: &DeterministicRun, j: usize) -> f64 {
+    let interest = if j == 0 {
+        run.tranches
+            .iter()
+            .map(|m| m[0].interest_shortfall)
+            .fold(0.0, f64::max)
+    } else {
+        0.0
+    };
+    run.outcome.principal_loss[j] + interest
+}
+
+/// A tranche's search: the largest level known to repay it, the smallest known not to
+/// (with its shortfall and first loss month) and the next failing level above it.
+#[derive(Debug, Clone, Default)]
+struct Search {
+    /// `(level, cumulative default rate)`.
+    passing: Option<(f64, f64)>,
+    /// `(level, shortfall, first loss month)`.
+    failing: Option<(f64, f64, u32)>,
+    /// `(level, shortfall)` of the failing run above `failing`.
+    failing_above: Option<(f64, f64)>,
+    /// Steps since the bracket last halved (in ratio), to fall back to bisection.
+    slow_steps: u32,
+    /// Levels to run first, in order (a confirmation of an approximate break-even).
+    aims: Vec<f64>,
+}
+
+impl Search {
+    fn record(&mut self, level: f64, run: &DeterministicRun, closing: f64, j: usize) {
+        if repaid(run, j) {
+            if self.passing.is_none_or(|(l, _)| level > l) {
+                self.passing = Some((level, cumulative_default_rate(run, closing)));
+            }
+            return;
+        }
+        let gap = shortfall(run, j);
+        match self.failing {
+            Some((l, g, _)) if level < l => {
+                self.failing_above = Some((l, g));
+                self.failing = Some((level, gap, first_loss_month(run, j)));
+            }
+            None => self.failing = Some((level, gap, first_loss_month(run, j))),
+            Some((l, _, _)) if level > l => {
+                if self.failing_above.is_none_or(|(a, _)| level < a) {
+                    self.failing_above = Some((level, gap));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The bracket's ratio (infinite while one side is unknown).
+    fn width(&self) -> f64 {
+        match (self.passing, self.failing) {
+            (Some((low, _)), Some((high, _, _))) => high / low,
+            _ => f64::INFINITY,
+        }
+    }
+
+    /// Whether the search is over: the bracket is narrow, or the tranche is repaid at the
+    /// top of the range or fails at its bottom.
+    fn done(&self) -> bool {
+        self.width() <= 1.0 + LEVEL_TOLERANCE
+            || self.passing.is_some_and(|(l, _)| l >= MAX_LEVEL)
+            || self.failing.is_some_and(|(l, _, _)| l <= MIN_LEVEL)
+    }
+
+    /// The next level to run: outward by a factor 8 while a side is unknown; inside the
+    /// bracket, near the level where the two failing runs' shortfalls extrapolate to zero
+    /// (just below it after a failing run, just above after a passing one, so that a good
+    /// estimate closes the bracket in two runs), else the geometric midpoint.
+    fn next_level(&mut self, hint: f64) -> f64 {
+        while !self.aims.is_empty() {
+            let aim = self.aims.remove(0);
+            let inside = self.passing.is_none_or(|(l, _)| aim > l)
+                && self.failing.is_none_or(|(h, _, _)| aim < h);
+            if inside {
+                return aim.clamp(MIN_LEVEL, MAX_LEVEL);
+            }
+        }
+        let (low, high) = match (self.passing, self.failing) {
+            (None, None) => return hint.clamp(MIN_LEVEL, MAX_LEVEL),
+            (None, Some((high, _, _))) => return (high / 8.0).max(MIN_LEVEL),
+            (Some((low, _)), None) => return (low * 8.0).min(MAX_LEVEL),
+            (Some((low, _)), Some((high, _, _))) => (low, high),
+        };
+        let midpoint = (low * high).sqrt();
+        self.slow_steps += 1;
+        if self.slow_steps > 2 {
+            // the extrapolation is not closing in: bisect once
+            self.slow_steps = 0;
+            return midpoint;
+        }
+        let (Some((k1, g1, _)), Some((k2, g2))) = (self.failing, self.failing_above) else {
+            return midpoint;
+        };
+        if g2 <= g1 || g1 <= 0.0 {
+            return midpoint;
+        }
+        let estimate = k1 - g1 * (k2 - k1) / (g2 - g1);
+        let step = 1.0 + LEVEL_TOLERANCE / 3.0;
+        let aim = if self.width() < 4.0 && estimate * step < high {
+            // alternate sides of the estimate so one run of each closes the bracket
+            if self.slow_steps % 2 == 1 {
+                estimate / step
+            } else {
+                estimate * step
+            }
+        } else {
+            estimate / step
+        };
+        let margin = 1.0 + LEVEL_TOLERANCE / 10.0;
+        if aim > low * margin && aim < high / margin {
+            aim
+        } else {
+            midpoint
+        }
+    }
+}
+
+/// Break-evens of tranches `0..tranches` under one stress case, all from the same runs
+/// (each run tells every tranche whether it is repaid), the search starting at level 1.
 pub fn break_evens(
     pool: &Pool,
     deal: &Deal,
     case: &StressCase,
     tranches: usize,
 ) -> Result<Vec<BreakEven>, WaterfallError> {
+    break_evens_from(pool, deal, case, tranches, 1.0)
+}
+
+/// [`break_evens`] with the search starting at level `hint` (a neighbouring case's
+/// break-even, say). The result does not depend on the hint beyond the search's precision.
+pub fn break_evens_from(
+    pool: &Pool,
+    deal: &Deal,
+    case: &StressCase,
+    tranches: usize,
+    hint: f64,
+) -> Result<Vec<BreakEven>, WaterfallError> {
     let layout = case.layout(pool);
     let closing = pool.closing_balance;
     let run_at = |level: f64| case.run(pool, &layout, deal, level);
-    // invariant per tranche: repaid at `low` (when Some), not at `high` (when Some)
-    let top = run_at(MAX_LEVEL)?;
-    let bottom = run_at(0.0)?;
-    // below MIN_LEVEL only the level-0 run decides; the brackets start there
-    let mut brackets: Vec<(f64, f64)> = vec![(MIN_LEVEL, MAX_LEVEL); tranches];
-    let mut results: Vec<Option<BreakEven>> = (0..tranches)
-        .map(|j| {
-            if repaid(&top, j) {
-                Some(BreakEven {
-                    level: None,
-                    bdr: cumulative_default_rate(&top, closing),
-                    first_loss_month: None,
-                })
-            } else if !repaid(&bottom, j) {
-                Some(BreakEven {
-                    level: Some(0.0),
-                    bdr: cumulative_default_rate(&bottom, closing),
-                    first_loss_month: Some(first_loss_month(&bottom, j)),
-                })
-            } else {
-                None
-            }
+    let mut searches = vec![Search::default(); tranches];
+    let mut top: Option<DeterministicRun> = None;
+    while let Some(j) = (0..tranches)
+        .filter(|&j| !searches[j].done())
+        .max_by(|&a, &b| {
+            searches[a]
+                .width()
+                .total_cmp(&searches[b].width())
+                .then(b.cmp(&a))
         })
-        .collect();
-    let open = |results: &[Option<BreakEven>], brackets: &[(f64, f64)]| {
-        (0..tranches)
-            .filter(|&j| {
-                results[j].is_none() && brackets[j].1 / brackets[j].0 > 1.0 + LEVEL_TOLERANCE
-            })
-            .max_by(|&a, &b| {
-                let width = |j: usize| brackets[j].1 / brackets[j].0;
-                width(a).total_cmp(&width(b))
-            })
-    };
-    let mut runs: Vec<(f64, DeterministicRun)> = Vec::new();
-    while let Some(j) = open(&results, &brackets) {
-        let (low, high) = brackets[j];
-        let mid = (low * high).sqrt();
-        let run = run_at(mid)?;
-        for (k, bracket) in brackets.iter_mut().enumerate() {
-            if results[k].is_some() || mid <= bracket.0 || mid >= bracket.1 {
-                continue;
-            }
-            if repaid(&run, k) {
-                bracket.0 = mid;
-            } else {
-                bracket.1 = mid;
+    {
+        let level = searches[j].next_level(hint);
+        let run = run_at(level)?;
+        for (k, search) in searches.iter_mut().enumerate() {
+            if !search.done() || k == j {
+                search.record(level, &run, closing, k);
             }
         }
-        runs.push((mid, run));
+        if level >= MAX_LEVEL {
+            top = Some(run);
+        }
     }
-    let mut out = Vec::with_capacity(tranches);
-    for j in 0..tranches {
-        if let Some(result) = results[j].take() {
-            out.push(result);
-            continue;
-        }
-        let (low, high) = brackets[j];
-        let find = |level: f64| runs.iter().find(|(l, _)| *l == level).map(|(_, r)| r);
-        let passing = match find(low) {
-            Some(run) => cumulative_default_rate(run, closing),
-            // the bracket's low end is MIN_LEVEL, never run: run it now
-            None => {
-                let run = run_at(low)?;
-                if !repaid(&run, j) {
-                    out.push(BreakEven {
-                        level: Some(0.0),
-                        bdr: cumulative_default_rate(&bottom, closing),
-                        first_loss_month: Some(first_loss_month(&run, j)),
-                    });
-                    continue;
-                }
-                cumulative_default_rate(&run, closing)
-            }
-        };
-        let failing = match find(high) {
-            Some(run) => first_loss_month(run, j),
-            None => first_loss_month(&top, j),
-        };
-        out.push(BreakEven {
+    let mut bottom: Option<DeterministicRun> = None;
+    searches
+        .iter()
+        .map(|search| finish(search, top.as_ref(), &mut bottom, &run_at, closing))
+        .collect()
+}
+
+/// The break-even a finished search found. `top` is the run at [`MAX_LEVEL`] when one was
+/// made; `bottom` the run at level 0, made here when first needed.
+fn finish(
+    search: &Search,
+    top: Option<&DeterministicRun>,
+    bottom: &mut Option<DeterministicRun>,
+    run_at: &impl Fn(f64) -> Result<DeterministicRun, WaterfallError>,
+    closing: f64,
+) -> Result<BreakEven, WaterfallError> {
+    Ok(match (search.passing, search.failing) {
+        (Some((low, rate)), _) if low >= MAX_LEVEL => BreakEven {
+            level: None,
+            bdr: top.map_or(rate, |run| cumulative_default_rate(run, closing)),
+            first_loss_month: None,
+            exact: true,
+        },
+        (Some((low, rate)), Some((_, _, month))) => BreakEven {
             level: Some(low),
-            bdr: passing,
-            first_loss_month: Some(failing),
-        });
+            bdr: rate,
+            first_loss_month: Some(month),
+            exact: true,
+        },
+        (None, Some((_, _, month))) => {
+            // not repaid even at the smallest level: the default rate with no default
+            // stress at all is what it breaks at
+            if bottom.is_none() {
+                *bottom = Some(run_at(0.0)?);
+            }
+            BreakEven {
+                level: Some(0.0),
+                bdr: bottom
+                    .as_ref()
+                    .map_or(0.0, |run| cumulative_default_rate(run, closing)),
+                first_loss_month: Some(month),
+                exact: true,
+            }
+        }
+        (Some(_), None) | (None, None) => {
+            unreachable!("a finished search has a failing run or passed at the top")
+        }
+    })
+}
+
+/// Tranche `j`'s break-even on `pool` itself, confirming `approximate` (found on the
+/// pool's representative lines, [`Pool::representative_lines`]): the runs just below and
+/// just above its level close the bracket when the approximation is within a third of
+/// the tolerance, and the search goes on from there when it is not. The result is that of
+/// an exact search, to its precision.
+pub fn confirm(
+    pool: &Pool,
+    deal: &Deal,
+    case: &StressCase,
+    layout: &DeterministicLayout,
+    j: usize,
+    approximate: &BreakEven,
+) -> Result<BreakEven, WaterfallError> {
+    let closing = pool.closing_balance;
+    let run_at = |level: f64| case.run(pool, layout, deal, level);
+    let step = 1.0 + LEVEL_TOLERANCE / 3.0;
+    let mut search = Search {
+        aims: match approximate.level {
+            Some(level) if level > 0.0 => vec![level / step, level * step],
+            Some(_) => vec![MIN_LEVEL],
+            None => vec![MAX_LEVEL],
+        },
+        ..Search::default()
+    };
+    let mut top = None;
+    while !search.done() {
+        let level = search.next_level(1.0);
+        let run = run_at(level)?;
+        search.record(level, &run, closing, j);
+        if level >= MAX_LEVEL {
+            top = Some(run);
+        }
     }
-    Ok(out)
+    finish(&search, top.as_ref(), &mut None, &run_at, closing)
 }
 
 /// Break-evens of tranches `0..tranches` under every scenario of `table` at `levels`:

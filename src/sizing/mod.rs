@@ -17,6 +17,9 @@
 pub mod bdr;
 pub mod breakeven;
 pub mod frontier;
+pub mod rating_test;
+pub mod tdr;
+pub mod tdr_bdr;
 
 use rayon::prelude::*;
 use serde::Serialize;

@@ -663,6 +663,9 @@ mod tests {
             triggers,
             waterfall: Waterfall::standard(1),
             rating_table: RatingTable::default(),
+            pd_table: RatingTable::default_pd(),
+            stress_table: Default::default(),
+            sizing_method: Default::default(),
         }
     }
 

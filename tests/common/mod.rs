@@ -79,6 +79,9 @@ pub fn deal(
         triggers,
         waterfall: Waterfall::standard(rated),
         rating_table: RatingTable::default(),
+        pd_table: RatingTable::default_pd(),
+        stress_table: Default::default(),
+        sizing_method: Default::default(),
     }
 }
 

@@ -10,9 +10,12 @@ use crate::metrics::montecarlo::MonteCarloSummary;
 use crate::report::manifest::Manifest;
 use crate::report::montecarlo::PathDetail;
 use crate::scenario::Scenario;
+use crate::scenario::SizingMethod;
 use crate::sim::Pool;
 use crate::sizing::SizingResult;
 use crate::sizing::breakeven::Breakeven;
+use crate::sizing::rating_test::RatingTests;
+use crate::sizing::tdr_bdr::TdrBdrSizing;
 
 /// Everything a run found, as the report stage takes it.
 #[derive(Clone, Copy)]
@@ -28,19 +31,62 @@ pub struct RunResults<'a> {
     pub named_paths: &'a [PathDetail],
     /// Present when a tranche has a target rating.
     pub sizing: Option<&'a SizingResult>,
+    /// The rating test of the scenario's structure (SPEC §7.3).
+    pub rating_tests: &'a RatingTests,
+    /// The TDR/BDR sizing; present when a tranche has a target rating.
+    pub tdr_bdr_sizing: Option<&'a TdrBdrSizing>,
     pub warnings: &'a [String],
 }
 
-/// The treasury view: funding capacity against the funding need of `[targets]`.
-fn treasury_json(sizing: Option<&SizingResult>, funding_need: Option<f64>) -> serde_json::Value {
-    let capacity = sizing.map(|s| s.funding_capacity);
+impl RunResults<'_> {
+    /// The funding capacity and advance rate of a sizing method, when sized.
+    pub fn capacity(&self, method: SizingMethod) -> Option<(f64, f64)> {
+        match method {
+            SizingMethod::TdrBdr => self
+                .tdr_bdr_sizing
+                .map(|s| (s.funding_capacity, s.advance_rate)),
+            SizingMethod::ExpectedLoss => self.sizing.map(|s| (s.funding_capacity, s.advance_rate)),
+        }
+    }
+}
+
+/// The treasury view: the funding capacity of the scenario's sizing method against the
+/// funding need of `[targets]`, with the other method's capacity beside it.
+fn treasury_json(results: &RunResults) -> serde_json::Value {
+    let method = results.scenario.deal.sizing_method;
+    let funding_need = results.scenario.targets.funding_need;
+    let capacity = results.capacity(method).map(|c| c.0);
     let mut treasury = json!({
+        "method": method.as_str(),
         "funding_capacity": capacity.map(round_cents),
-        "advance_rate": sizing.map(|s| s.advance_rate),
+        "advance_rate": results.capacity(method).map(|c| c.1),
         "funding_need": funding_need.map(round_cents),
+        "by_method": SizingMethod::ALL.iter().map(|&m| json!({
+            "method": m.as_str(),
+            "funding_capacity": results.capacity(m).map(|c| round_cents(c.0)),
+            "advance_rate": results.capacity(m).map(|c| c.1),
+        })).collect::<Vec<_>>(),
     });
     add_funding_position(&mut treasury, capacity, funding_need);
     treasury
+}
+
+/// The rating test (SPEC §7.3): each rated tranche's implied rating and every test row.
+fn rating_tests_json(results: &RunResults) -> serde_json::Value {
+    let deal = &results.scenario.deal;
+    let tests = results.rating_tests;
+    json!({
+        "wal": "base case: the deterministic run with the scenario's assumptions, no stress",
+        "tdr": "weighted 1 − PD_R(WAL) quantile of the paths' cumulative default rate (defaults ÷ (closing balance + purchases)); tdr_se from the tail probability's standard error (null: the paths do not reach the quantile)",
+        "stress_table": deal.stress_table.source,
+        "pd_table": deal.pd_table.source,
+        "tranches": tests.implied.iter().enumerate().map(|(j, implied)| json!({
+            "tranche": deal.tranches[j].name,
+            "target_rating": deal.tranches[j].target_rating,
+            "implied_rating": implied,
+        })).collect::<Vec<_>>(),
+        "tests": tests.tests,
+    })
 }
 
 /// How to read `path_results.csv`: whether its paths were importance-sampled (unequal
@@ -69,7 +115,9 @@ pub fn run_summary(results: &RunResults) -> serde_json::Value {
         monte_carlo,
         named_paths,
         sizing,
+        tdr_bdr_sizing,
         warnings,
+        ..
     } = *results;
     let triggers: Vec<_> = scenario
         .deal
@@ -91,6 +139,9 @@ pub fn run_summary(results: &RunResults) -> serde_json::Value {
             "description": scenario.description,
             "file": scenario.file.as_ref().map(|f| f.display().to_string()),
             "rating_table": scenario.deal.rating_table.source,
+            "pd_table": scenario.deal.pd_table.source,
+            "stress_table": scenario.deal.stress_table.source,
+            "sizing_method": scenario.deal.sizing_method.as_str(),
         },
         "terms": crate::report::terms::scenario_terms(scenario),
         "pool": {
@@ -128,7 +179,15 @@ pub fn run_summary(results: &RunResults) -> serde_json::Value {
             "differing_paths": result.differing_paths,
             "tranches": result.tranches,
         })),
-        "treasury": treasury_json(sizing, scenario.targets.funding_need),
+        "rating_tests": rating_tests_json(results),
+        "sizing_tdr_bdr": tdr_bdr_sizing.map(|result| json!({
+            "funding_capacity": round_cents(result.funding_capacity),
+            "advance_rate": result.advance_rate,
+            "evaluations": result.evaluations,
+            "deterministic_runs": result.runs,
+            "tranches": result.tranches,
+        })),
+        "treasury": treasury_json(results),
         "named_paths": named_paths.iter().map(|d| json!({
             "label": d.label, "path": d.path, "weight": d.weight, "pool_net_loss": d.pool_net_loss,
         })).collect::<Vec<_>>(),
@@ -157,6 +216,7 @@ pub fn run_summary(results: &RunResults) -> serde_json::Value {
             &["mean", "p5", "p25", "p50", "p75", "p95"],
         ),
         ("/sizing/tranches", &["amount"]),
+        ("/sizing_tdr_bdr/tranches", &["amount"]),
     ] {
         if let Some(value) = summary.pointer_mut(pointer) {
             round_money_fields(value, keys);
