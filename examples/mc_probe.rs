@@ -31,6 +31,7 @@ fn main() {
         paths,
         seed: scenario.simulation.seed,
         importance_sampling: is,
+        tail_targets: Vec::new(),
     };
     if std::env::var("DEBUG_PATH").is_ok() {
         debug_path(&model, &scenario.deal);

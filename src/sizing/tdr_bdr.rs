@@ -121,10 +121,14 @@ fn passes_scenario(
             search.level = level;
             return Ok(false);
         }
-        let proposed = if rate > 0.0 {
-            level * tdr / rate
-        } else {
-            level * 16.0
+        // aim a little past the level where the rate is the TDR, on the side that decides
+        // (above it when repaid, below when not), so a near-proportional rate decides in
+        // one more run
+        let past = 1.0 + LEVEL_TOLERANCE;
+        let proposed = match (rate > 0.0, ok) {
+            (true, true) => level * tdr / rate * past,
+            (true, false) => level * tdr / rate / past,
+            (false, _) => level * 16.0,
         };
         level = if proposed > low && proposed < high && proposed != level {
             proposed
@@ -157,16 +161,6 @@ pub fn size_by_tdr_bdr(
     let rated = deal.rated_count();
     let table = &deal.stress_table;
     let lines = pool.representative_lines(LINE_PD_RATIO);
-    // whether tranche `j` of a candidate passes `rating` exactly: its BDR, confirmed on the
-    // pool where it binds, against the TDR at its base-case WAL on the pool
-    let exact_passes = |candidate: &Deal, j: usize, rating: &str| -> Result<bool, WaterfallError> {
-        let wal = base_case_wal(pool, assumptions, candidate)?[j];
-        let pd = deal.pd_table.idealized_pd(rating, wal).unwrap_or(0.0);
-        let tdr = distribution.target(pd).rate;
-        let levels = table.levels(rating).expect("covered");
-        let by_scenario = category_break_evens(pool, &lines, assumptions, candidate, levels)?;
-        Ok(category_bdr(&by_scenario, j).passes(tdr))
-    };
     let mut fixed: Vec<f64> = Vec::new();
     let mut feasible = Vec::new();
     let (mut evaluations, mut runs) = (0, 0);
@@ -250,12 +244,36 @@ pub fn size_by_tdr_bdr(
         // share moves a step at a time until both hold
         let mut steps = steps;
         if steps > 0 && feasible.last() == Some(&true) {
-            let passes_at = |steps: u32| {
-                exact_passes(
-                    &candidate_deal(deal, &fixed, j, grid_share(steps)),
-                    j,
-                    &rating,
-                )
+            // on the pool itself, each scenario's search starting where the lines' ended
+            let mut on_pool: Vec<ScenarioSearch> = searches
+                .iter()
+                .map(|search| ScenarioSearch {
+                    case: search.case.clone(),
+                    layout: search.case.layout(pool),
+                    level: search.level,
+                })
+                .collect();
+            let mut passes_at = |steps: u32| -> Result<bool, WaterfallError> {
+                let candidate = candidate_deal(deal, &fixed, j, grid_share(steps));
+                let wal = base_case_wal(pool, assumptions, &candidate)?[j];
+                let pd = deal.pd_table.idealized_pd(&rating, wal).unwrap_or(0.0);
+                let tdr = distribution.target(pd).rate;
+                runs += 1;
+                let outcomes: Vec<Result<(bool, usize), WaterfallError>> = on_pool
+                    .par_iter_mut()
+                    .map(|search| {
+                        let mut count = 0;
+                        let pass = passes_scenario(pool, &candidate, j, tdr, search, &mut count)?;
+                        Ok((pass, count))
+                    })
+                    .collect();
+                let mut all = true;
+                for outcome in outcomes {
+                    let (pass, count) = outcome?;
+                    runs += count;
+                    all &= pass;
+                }
+                Ok(all)
             };
             if passes_at(steps)? {
                 while steps < upper && passes_at(steps + 1)? {
