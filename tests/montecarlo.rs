@@ -14,7 +14,7 @@
 
 mod common;
 
-use baitiao_abs::engine::{MonteCarloRun, MonteCarloSettings, POOL_FIELDS, run_monte_carlo};
+use baitiao_abs::engine::{MonteCarloRun, MonteCarloSettings, PoolField, run_monte_carlo};
 use baitiao_abs::metrics::distribution::loss_statistics;
 use baitiao_abs::normal::{normal_cdf, normal_pdf, normal_quantile};
 use baitiao_abs::scenario::{Assumptions, Deal, DeterministicStress};
@@ -439,7 +439,7 @@ fn with_zero_correlation_monte_carlo_means_match_the_deterministic_run() {
         "end_balance",
     ];
     for field in fields {
-        let index = POOL_FIELDS.iter().position(|f| *f == field).unwrap();
+        let index = *PoolField::ALL.iter().find(|f| f.name() == field).unwrap();
         for month in 1..=12usize {
             let means: Vec<f64> = batches
                 .iter()

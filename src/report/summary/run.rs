@@ -92,7 +92,7 @@ pub fn run_summary(results: &RunResults) -> serde_json::Value {
             "file": scenario.file.as_ref().map(|f| f.display().to_string()),
             "rating_table": scenario.deal.rating_table.source,
         },
-        "terms": crate::report::terms::scenario_terms(scenario),
+        "terms": crate::report::terms::Terms::of(scenario),
         "pool": {
             "receivables": pool.assets.len(),
             "closing_balance": round_cents(pool.closing_balance),
