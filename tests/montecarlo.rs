@@ -677,8 +677,8 @@ const TRIGGER_DEFAULTS: [usize; 3] = [3, 6, 5];
 #[test]
 fn trigger_breach_probabilities_are_weighted_counts_of_the_path_results() {
     use baitiao_abs::metrics::distribution::block_sum;
-    use baitiao_abs::metrics::montecarlo::summarize;
-    use baitiao_abs::report::montecarlo::{path_results_csv, triggers_csv};
+    use baitiao_abs::metrics::summary::summarize;
+    use baitiao_abs::report::tables::{path_results_csv, triggers_csv};
     let (pool, assumptions, deal) = trigger_case();
     // importance sampling (unequal weights) and more paths than one 4,096-path block
     let result = run(&pool, &assumptions, &deal, 5000, 61, true);
@@ -761,7 +761,7 @@ fn trigger_breach_probabilities_match_the_binomial_mixture() {
     let paths = 4000;
     let (pool, assumptions, deal) = trigger_case();
     let result = run(&pool, &assumptions, &deal, paths, 62, false);
-    let summary = baitiao_abs::metrics::montecarlo::summarize(&result, &deal);
+    let summary = baitiao_abs::metrics::summary::summarize(&result, &deal);
     let ln_fact = ln_factorial_table(TRIGGER_POOL);
     let exact = |defaults: usize, months: f64| {
         integrate_over_factor(|z| {

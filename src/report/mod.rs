@@ -15,11 +15,11 @@ pub mod folder;
 pub mod format;
 pub mod html;
 pub mod manifest;
-pub mod montecarlo;
 pub mod output;
 pub mod rows;
 pub mod sizing;
 pub mod summary;
+pub mod tables;
 pub mod terminal;
 pub mod terms;
 

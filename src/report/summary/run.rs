@@ -6,9 +6,9 @@ use serde_json::json;
 
 use super::{add_funding_position, round_cents, round_money_fields};
 use crate::metrics::DeterministicRun;
-use crate::metrics::montecarlo::MonteCarloSummary;
+use crate::metrics::summary::MonteCarloSummary;
 use crate::report::manifest::Manifest;
-use crate::report::montecarlo::PathDetail;
+use crate::report::tables::PathDetail;
 use crate::scenario::Scenario;
 use crate::sim::Pool;
 use crate::sizing::SizingResult;

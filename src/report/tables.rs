@@ -1,11 +1,11 @@
-//! Monte Carlo tables (SPEC §8): `tranches.csv`, `path_results.csv`,
+//! The Monte Carlo run's tables (SPEC §8): `tranches.csv`, `path_results.csv`,
 //! `pool_loss_distribution.csv`, `triggers.csv`, `pool_balance_bands.csv`,
 //! `expected_cashflows.csv` and `paths_detail.csv`.
 
 use super::rows::{self, BalanceBand, LossBin, TrancheRow, TriggerRow};
 use super::{CsvResult, cents, decimal, into_bytes};
 use crate::engine::{MonteCarloRun, PoolField, TrancheField};
-use crate::metrics::montecarlo::MonteCarloSummary;
+use crate::metrics::summary::MonteCarloSummary;
 use crate::scenario::Deal;
 use crate::waterfall::PeriodReport;
 
@@ -114,7 +114,7 @@ pub fn pool_loss_distribution_csv(run: &MonteCarloRun) -> CsvResult {
 /// trigger its probability of a breach within the revolving period and by the legal final
 /// with their standard errors (SPEC §5; see [`TriggerStatistics`] for what "within" means).
 ///
-/// [`TriggerStatistics`]: crate::metrics::montecarlo::TriggerStatistics
+/// [`TriggerStatistics`]: crate::metrics::summary::TriggerStatistics
 pub fn triggers_csv(summary: &MonteCarloSummary) -> CsvResult {
     rows::table(summary.triggers.iter().flat_map(|t| {
         let mut cumulative = 0.0;
