@@ -2,7 +2,7 @@
 use std::time::Instant;
 
 use baitiao_abs::engine::{MonteCarloSettings, run_monte_carlo};
-use baitiao_abs::metrics::montecarlo::summarize;
+use baitiao_abs::metrics::summary::summarize;
 use baitiao_abs::scenario::{self, PoolSource};
 use baitiao_abs::sim::Pool;
 use baitiao_abs::sim::montecarlo::StochasticPool;

@@ -16,10 +16,12 @@
 //!   purchases, principal, residual;
 //! - [`engine`]: the path runner: Monte Carlo paths through the waterfall in parallel, and
 //!   the importance sampling of their factors;
-//! - [`metrics`]: WAL, yield, the deterministic run, weighted loss distributions, implied
-//!   ratings;
+//! - [`metrics`]: WAL, yield, the deterministic run, weighted loss distributions, the
+//!   Monte Carlo summary (tranche metrics, implied ratings, triggers, balance bands);
 //! - [`sizing`]: tranche sizing on the same paths, breakevens, the approval-policy frontier;
-//! - [`report`]: CSV and JSON files, manifest, charts, the HTML report, comparisons;
+//! - [`report`]: the report folder: one row type per CSV file and the `summary.json` blocks,
+//!   written and read back by the same types; manifest, charts, the HTML report,
+//!   comparisons;
 //! - [`app`]: the jobs, each naming every stage it runs;
 //! - [`cli`]: command-line parsing and exit codes.
 

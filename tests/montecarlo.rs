@@ -14,7 +14,7 @@
 
 mod common;
 
-use baitiao_abs::engine::{MonteCarloRun, MonteCarloSettings, POOL_FIELDS, run_monte_carlo};
+use baitiao_abs::engine::{MonteCarloRun, MonteCarloSettings, PoolField, run_monte_carlo};
 use baitiao_abs::metrics::distribution::loss_statistics;
 use baitiao_abs::normal::{normal_cdf, normal_pdf, normal_quantile};
 use baitiao_abs::scenario::{Assumptions, Deal, DeterministicStress};
@@ -440,7 +440,7 @@ fn with_zero_correlation_monte_carlo_means_match_the_deterministic_run() {
         "end_balance",
     ];
     for field in fields {
-        let index = POOL_FIELDS.iter().position(|f| *f == field).unwrap();
+        let index = *PoolField::ALL.iter().find(|f| f.name() == field).unwrap();
         for month in 1..=12usize {
             let means: Vec<f64> = batches
                 .iter()
@@ -678,8 +678,8 @@ const TRIGGER_DEFAULTS: [usize; 3] = [3, 6, 5];
 #[test]
 fn trigger_breach_probabilities_are_weighted_counts_of_the_path_results() {
     use baitiao_abs::metrics::distribution::block_sum;
-    use baitiao_abs::metrics::montecarlo::summarize;
-    use baitiao_abs::report::montecarlo::{path_results_csv, triggers_csv};
+    use baitiao_abs::metrics::summary::summarize;
+    use baitiao_abs::report::tables::{path_results_csv, triggers_csv};
     let (pool, assumptions, deal) = trigger_case();
     // importance sampling (unequal weights) and more paths than one 4,096-path block
     let result = run(&pool, &assumptions, &deal, 5000, 61, true);
@@ -762,7 +762,7 @@ fn trigger_breach_probabilities_match_the_binomial_mixture() {
     let paths = 4000;
     let (pool, assumptions, deal) = trigger_case();
     let result = run(&pool, &assumptions, &deal, paths, 62, false);
-    let summary = baitiao_abs::metrics::montecarlo::summarize(&result, &deal);
+    let summary = baitiao_abs::metrics::summary::summarize(&result, &deal);
     let ln_fact = ln_factorial_table(TRIGGER_POOL);
     let exact = |defaults: usize, months: f64| {
         integrate_over_factor(|z| {

@@ -10,11 +10,11 @@ use super::{
 };
 use crate::engine::{MonteCarloRun, MonteCarloSettings, replay_path, run_monte_carlo_logged};
 use crate::metrics::distribution::quantile_path;
-use crate::metrics::montecarlo::{MonteCarloSummary, summarize};
+use crate::metrics::summary::{MonteCarloSummary, summarize};
 use crate::metrics::{DeterministicRun, run_deterministic};
 use crate::report::manifest::Manifest;
-use crate::report::montecarlo::{self as mc_report, PathDetail};
 use crate::report::summary::{RunResults, run_summary};
+use crate::report::tables::{self as mc_report, PathDetail};
 use crate::report::terminal::{self, RunTimings};
 use crate::report::{ReportDir, ReportKind, deterministic as det_report, sizing as sizing_report};
 use crate::scenario::Deal;

@@ -24,7 +24,7 @@ pub use importance::{
 
 use crate::scenario::Deal;
 use crate::sim::montecarlo::{PathLog, PathScratch, StochasticPool};
-use crate::waterfall::{WaterfallError, run_deal};
+use crate::waterfall::{PeriodReport, TranchePeriod, WaterfallError, run_deal};
 
 /// Paths per block of the fixed-order reduction (SPEC §4.5).
 pub const BLOCK_PATHS: usize = 4096;
@@ -32,30 +32,74 @@ pub const BLOCK_PATHS: usize = 4096;
 /// Paths run in parallel between two progress reports (a divisor of [`BLOCK_PATHS`]).
 pub const PROGRESS_SLICE_PATHS: usize = 512;
 
-/// Pool fields recorded per period and path, in this order.
-pub const POOL_FIELDS: [&str; 13] = [
-    "begin_balance",
-    "defaults",
-    "interest",
-    "scheduled_principal",
-    "prepayments",
-    "recoveries",
-    "purchases",
-    "end_balance",
-    "senior_fees",
-    "residual",
-    "sale_proceeds",
-    "reserve_balance",
-    "available_funds",
-];
+/// Declares a per-period field enum: its variants in recording order, each with the
+/// column name it has in `expected_cashflows.csv`, and the value it records from a month's
+/// [`PeriodReport`] (`$report`) — one list, so order, names and values cannot drift apart.
+macro_rules! period_fields {
+    (
+        $(#[$doc:meta])* $name:ident($source:ident: $source_type:ty) {
+            $($(#[$vdoc:meta])* $variant:ident = $column:literal => $value:expr,)+
+        }
+    ) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum $name {
+            $($(#[$vdoc])* $variant,)+
+        }
 
-/// Tranche fields recorded per period, path and tranche, in this order.
-pub const TRANCHE_FIELDS: [&str; 4] = [
-    "interest_paid",
-    "principal_paid",
-    "end_balance",
-    "interest_shortfall",
-];
+        impl $name {
+            /// Every field, in recording order.
+            pub const ALL: [$name; [$($column),+].len()] = [$($name::$variant),+];
+            /// How many fields are recorded.
+            pub const COUNT: usize = $name::ALL.len();
+
+            /// The field's column name.
+            pub const fn name(self) -> &'static str {
+                match self {
+                    $($name::$variant => $column,)+
+                }
+            }
+
+            /// The field's value in a month.
+            #[inline]
+            pub fn value($source: $source_type, field: $name) -> f64 {
+                match field {
+                    $($name::$variant => $value,)+
+                }
+            }
+        }
+    };
+}
+
+period_fields! {
+    /// A pool field recorded per period and path.
+    PoolField(report: &PeriodReport) {
+        BeginBalance = "begin_balance" => report.pool.begin_balance,
+        Defaults = "defaults" => report.pool.defaults,
+        Interest = "interest" => report.pool.interest,
+        ScheduledPrincipal = "scheduled_principal" => report.pool.scheduled_principal,
+        Prepayments = "prepayments" => report.pool.prepayments,
+        Recoveries = "recoveries" => report.pool.recoveries,
+        Purchases = "purchases" => report.purchases,
+        EndBalance = "end_balance" => report.end_balance,
+        SeniorFees = "senior_fees" => report.senior_fees_paid,
+        /// Step-5 cash, the residual holder's.
+        Residual = "residual" => report.residual,
+        SaleProceeds = "sale_proceeds" => report.sale_proceeds,
+        ReserveBalance = "reserve_balance" => report.reserve_end,
+        AvailableFunds = "available_funds" => report.available_funds,
+    }
+}
+
+period_fields! {
+    /// A tranche field recorded per period, path and tranche.
+    TrancheField(tranche: &TranchePeriod) {
+        InterestPaid = "interest_paid" => tranche.interest_paid,
+        PrincipalPaid = "principal_paid" => tranche.principal_paid,
+        EndBalance = "end_balance" => tranche.end_balance,
+        InterestShortfall = "interest_shortfall" => tranche.interest_shortfall,
+    }
+}
 
 /// What one path leaves for the distributions (shares of the closing pool or of each
 /// tranche's original balance).
@@ -93,9 +137,9 @@ pub struct PathResult {
 pub struct PeriodSums {
     pub months: usize,
     pub tranches: usize,
-    /// `pool[(month − 1) × POOL_FIELDS.len() + field]`.
+    /// `pool[(month − 1) × PoolField::COUNT + field]`.
     pub pool: Vec<f64>,
-    /// `tranche[((month − 1) × tranches + j) × TRANCHE_FIELDS.len() + field]`.
+    /// `tranche[((month − 1) × tranches + j) × TrancheField::COUNT + field]`.
     pub tranche: Vec<f64>,
 }
 
@@ -104,8 +148,8 @@ impl PeriodSums {
         PeriodSums {
             months,
             tranches,
-            pool: vec![0.0; months * POOL_FIELDS.len()],
-            tranche: vec![0.0; months * tranches * TRANCHE_FIELDS.len()],
+            pool: vec![0.0; months * PoolField::COUNT],
+            tranche: vec![0.0; months * tranches * TrancheField::COUNT],
         }
     }
 
@@ -119,13 +163,13 @@ impl PeriodSums {
     }
 
     /// A pool field in a month (1-based).
-    pub fn pool_value(&self, month: usize, field: usize) -> f64 {
-        self.pool[(month - 1) * POOL_FIELDS.len() + field]
+    pub fn pool_value(&self, month: usize, field: PoolField) -> f64 {
+        self.pool[(month - 1) * PoolField::COUNT + field as usize]
     }
 
     /// A tranche field in a month (1-based).
-    pub fn tranche_value(&self, month: usize, tranche: usize, field: usize) -> f64 {
-        self.tranche[((month - 1) * self.tranches + tranche) * TRANCHE_FIELDS.len() + field]
+    pub fn tranche_value(&self, month: usize, tranche: usize, field: TrancheField) -> f64 {
+        self.tranche[((month - 1) * self.tranches + tranche) * TrancheField::COUNT + field as usize]
     }
 }
 
@@ -170,12 +214,12 @@ impl MonteCarloRun {
     }
 
     /// Expected value of a pool field in a month.
-    pub fn expected_pool(&self, month: usize, field: usize) -> f64 {
+    pub fn expected_pool(&self, month: usize, field: PoolField) -> f64 {
         self.period_sums.pool_value(month, field) / self.ratio_sum
     }
 
     /// Expected value of a tranche field in a month.
-    pub fn expected_tranche(&self, month: usize, tranche: usize, field: usize) -> f64 {
+    pub fn expected_tranche(&self, month: usize, tranche: usize, field: TrancheField) -> f64 {
         self.period_sums.tranche_value(month, tranche, field) / self.ratio_sum
     }
 }
@@ -208,31 +252,16 @@ fn simulate_path<'p>(
     };
     let outcome = run_deal(deal, &mut collateral, |report| {
         let m = report.month as usize - 1;
-        let pool = &mut periods.pool[m * POOL_FIELDS.len()..(m + 1) * POOL_FIELDS.len()];
-        let f = &report.pool;
-        pool.copy_from_slice(&[
-            f.begin_balance,
-            f.defaults,
-            f.interest,
-            f.scheduled_principal,
-            f.prepayments,
-            f.recoveries,
-            report.purchases,
-            report.end_balance,
-            report.senior_fees_paid,
-            report.residual,
-            report.sale_proceeds,
-            report.reserve_end,
-            report.available_funds,
-        ]);
+        let pool = &mut periods.pool[m * PoolField::COUNT..(m + 1) * PoolField::COUNT];
+        for (slot, field) in pool.iter_mut().zip(PoolField::ALL) {
+            *slot = PoolField::value(report, field);
+        }
         for (j, t) in report.tranches.iter().enumerate() {
-            let at = (m * tranche_count + j) * TRANCHE_FIELDS.len();
-            periods.tranche[at..at + TRANCHE_FIELDS.len()].copy_from_slice(&[
-                t.interest_paid,
-                t.principal_paid,
-                t.end_balance,
-                t.interest_shortfall,
-            ]);
+            let at = (m * tranche_count + j) * TrancheField::COUNT;
+            let slots = &mut periods.tranche[at..at + TrancheField::COUNT];
+            for (slot, field) in slots.iter_mut().zip(TrancheField::ALL) {
+                *slot = TrancheField::value(t, field);
+            }
         }
         end_balance.push(report.end_balance);
     })?;

@@ -2,7 +2,7 @@
 //! the paths' normalised weights (1/P for plain Monte Carlo, likelihood ratios under
 //! importance sampling).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::engine::BLOCK_PATHS;
 
@@ -25,8 +25,9 @@ pub fn block_sum(terms: impl Iterator<Item = f64>) -> f64 {
     total + block
 }
 
-/// Summary of one weighted outcome (a loss share).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// Summary of one weighted outcome (a loss share), as `summary.json` holds it too.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct LossStatistics {
     /// Weighted mean (expected loss).
     pub mean: f64,

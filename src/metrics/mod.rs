@@ -1,11 +1,13 @@
-//! Results of runs: cash-flow measures (WAL, yield) and the deterministic base case
-//! gathered period by period; Monte Carlo distributions build on the same measures.
+//! Results of runs: cash-flow measures (WAL, yield), the deterministic base case gathered
+//! period by period, weighted loss distributions (one VaR/ES for every table and chart),
+//! and [`summary`], the Monte Carlo run summarised (tranche metrics, triggers, balance
+//! bands) from the same measures.
 //!
 //! Sits after `waterfall`.
 
 pub mod cashflow;
 pub mod deterministic;
 pub mod distribution;
-pub mod montecarlo;
+pub mod summary;
 
 pub use deterministic::{DeterministicRun, PoolPeriod, TrancheSummary, run_deterministic};

@@ -26,6 +26,7 @@ use super::folder::{
     BalanceBand, FrontierRow, LossBin, ReportFolder, SizingCurvePoint, SizingRow, TriggerSeries,
 };
 use super::format::{cny, log_percent_tick, log_probability_tick, percent, small_percent};
+use crate::metrics::distribution::{LossStatistics, RISK_LEVELS, loss_statistics};
 
 /// DejaVu Sans 2.37 (Bitstream Vera licence, `assets/fonts/LICENSE-DejaVu.txt`).
 static DEJAVU_SANS: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
@@ -296,41 +297,20 @@ fn tranche_index(folder: &ReportFolder, name: &str) -> usize {
         .unwrap_or(0)
 }
 
-/// Weighted mean, VaR (smallest x with CDF ≥ α) and ES (mean of the worst 1 − α) of a
-/// sample with weights (normalised here).
-///
-/// # Formula
-/// VaR_α = min{x : Σ_{xᵢ ≤ x} wᵢ ≥ α}; ES_α = (1/(1−α)) Σ over the worst paths of wᵢ xᵢ,
-/// the path at the boundary counted with the part of its weight inside the tail.
-pub fn weighted_tail(values: &[f64], weights: &[f64], alpha: f64) -> Option<(f64, f64, f64)> {
+/// Where 99 % is among [`RISK_LEVELS`]: the level the loss chart marks.
+const VAR_99: usize = 1;
+const _: () = assert!(RISK_LEVELS[VAR_99] == 0.99);
+
+/// Loss statistics of the paths of `path_results.csv` (weights normalised here), by the
+/// same function as `tranches.csv` and `summary.json`, so a chart drawn from the paths
+/// agrees with the tables; `None` without paths or weight.
+pub fn path_loss_statistics(values: &[f64], weights: &[f64]) -> Option<LossStatistics> {
     let total: f64 = weights.iter().sum();
-    if values.is_empty() || values.len() != weights.len() || total <= 0.0 {
+    if values.is_empty() || values.len() != weights.len() || total.is_nan() || total <= 0.0 {
         return None;
     }
-    let mean = values.iter().zip(weights).map(|(x, w)| x * w).sum::<f64>() / total;
-    let mut order: Vec<usize> = (0..values.len()).collect();
-    order.sort_by(|&a, &b| values[a].total_cmp(&values[b]));
-    let mut cumulative = 0.0;
-    let mut var = values[order[order.len() - 1]];
-    for &i in &order {
-        cumulative += weights[i] / total;
-        if cumulative >= alpha - 1e-12 {
-            var = values[i];
-            break;
-        }
-    }
-    let tail = 1.0 - alpha;
-    let mut remaining = tail;
-    let mut sum = 0.0;
-    for &i in order.iter().rev() {
-        if remaining <= 0.0 {
-            break;
-        }
-        let w = (weights[i] / total).min(remaining);
-        sum += w * values[i];
-        remaining -= w;
-    }
-    Some((mean, var, sum / tail))
+    let normalised: Vec<f64> = weights.iter().map(|w| w / total).collect();
+    Some(loss_statistics(values, &normalised))
 }
 
 fn loss_distribution_chart(folder: &ReportFolder, scenario: &str) -> Option<Chart> {
@@ -345,19 +325,19 @@ fn loss_distribution_chart(folder: &ReportFolder, scenario: &str) -> Option<Char
     let from_paths = folder
         .path_results
         .as_ref()
-        .and_then(|p| weighted_tail(&p.pool_net_loss, &p.weights, 0.99));
+        .and_then(|p| path_loss_statistics(&p.pool_net_loss, &p.weights));
     let expected_loss = stats
         .as_ref()
         .and_then(|s| s.mean)
-        .or(from_paths.map(|t| t.0));
+        .or(from_paths.as_ref().map(|t| t.mean));
     let var99 = stats
         .as_ref()
         .and_then(|s| s.var[1])
-        .or(from_paths.map(|t| t.1));
+        .or(from_paths.as_ref().map(|t| t.var[VAR_99]));
     let es99 = stats
         .as_ref()
         .and_then(|s| s.es[1])
-        .or(from_paths.map(|t| t.2));
+        .or(from_paths.as_ref().map(|t| t.es[VAR_99]));
     let caption = match (expected_loss, var99, es99) {
         (Some(el), Some(var), Some(es)) => format!(
             "The pool is expected to lose {} of its closing balance; in the worst 1 % of economies it loses more than {} (VaR 99 %), {} on average (ES 99 %): the distance between the green and red lines is the tail the notes below the senior must absorb.",
@@ -2269,14 +2249,18 @@ mod tests {
     }
 
     #[test]
-    fn weighted_tail_statistics() {
+    fn path_statistics_are_the_tables() {
         // 100 equally weighted paths 1..=100: VaR 99 = 99, ES 99 = the worst 1 % = 100
         let values: Vec<f64> = (1..=100).map(f64::from).collect();
         let weights = vec![1.0; 100];
-        let (mean, var, es) = weighted_tail(&values, &weights, 0.99).unwrap();
-        assert!((mean - 50.5).abs() < 1e-12);
-        assert_eq!(var, 99.0);
-        assert!((es - 100.0).abs() < 1e-9);
+        let s = path_loss_statistics(&values, &weights).unwrap();
+        assert!((s.mean - 50.5).abs() < 1e-12);
+        assert_eq!(s.var[VAR_99], 99.0);
+        assert!((s.es[VAR_99] - 100.0).abs() < 1e-9);
+        // the tables' function on the same normalised weights, bit for bit
+        let tables = loss_statistics(&values, &[0.01; 100]);
+        assert_eq!(s, tables);
+        assert_eq!(path_loss_statistics(&[], &[]), None);
     }
 
     #[test]

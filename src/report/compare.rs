@@ -333,8 +333,8 @@ impl Comparison {
                     &|f| {
                         f.breakevens
                             .iter()
-                            .find(|(t, _)| t == name)
-                            .and_then(|(_, m)| *m)
+                            .find(|b| b.tranche == *name)
+                            .and_then(|b| b.breakeven_pd_multiple)
                     },
                 ),
                 ("sized share", "sized_share", Unit::Share, &|f| {

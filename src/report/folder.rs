@@ -10,6 +10,10 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use super::ReportError;
+use super::rows::read_table;
+pub use super::rows::{
+    BalanceBand, BreakevenRow, FrontierRow, LossBin, SizingCurvePoint, SizingRow, TrancheRow,
+};
 
 /// A CSV file held as text, with its columns found by name.
 #[derive(Debug, Clone)]
@@ -299,25 +303,6 @@ pub struct Treasury {
     pub policy: Option<String>,
 }
 
-/// One row of `tranches.csv`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct TrancheRow {
-    pub tranche: String,
-    pub share: f64,
-    pub amount: f64,
-    pub coupon: Option<f64>,
-    pub el: Option<f64>,
-    pub el_se: Option<f64>,
-    pub pd: Option<f64>,
-    pub var99: Option<f64>,
-    pub es99: Option<f64>,
-    pub wal: Option<f64>,
-    pub annual_yield: Option<f64>,
-    pub implied_rating: Option<String>,
-    pub target_rating: Option<String>,
-    pub target_el: Option<f64>,
-}
-
 /// `path_results.csv`: each path's weight, pool net loss and tranche losses.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PathResults {
@@ -325,14 +310,6 @@ pub struct PathResults {
     pub pool_net_loss: Vec<f64>,
     /// Tranche name and its loss share in each path.
     pub tranche_losses: Vec<(String, Vec<f64>)>,
-}
-
-/// One bin of `pool_loss_distribution.csv`.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct LossBin {
-    pub from: f64,
-    pub to: f64,
-    pub probability: f64,
 }
 
 /// One trigger's breach probabilities by month (`triggers.csv`).
@@ -343,69 +320,33 @@ pub struct TriggerSeries {
     pub cumulative_probability: Vec<f64>,
 }
 
-/// One month of `pool_balance_bands.csv`.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct BalanceBand {
-    pub period: u32,
-    pub deterministic: f64,
-    pub mean: f64,
-    pub p5: f64,
-    pub p25: f64,
-    pub p50: f64,
-    pub p75: f64,
-    pub p95: f64,
-}
-
-/// One row of `sizing.csv` (SPEC §7.1).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct SizingRow {
-    pub tranche: String,
-    pub target_rating: Option<String>,
-    pub share: f64,
-    pub amount: Option<f64>,
-    pub credit_enhancement: Option<f64>,
-    pub el: Option<f64>,
-    pub el_se: Option<f64>,
-    pub wal: Option<f64>,
-    pub target_el: Option<f64>,
-    pub feasible: Option<bool>,
-}
-
-/// One candidate of `sizing_curve.csv`: a share tried while sizing a tranche.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct SizingCurvePoint {
-    pub tranche: String,
-    pub share: f64,
-    pub el: f64,
-    pub el_se: Option<f64>,
-    pub wal: Option<f64>,
-    pub target_el: Option<f64>,
-    pub meets: Option<bool>,
-}
-
-/// One policy of `frontier.csv` (SPEC §7.2).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct FrontierRow {
-    pub cutoff: f64,
-    pub limit_multiplier: f64,
-    pub applicants: Option<f64>,
-    pub approved: Option<f64>,
-    pub approval_rate: Option<f64>,
-    pub approved_limits: Option<f64>,
-    pub pool_balance: Option<f64>,
-    pub weighted_pd: Option<f64>,
-    pub pool_el: Option<f64>,
-    pub senior_credit_enhancement: Option<f64>,
-    pub funding_capacity: Option<f64>,
-    pub advance_rate: Option<f64>,
-    pub meets_targets: Option<bool>,
-    pub recommended: bool,
-    /// Funding capacity − funding need, CNY (negative: a shortfall); `None` without a need.
-    pub funding_surplus: Option<f64>,
+impl TriggerSeries {
+    /// The rows of `triggers.csv` gathered by trigger, in the order the triggers first
+    /// appear.
+    fn of_rows(rows: Vec<super::rows::TriggerRow>) -> Vec<TriggerSeries> {
+        let mut series: Vec<TriggerSeries> = Vec::new();
+        for row in rows {
+            let at = match series.iter().position(|s| s.trigger == row.trigger) {
+                Some(at) => at,
+                None => {
+                    series.push(TriggerSeries {
+                        trigger: row.trigger,
+                        ..TriggerSeries::default()
+                    });
+                    series.len() - 1
+                }
+            };
+            series[at].months.push(row.month);
+            series[at]
+                .cumulative_probability
+                .push(row.cumulative_probability);
+        }
+        series
+    }
 }
 
 /// One row of `pool_strats.csv`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Deserialize)]
 pub struct StratRow {
     pub dimension: String,
     pub bucket: String,
@@ -434,8 +375,7 @@ pub struct ReportFolder {
     pub balance_bands: Vec<BalanceBand>,
     pub expected_cashflows: Option<Table>,
     pub deterministic_pool: Option<Table>,
-    /// Tranche and its breakeven PD multiple (`None` = no loss up to the largest searched).
-    pub breakevens: Vec<(String, Option<f64>)>,
+    pub breakevens: Vec<BreakevenRow>,
     pub strats: Vec<StratRow>,
     pub sizing: Vec<SizingRow>,
     pub sizing_curve: Vec<SizingCurvePoint>,
@@ -488,58 +428,36 @@ impl ReportFolder {
         }
         let summary = Summary::from_json(raw);
 
-        let table = |name: &str| -> Result<Option<Table>, ReportError> {
-            let path = dir.join(name);
-            if path.is_file() {
-                Table::read(&path).map(Some)
-            } else {
-                Ok(None)
-            }
-        };
+        let present = |name: &str| Some(dir.join(name)).filter(|path| path.is_file());
+        let table = |name: &str| present(name).map(|path| Table::read(&path)).transpose();
+        fn rows<T: serde::de::DeserializeOwned>(
+            path: Option<PathBuf>,
+        ) -> Result<Vec<T>, ReportError> {
+            path.map_or(Ok(Vec::new()), |path| read_table(&path))
+        }
         let mut folder = ReportFolder {
             path: dir.to_path_buf(),
             summary,
+            tranches: rows(present("tranches.csv"))?,
+            loss_distribution: rows(present("pool_loss_distribution.csv"))?,
+            triggers: TriggerSeries::of_rows(rows(present("triggers.csv"))?),
+            balance_bands: rows(present("pool_balance_bands.csv"))?,
+            breakevens: rows(present("breakevens.csv"))?,
+            strats: rows(present("pool_strats.csv"))?,
+            // the report's sizing section shows the expected-loss rows (SPEC §7.1); a file
+            // from before `method` has only those
+            sizing: rows::<SizingRow>(present("sizing.csv"))?
+                .into_iter()
+                .filter(|r| r.method.as_deref().is_none_or(|m| m == "expected_loss"))
+                .collect(),
+            sizing_curve: rows(present("sizing_curve.csv"))?,
+            frontier: rows(present("frontier.csv"))?,
+            expected_cashflows: table("expected_cashflows.csv")?,
+            deterministic_pool: table("deterministic_pool.csv")?,
             ..ReportFolder::default()
         };
-        if let Some(t) = table("tranches.csv")? {
-            folder.tranches = read_tranches(&t)?;
-        }
         if let Some(t) = table("path_results.csv")? {
             folder.path_results = Some(read_path_results(&t)?);
-        }
-        if let Some(t) = table("pool_loss_distribution.csv")? {
-            folder.loss_distribution = read_loss_distribution(&t)?;
-        }
-        if let Some(t) = table("triggers.csv")? {
-            folder.triggers = read_triggers(&t)?;
-        }
-        if let Some(t) = table("pool_balance_bands.csv")? {
-            folder.balance_bands = read_balance_bands(&t)?;
-        }
-        folder.expected_cashflows = table("expected_cashflows.csv")?;
-        folder.deterministic_pool = table("deterministic_pool.csv")?;
-        if let Some(t) = table("breakevens.csv")? {
-            t.expect(&["tranche", "breakeven_pd_multiple"])?;
-            for row in 0..t.rows.len() {
-                folder.breakevens.push((
-                    t.text(row, "tranche").unwrap_or_default().to_string(),
-                    t.number(row, "breakeven_pd_multiple")?,
-                ));
-            }
-        }
-        if let Some(t) = table("pool_strats.csv")? {
-            folder.strats = read_strats(&t)?;
-        }
-        if let Some(t) = table("sizing.csv")? {
-            // the report's sizing section shows the expected-loss rows (SPEC §7.1); a
-            // file from before `method` has only those
-            folder.sizing = read_sizing(&t)?;
-        }
-        if let Some(t) = table("sizing_curve.csv")? {
-            folder.sizing_curve = read_sizing_curve(&t)?;
-        }
-        if let Some(t) = table("frontier.csv")? {
-            folder.frontier = read_frontier(&t)?;
         }
         Ok(folder)
     }
@@ -859,38 +777,6 @@ impl Summary {
     }
 }
 
-fn optional_text(table: &Table, row: usize, column: &str) -> Option<String> {
-    table
-        .text(row, column)
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .map(str::to_string)
-}
-
-fn read_tranches(t: &Table) -> Result<Vec<TrancheRow>, ReportError> {
-    t.expect(&["tranche", "share", "amount"])?;
-    (0..t.rows.len())
-        .map(|row| {
-            Ok(TrancheRow {
-                tranche: t.text(row, "tranche").unwrap_or_default().to_string(),
-                share: t.required(row, "share")?,
-                amount: t.required(row, "amount")?,
-                coupon: t.number(row, "coupon")?,
-                el: t.number(row, "el")?,
-                el_se: t.number(row, "el_se")?,
-                pd: t.number(row, "pd")?,
-                var99: t.number(row, "var99")?,
-                es99: t.number(row, "es99")?,
-                wal: t.number(row, "wal")?,
-                annual_yield: t.number(row, "yield")?,
-                implied_rating: optional_text(t, row, "implied_rating"),
-                target_rating: optional_text(t, row, "target_rating"),
-                target_el: t.number(row, "target_el")?,
-            })
-        })
-        .collect()
-}
-
 fn read_path_results(t: &Table) -> Result<PathResults, ReportError> {
     t.expect(&["weight", "pool_net_loss"])?;
     let weights = t.column("weight")?.unwrap_or_default();
@@ -906,149 +792,6 @@ fn read_path_results(t: &Table) -> Result<PathResults, ReportError> {
         pool_net_loss,
         tranche_losses,
     })
-}
-
-fn read_loss_distribution(t: &Table) -> Result<Vec<LossBin>, ReportError> {
-    t.expect(&["loss_from", "loss_to", "probability"])?;
-    (0..t.rows.len())
-        .map(|row| {
-            Ok(LossBin {
-                from: t.required(row, "loss_from")?,
-                to: t.required(row, "loss_to")?,
-                probability: t.required(row, "probability")?,
-            })
-        })
-        .collect()
-}
-
-fn read_triggers(t: &Table) -> Result<Vec<TriggerSeries>, ReportError> {
-    t.expect(&["trigger", "month", "cumulative_probability"])?;
-    let mut series: Vec<TriggerSeries> = Vec::new();
-    for row in 0..t.rows.len() {
-        let name = t.text(row, "trigger").unwrap_or_default();
-        let month = t.required(row, "month")? as u32;
-        let cumulative = t.required(row, "cumulative_probability")?;
-        match series.iter_mut().find(|s| s.trigger == name) {
-            Some(s) => {
-                s.months.push(month);
-                s.cumulative_probability.push(cumulative);
-            }
-            None => series.push(TriggerSeries {
-                trigger: name.to_string(),
-                months: vec![month],
-                cumulative_probability: vec![cumulative],
-            }),
-        }
-    }
-    Ok(series)
-}
-
-fn read_balance_bands(t: &Table) -> Result<Vec<BalanceBand>, ReportError> {
-    t.expect(&["period", "p5", "p25", "p50", "p75", "p95"])?;
-    (0..t.rows.len())
-        .map(|row| {
-            Ok(BalanceBand {
-                period: t.required(row, "period")? as u32,
-                deterministic: t.number(row, "deterministic")?.unwrap_or(f64::NAN),
-                mean: t.number(row, "mean")?.unwrap_or(f64::NAN),
-                p5: t.required(row, "p5")?,
-                p25: t.required(row, "p25")?,
-                p50: t.required(row, "p50")?,
-                p75: t.required(row, "p75")?,
-                p95: t.required(row, "p95")?,
-            })
-        })
-        .collect()
-}
-
-fn read_strats(t: &Table) -> Result<Vec<StratRow>, ReportError> {
-    t.expect(&["dimension", "bucket"])?;
-    (0..t.rows.len())
-        .map(|row| {
-            Ok(StratRow {
-                dimension: t.text(row, "dimension").unwrap_or_default().to_string(),
-                bucket: t.text(row, "bucket").unwrap_or_default().to_string(),
-                count: t.number(row, "count")?,
-                balance: t.number(row, "balance")?,
-                balance_share: t.number(row, "balance_share")?,
-                wa_pd_12m: t.number(row, "wa_pd_12m")?,
-                wa_rate: t.number(row, "wa_rate")?,
-                wa_remaining_months: t.number(row, "wa_remaining_months")?,
-                wa_annual_interest_rate_annuity: t
-                    .number(row, "wa_annual_interest_rate_annuity")?,
-                wa_monthly_fee_rate_installment: t
-                    .number(row, "wa_monthly_fee_rate_installment")?,
-                wa_monthly_fee_rate_bullet: t.number(row, "wa_monthly_fee_rate_bullet")?,
-                annualised_yield_on_balance: t.number(row, "annualised_yield_on_balance")?,
-            })
-        })
-        .collect()
-}
-
-fn read_sizing(t: &Table) -> Result<Vec<SizingRow>, ReportError> {
-    t.expect(&["tranche", "share"])?;
-    (0..t.rows.len())
-        .filter(|&row| {
-            t.text(row, "method")
-                .is_none_or(|m| m == "expected_loss" || m.is_empty())
-        })
-        .map(|row| {
-            Ok(SizingRow {
-                tranche: t.text(row, "tranche").unwrap_or_default().to_string(),
-                target_rating: optional_text(t, row, "target_rating"),
-                share: t.required(row, "share")?,
-                amount: t.number(row, "amount")?,
-                credit_enhancement: t.number(row, "credit_enhancement")?,
-                el: t.number(row, "el")?,
-                el_se: t.number(row, "el_se")?,
-                wal: t.number(row, "wal")?,
-                target_el: t.number(row, "target_el")?,
-                feasible: t.boolean(row, "feasible"),
-            })
-        })
-        .collect()
-}
-
-fn read_sizing_curve(t: &Table) -> Result<Vec<SizingCurvePoint>, ReportError> {
-    t.expect(&["tranche", "share", "el"])?;
-    (0..t.rows.len())
-        .map(|row| {
-            Ok(SizingCurvePoint {
-                tranche: t.text(row, "tranche").unwrap_or_default().to_string(),
-                share: t.required(row, "share")?,
-                el: t.required(row, "el")?,
-                el_se: t.number(row, "el_se")?,
-                wal: t.number(row, "wal")?,
-                target_el: t.number(row, "target_el")?,
-                meets: t.boolean(row, "meets"),
-            })
-        })
-        .collect()
-}
-
-fn read_frontier(t: &Table) -> Result<Vec<FrontierRow>, ReportError> {
-    t.expect(&["cutoff", "limit_multiplier"])?;
-    (0..t.rows.len())
-        .map(|row| {
-            Ok(FrontierRow {
-                cutoff: t.required(row, "cutoff")?,
-                limit_multiplier: t.required(row, "limit_multiplier")?,
-                applicants: t.number(row, "applicants")?,
-                approved: t.number(row, "approved")?,
-                approval_rate: t.number(row, "approval_rate")?,
-                approved_limits: t.number(row, "approved_limits")?,
-                pool_balance: t.number(row, "pool_balance")?,
-                weighted_pd: t.number(row, "weighted_pd")?,
-                pool_el: t.number(row, "pool_el")?,
-                senior_credit_enhancement: t.number(row, "senior_credit_enhancement")?,
-                funding_capacity: t.number(row, "funding_capacity")?,
-                advance_rate: t.number(row, "advance_rate")?,
-                meets_targets: t.boolean(row, "meets_targets"),
-                recommended: t.boolean(row, "recommended") == Some(true),
-                funding_surplus: t.number(row, "funding_surplus")?,
-            })
-        })
-        .collect()
 }
 
 #[cfg(test)]

@@ -923,8 +923,8 @@ fn stress_section(folder: &ReportFolder) -> String {
         folder
             .breakevens
             .iter()
-            .find(|(t, _)| t == name)
-            .map(|(_, m)| *m)
+            .find(|b| b.tranche == name)
+            .map(|b| b.breakeven_pd_multiple)
     };
     let rows: Vec<Vec<String>> = d
         .tranches

@@ -2,7 +2,7 @@
 //! every input file, so a reader can tell whether two reports came from the same inputs.
 //! No clock time: the same inputs and seed give the same bytes.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 /// Tool name and version, from the package.
@@ -46,8 +46,10 @@ impl InputDigest {
     }
 }
 
-/// The manifest block of `summary.json`.
-#[derive(Debug, Clone, Serialize)]
+/// The manifest block of `summary.json`. Every folder's has every key; a key missing from a
+/// hand-made summary reads as empty (0 for the numbers).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Manifest {
     pub tool: String,
     pub version: String,

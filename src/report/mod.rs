@@ -7,6 +7,7 @@
 //!
 //! Last stage of the flow before `cli`.
 
+pub mod cells;
 pub mod charts;
 pub mod compare;
 pub mod deterministic;
@@ -14,10 +15,11 @@ pub mod folder;
 pub mod format;
 pub mod html;
 pub mod manifest;
-pub mod montecarlo;
 pub mod output;
+pub mod rows;
 pub mod sizing;
 pub mod summary;
+pub mod tables;
 pub mod terminal;
 pub mod terms;
 
@@ -129,11 +131,6 @@ pub(crate) type CsvResult = Result<Vec<u8>, csv::Error>;
 pub(crate) fn into_bytes(out: csv::Writer<Vec<u8>>) -> CsvResult {
     out.into_inner()
         .map_err(|e| csv::Error::from(e.into_error()))
-}
-
-/// An optional decimal; empty when absent.
-pub(crate) fn optional(value: Option<f64>) -> String {
-    value.map(decimal).unwrap_or_default()
 }
 
 /// Money as written to files: rounded to cents.

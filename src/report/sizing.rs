@@ -5,9 +5,10 @@
 
 use std::path::Path;
 
+use super::CsvResult;
 use super::format::{cny, funding_surplus};
 use super::manifest::{TOOL_NAME, TOOL_VERSION};
-use super::{CsvResult, cents, decimal, into_bytes, optional};
+use super::rows::{self, FrontierRow, SizingCurvePoint, SizingRow};
 use crate::credit::Policy;
 use crate::scenario::SizingMethod;
 use crate::sizing::SizingResult;
@@ -15,68 +16,39 @@ use crate::sizing::frontier::{Frontier, FrontierPoint, Shortfall, TargetKind};
 use crate::sizing::rating_test::RatingTests;
 use crate::sizing::tdr_bdr::TdrBdrSizing;
 
-/// `sizing.csv`: one row per tranche and sizing method (`method` first: `tdr_bdr`, SPEC
-/// §7.3, then `expected_loss`, SPEC §7.1), SPEC §7.1's columns, whether the target could be
-/// met, and the TDR/BDR method's target and break-even default rates. A column a method does
-/// not compute is empty in its rows.
+/// `sizing.csv`: one row per tranche and sizing method ([`SizingRow`]), the TDR/BDR rows
+/// first.
 pub fn sizing_csv(result: &SizingResult, tdr_bdr: &TdrBdrSizing) -> CsvResult {
-    let mut out = csv::Writer::from_writer(Vec::new());
-    out.write_record([
-        "method",
-        "tranche",
-        "target_rating",
-        "share",
-        "amount",
-        "credit_enhancement",
-        "el",
-        "el_se",
-        "wal",
-        "target_el",
-        "feasible",
-        "tdr",
-        "tdr_se",
-        "bdr",
-        "binding_scenario",
-    ])?;
-    for t in &tdr_bdr.tranches {
-        out.write_record([
-            SizingMethod::TdrBdr.as_str().to_string(),
-            t.tranche.clone(),
-            t.target_rating.clone().unwrap_or_default(),
-            decimal(t.share),
-            cents(t.amount),
-            decimal(t.credit_enhancement.max(0.0)),
-            String::new(),
-            String::new(),
-            decimal(t.wal),
-            String::new(),
-            t.feasible.to_string(),
-            t.tdr.map(|r| format!("{r:e}")).unwrap_or_default(),
-            t.tdr_se.map(|r| format!("{r:e}")).unwrap_or_default(),
-            t.bdr.map(|r| format!("{r:e}")).unwrap_or_default(),
-            t.binding_scenario.clone().unwrap_or_default(),
-        ])?;
-    }
-    for t in &result.tranches {
-        out.write_record([
-            SizingMethod::ExpectedLoss.as_str().to_string(),
-            t.tranche.clone(),
-            t.target_rating.clone().unwrap_or_default(),
-            decimal(t.share),
-            cents(t.amount),
-            decimal(t.credit_enhancement.max(0.0)),
-            format!("{:e}", t.el),
-            format!("{:e}", t.el_se),
-            optional(t.wal),
-            t.target_el.map(|e| format!("{e:e}")).unwrap_or_default(),
-            t.feasible.to_string(),
-            String::new(),
-            String::new(),
-            String::new(),
-            String::new(),
-        ])?;
-    }
-    into_bytes(out)
+    let by_tdr_bdr = tdr_bdr.tranches.iter().map(|t| SizingRow {
+        method: Some(SizingMethod::TdrBdr.as_str().into()),
+        tranche: t.tranche.clone(),
+        target_rating: t.target_rating.clone(),
+        share: t.share,
+        amount: Some(t.amount),
+        credit_enhancement: Some(t.credit_enhancement.max(0.0)),
+        wal: Some(t.wal),
+        feasible: Some(t.feasible),
+        tdr: t.tdr,
+        tdr_se: t.tdr_se,
+        bdr: t.bdr,
+        binding_scenario: t.binding_scenario.clone(),
+        ..SizingRow::default()
+    });
+    let by_expected_loss = result.tranches.iter().map(|t| SizingRow {
+        method: Some(SizingMethod::ExpectedLoss.as_str().into()),
+        tranche: t.tranche.clone(),
+        target_rating: t.target_rating.clone(),
+        share: t.share,
+        amount: Some(t.amount),
+        credit_enhancement: Some(t.credit_enhancement.max(0.0)),
+        el: Some(t.el),
+        el_se: Some(t.el_se),
+        wal: t.wal,
+        target_el: t.target_el,
+        feasible: Some(t.feasible),
+        ..SizingRow::default()
+    });
+    rows::table(by_tdr_bdr.chain(by_expected_loss))
 }
 
 /// `rating_tests.csv` (SPEC §7.3): every rated tranche at every rating, with the stress
@@ -86,7 +58,7 @@ pub fn rating_tests_csv(tests: &RatingTests) -> CsvResult {
     for row in &tests.tests {
         out.serialize(row)?;
     }
-    into_bytes(out)
+    super::into_bytes(out)
 }
 
 /// `stress_bdr.csv` (SPEC §7.3): every rated tranche's break-even under every scenario at
@@ -97,104 +69,55 @@ pub fn stress_bdr_csv(tests: &RatingTests) -> CsvResult {
     for row in &tests.stress {
         out.serialize(row)?;
     }
-    into_bytes(out)
+    super::into_bytes(out)
 }
 
 /// `sizing_curve.csv`: every candidate evaluated, in the order evaluated.
 pub fn sizing_curve_csv(result: &SizingResult) -> CsvResult {
-    let mut out = csv::Writer::from_writer(Vec::new());
-    out.write_record([
-        "tranche",
-        "share",
-        "el",
-        "el_se",
-        "wal",
-        "target_el",
-        "meets",
-    ])?;
-    for p in &result.curve {
-        out.write_record([
-            p.tranche.clone(),
-            decimal(p.share),
-            format!("{:e}", p.el),
-            format!("{:e}", p.el_se),
-            optional(p.wal),
-            format!("{:e}", p.target_el),
-            p.meets.to_string(),
-        ])?;
-    }
-    into_bytes(out)
+    rows::table(result.curve.iter().map(|p| SizingCurvePoint {
+        tranche: p.tranche.clone(),
+        share: p.share,
+        el: p.el,
+        el_se: Some(p.el_se),
+        wal: p.wal,
+        target_el: Some(p.target_el),
+        meets: Some(p.meets),
+    }))
 }
-
-/// The columns of `frontier.csv`, in order (SPEC §7.2 first, then extensions).
-pub const FRONTIER_COLUMNS: [&str; 22] = [
-    "cutoff",
-    "limit_multiplier",
-    "applicants",
-    "approved",
-    "approval_rate",
-    "approved_limits",
-    "pool_balance",
-    "weighted_pd",
-    "pool_el",
-    "senior_credit_enhancement",
-    "funding_capacity",
-    "advance_rate",
-    "meets_targets",
-    "recommended",
-    "receivables",
-    "pool_el_se",
-    "senior_share",
-    "senior_el",
-    "senior_el_se",
-    "missed_targets",
-    "relaxation_needed",
-    "funding_surplus",
-];
 
 /// `frontier.csv`: one row per grid point, cut-offs outer, multipliers inner;
 /// `funding_surplus` is funding capacity − `funding_need` (negative: a shortfall), empty
 /// without a need.
 pub fn frontier_csv(frontier: &Frontier, funding_need: Option<f64>) -> CsvResult {
-    let mut out = csv::Writer::from_writer(Vec::new());
-    out.write_record(FRONTIER_COLUMNS)?;
-    for p in &frontier.points {
+    rows::table(frontier.points.iter().map(|p| {
         let senior = p.sizing.as_ref().and_then(|s| s.tranches.first());
         let missed: Vec<&str> = p.shortfalls.iter().map(|s| s.target.key()).collect();
-        out.write_record([
-            decimal(p.cutoff),
-            decimal(p.limit_multiplier),
-            p.applicants.to_string(),
-            p.approved.to_string(),
-            decimal(p.approval_rate),
-            cents(p.approved_limits),
-            cents(p.pool_balance),
-            optional(p.weighted_pd),
-            optional(p.pool_el),
-            optional(p.senior_credit_enhancement),
-            cents(p.funding_capacity),
-            optional(p.advance_rate),
-            p.meets_targets.to_string(),
-            p.recommended.to_string(),
-            p.receivables.to_string(),
-            optional(p.pool_el_se),
-            optional(senior.map(|t| t.share)),
-            optional(senior.map(|t| t.el)),
-            optional(senior.map(|t| t.el_se)),
-            missed.join(";"),
-            if p.shortfalls.is_empty() {
-                String::new()
-            } else if p.distance().is_finite() {
-                decimal(p.distance())
-            } else {
-                "inf".into()
-            },
-            funding_need
-                .map(|need| cents(funding_surplus(p.funding_capacity, need)))
-                .unwrap_or_default(),
-        ])?;
-    }
-    into_bytes(out)
+        FrontierRow {
+            cutoff: p.cutoff,
+            limit_multiplier: p.limit_multiplier,
+            applicants: Some(p.applicants as u64),
+            approved: Some(p.approved as u64),
+            approval_rate: Some(p.approval_rate),
+            approved_limits: Some(p.approved_limits),
+            pool_balance: Some(p.pool_balance),
+            weighted_pd: p.weighted_pd,
+            pool_el: p.pool_el,
+            senior_credit_enhancement: p.senior_credit_enhancement,
+            funding_capacity: Some(p.funding_capacity),
+            advance_rate: p.advance_rate,
+            meets_targets: Some(p.meets_targets),
+            recommended: p.recommended,
+            receivables: Some(p.receivables as u64),
+            pool_el_se: p.pool_el_se,
+            senior_share: senior.map(|t| t.share),
+            senior_el: senior.map(|t| t.el),
+            senior_el_se: senior.map(|t| t.el_se),
+            missed_targets: (!missed.is_empty()).then(|| missed.join(";")),
+            // `inf` when no relaxation of the targets would do
+            relaxation_needed: (!p.shortfalls.is_empty()).then(|| p.distance()),
+            funding_surplus: funding_need.map(|need| funding_surplus(p.funding_capacity, need)),
+        }
+    }))
 }
 
 /// The file `frontier` writes the recommended policy to.

@@ -6,9 +6,9 @@ use serde_json::json;
 
 use super::{add_funding_position, round_cents, round_money_fields};
 use crate::metrics::DeterministicRun;
-use crate::metrics::montecarlo::MonteCarloSummary;
+use crate::metrics::summary::MonteCarloSummary;
 use crate::report::manifest::Manifest;
-use crate::report::montecarlo::PathDetail;
+use crate::report::tables::PathDetail;
 use crate::scenario::Scenario;
 use crate::scenario::SizingMethod;
 use crate::sim::Pool;
@@ -143,7 +143,7 @@ pub fn run_summary(results: &RunResults) -> serde_json::Value {
             "stress_table": scenario.deal.stress_table.source,
             "sizing_method": scenario.deal.sizing_method.as_str(),
         },
-        "terms": crate::report::terms::scenario_terms(scenario),
+        "terms": crate::report::terms::Terms::of(scenario),
         "pool": {
             "receivables": pool.assets.len(),
             "closing_balance": round_cents(pool.closing_balance),

@@ -1,71 +1,47 @@
-//! Monte Carlo tables (SPEC §8): `tranches.csv`, `path_results.csv`,
+//! The Monte Carlo run's tables (SPEC §8): `tranches.csv`, `path_results.csv`,
 //! `pool_loss_distribution.csv`, `triggers.csv`, `pool_balance_bands.csv`,
 //! `expected_cashflows.csv` and `paths_detail.csv`.
 
-use super::{CsvResult, cents, decimal, into_bytes, optional};
-use crate::engine::{MonteCarloRun, POOL_FIELDS, TRANCHE_FIELDS};
-use crate::metrics::montecarlo::MonteCarloSummary;
+use super::rows::{self, BalanceBand, LossBin, TrancheRow, TriggerRow};
+use super::{CsvResult, cents, decimal, into_bytes};
+use crate::engine::{MonteCarloRun, PoolField, TrancheField};
+use crate::metrics::summary::MonteCarloSummary;
 use crate::scenario::Deal;
 use crate::waterfall::PeriodReport;
 
 /// `tranches.csv`: one row per tranche, SPEC §8's columns first.
 pub fn tranches_csv(summary: &MonteCarloSummary) -> CsvResult {
-    let mut out = csv::Writer::from_writer(Vec::new());
-    out.write_record([
-        "tranche",
-        "share",
-        "amount",
-        "coupon",
-        "el",
-        "el_se",
-        "pd",
-        "var95",
-        "var99",
-        "var999",
-        "es95",
-        "es99",
-        "es999",
-        "wal",
-        "yield",
-        "implied_rating",
-        "target_rating",
-        "target_el",
-        "loss_sd",
-        "expected_interest_shortfall",
-        "effective_paths",
-    ])?;
-    for t in &summary.tranches {
+    rows::table(summary.tranches.iter().map(|t| {
         let l = &t.loss;
-        out.write_record([
-            t.tranche.clone(),
-            decimal(t.share),
-            cents(t.amount),
-            optional(t.coupon),
-            format!("{:e}", l.mean),
-            format!("{:e}", l.standard_error),
-            format!("{:e}", l.probability_of_loss),
-            decimal(l.var[0]),
-            decimal(l.var[1]),
-            decimal(l.var[2]),
-            decimal(l.es[0]),
-            decimal(l.es[1]),
-            decimal(l.es[2]),
-            optional(t.wal_years),
-            optional(t.annual_yield),
+        TrancheRow {
+            tranche: t.tranche.clone(),
+            share: t.share,
+            amount: t.amount,
+            coupon: t.coupon,
+            el: Some(l.mean),
+            el_se: Some(l.standard_error),
+            pd: Some(l.probability_of_loss),
+            var95: Some(l.var[0]),
+            var99: Some(l.var[1]),
+            var999: Some(l.var[2]),
+            es95: Some(l.es[0]),
+            es99: Some(l.es[1]),
+            es999: Some(l.es[2]),
+            wal: t.wal_years,
+            annual_yield: t.annual_yield,
             // the residual tranche is not rated: empty, not a rating
-            match (&t.implied_rating, t.rated) {
-                (Some(rating), _) => rating.clone(),
-                (None, true) => "below table".into(),
-                (None, false) => String::new(),
+            implied_rating: match (&t.implied_rating, t.rated) {
+                (Some(rating), _) => Some(rating.clone()),
+                (None, true) => Some("below table".into()),
+                (None, false) => None,
             },
-            t.target_rating.clone().unwrap_or_default(),
-            t.target_el.map(|e| format!("{e:e}")).unwrap_or_default(),
-            decimal(l.standard_deviation),
-            cents(t.expected_interest_shortfall),
-            format!("{:.1}", l.effective_paths),
-        ])?;
-    }
-    into_bytes(out)
+            target_rating: t.target_rating.clone(),
+            target_el: t.target_el,
+            loss_sd: Some(l.standard_deviation),
+            expected_interest_shortfall: Some(t.expected_interest_shortfall),
+            effective_paths: Some(l.effective_paths),
+        }
+    }))
 }
 
 /// `path_results.csv`: one row per path with its normalised weight; after SPEC §8's columns
@@ -121,62 +97,43 @@ pub fn pool_loss_distribution_csv(run: &MonteCarloRun) -> CsvResult {
         let bin = ((p.pool_net_loss.max(0.0) / BIN).floor() as usize).min(bins - 1);
         probability[bin] += w;
     }
-    let mut out = csv::Writer::from_writer(Vec::new());
-    out.write_record([
-        "loss_from",
-        "loss_to",
-        "probability",
-        "cumulative_probability",
-        "exceedance_probability",
-    ])?;
     let mut cumulative = 0.0;
-    for (bin, p) in probability.iter().enumerate() {
+    rows::table(probability.iter().enumerate().map(|(bin, &p)| {
         cumulative += p;
-        out.write_record([
-            decimal(bin as f64 * BIN),
-            decimal((bin + 1) as f64 * BIN),
-            format!("{p:e}"),
-            decimal(cumulative.min(1.0)),
-            format!("{:e}", (1.0 - cumulative).max(0.0)),
-        ])?;
-    }
-    into_bytes(out)
+        LossBin {
+            from: bin as f64 * BIN,
+            to: (bin + 1) as f64 * BIN,
+            probability: p,
+            cumulative_probability: Some(cumulative.min(1.0)),
+            exceedance_probability: Some((1.0 - cumulative).max(0.0)),
+        }
+    }))
 }
 
 /// `triggers.csv`: each trigger's breach probability by month, and on every row of the
 /// trigger its probability of a breach within the revolving period and by the legal final
 /// with their standard errors (SPEC §5; see [`TriggerStatistics`] for what "within" means).
 ///
-/// [`TriggerStatistics`]: crate::metrics::montecarlo::TriggerStatistics
+/// [`TriggerStatistics`]: crate::metrics::summary::TriggerStatistics
 pub fn triggers_csv(summary: &MonteCarloSummary) -> CsvResult {
-    let mut out = csv::Writer::from_writer(Vec::new());
-    out.write_record([
-        "trigger",
-        "month",
-        "breach_probability",
-        "cumulative_probability",
-        "probability_within_revolving_period",
-        "probability_within_revolving_period_se",
-        "probability_by_legal_final",
-        "probability_by_legal_final_se",
-    ])?;
-    for t in &summary.triggers {
+    rows::table(summary.triggers.iter().flat_map(|t| {
         let mut cumulative = 0.0;
-        for (m, p) in t.by_month.iter().enumerate() {
+        t.by_month.iter().enumerate().map(move |(m, &p)| {
             cumulative += p;
-            out.write_record([
-                t.trigger.clone(),
-                (m + 1).to_string(),
-                format!("{p:e}"),
-                format!("{cumulative:e}"),
-                format!("{:e}", t.probability_within_revolving_period),
-                format!("{:e}", t.probability_within_revolving_period_se),
-                format!("{:e}", t.probability_by_legal_final),
-                format!("{:e}", t.probability_by_legal_final_se),
-            ])?;
-        }
-    }
-    into_bytes(out)
+            TriggerRow {
+                trigger: t.trigger.clone(),
+                month: m as u32 + 1,
+                breach_probability: Some(p),
+                cumulative_probability: cumulative,
+                probability_within_revolving_period: Some(t.probability_within_revolving_period),
+                probability_within_revolving_period_se: Some(
+                    t.probability_within_revolving_period_se,
+                ),
+                probability_by_legal_final: Some(t.probability_by_legal_final),
+                probability_by_legal_final_se: Some(t.probability_by_legal_final_se),
+            }
+        })
+    }))
 }
 
 /// `pool_balance_bands.csv`: performing balance by month, deterministic and Monte Carlo
@@ -185,30 +142,22 @@ pub fn balance_bands_csv(
     summary: &MonteCarloSummary,
     deterministic_end_balance: &[f64],
 ) -> CsvResult {
-    let mut out = csv::Writer::from_writer(Vec::new());
-    out.write_record([
-        "period",
-        "deterministic",
-        "mean",
-        "p5",
-        "p25",
-        "p50",
-        "p75",
-        "p95",
-    ])?;
-    for (band, det) in summary.balance_bands.iter().zip(deterministic_end_balance) {
-        out.write_record([
-            band.month.to_string(),
-            cents(*det),
-            cents(band.mean),
-            cents(band.p5),
-            cents(band.p25),
-            cents(band.p50),
-            cents(band.p75),
-            cents(band.p95),
-        ])?;
-    }
-    into_bytes(out)
+    rows::table(
+        summary
+            .balance_bands
+            .iter()
+            .zip(deterministic_end_balance)
+            .map(|(band, &deterministic)| BalanceBand {
+                period: band.month,
+                deterministic,
+                mean: band.mean,
+                p5: band.p5,
+                p25: band.p25,
+                p50: band.p50,
+                p75: band.p75,
+                p95: band.p95,
+            }),
+    )
 }
 
 /// `expected_cashflows.csv`: probability-weighted mean of every pool and tranche flow by
@@ -216,16 +165,16 @@ pub fn balance_bands_csv(
 pub fn expected_cashflows_csv(run: &MonteCarloRun, deal: &Deal) -> CsvResult {
     let mut out = csv::Writer::from_writer(Vec::new());
     let mut header: Vec<String> = vec!["period".into()];
-    header.extend(POOL_FIELDS.iter().map(|f| f.to_string()));
+    header.extend(PoolField::ALL.map(|f| f.name().to_string()));
     for t in &deal.tranches {
-        header.extend(TRANCHE_FIELDS.iter().map(|f| format!("{}_{f}", t.name)));
+        header.extend(TrancheField::ALL.map(|f| format!("{}_{}", t.name, f.name())));
     }
     out.write_record(&header)?;
     for month in 1..=deal.horizon_months as usize {
         let mut row = vec![month.to_string()];
-        row.extend((0..POOL_FIELDS.len()).map(|f| cents(run.expected_pool(month, f))));
+        row.extend(PoolField::ALL.map(|f| cents(run.expected_pool(month, f))));
         for j in 0..deal.tranches.len() {
-            row.extend((0..TRANCHE_FIELDS.len()).map(|f| cents(run.expected_tranche(month, j, f))));
+            row.extend(TrancheField::ALL.map(|f| cents(run.expected_tranche(month, j, f))));
         }
         out.write_record(&row)?;
     }

@@ -7,14 +7,8 @@ use serde::Serialize;
 
 use super::cashflow::{annual_yield, weighted_average_life_years};
 use super::distribution::{LossStatistics, block_sum, loss_statistics, weighted_quantile};
-use crate::engine::MonteCarloRun;
+use crate::engine::{MonteCarloRun, PoolField, TrancheField};
 use crate::scenario::Deal;
-
-/// Field indices into the run's period sums (see `montecarlo::POOL_FIELDS`,
-/// `TRANCHE_FIELDS`).
-const RESIDUAL: usize = 9;
-const INTEREST_PAID: usize = 0;
-const PRINCIPAL_PAID: usize = 1;
 
 /// One tranche's Monte Carlo metrics (`tranches.csv`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -137,17 +131,17 @@ pub fn summarize(run: &MonteCarloRun, deal: &Deal) -> MonteCarloSummary {
         .map(|(j, tranche)| {
             let loss = loss_statistics(&column(&|p| p.tranche_loss[j]), &weights);
             let principal: Vec<f64> = (1..=months)
-                .map(|m| run.expected_tranche(m, j, PRINCIPAL_PAID))
+                .map(|m| run.expected_tranche(m, j, TrancheField::PrincipalPaid))
                 .collect();
             let cash: Vec<f64> = (1..=months)
                 .map(|m| {
                     let residual = if j == last {
-                        run.expected_pool(m, RESIDUAL)
+                        run.expected_pool(m, PoolField::Residual)
                     } else {
                         0.0
                     };
-                    run.expected_tranche(m, j, INTEREST_PAID)
-                        + run.expected_tranche(m, j, PRINCIPAL_PAID)
+                    run.expected_tranche(m, j, TrancheField::InterestPaid)
+                        + run.expected_tranche(m, j, TrancheField::PrincipalPaid)
                         + residual
                 })
                 .collect();
