@@ -30,6 +30,7 @@ fn main() {
         paths,
         seed: scenario.simulation.seed,
         importance_sampling: scenario.simulation.importance_sampling,
+        tail_targets: Vec::new(),
     };
     let t0 = Instant::now();
     let recorded = SizingPaths::record(&model, deal, &settings).unwrap();
@@ -54,6 +55,6 @@ fn main() {
         result.funding_capacity, result.advance_rate
     );
     let t3 = Instant::now();
-    let b = breakevens(&pool, &scenario.assumptions, deal).unwrap();
+    let b = breakevens(&pool, &scenario.assumptions, &scenario.deterministic, deal).unwrap();
     println!("breakevens {:?} in {:.2}s", b, t3.elapsed().as_secs_f64());
 }

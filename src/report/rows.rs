@@ -427,7 +427,7 @@ mod tests {
     #[test]
     fn an_empty_table_has_its_header_and_reads_back_empty() {
         let bytes = table(Vec::<BreakevenRow>::new()).unwrap();
-        assert_eq!(bytes, b"tranche,breakeven_pd_multiple\n");
+        assert_eq!(bytes, b"tranche,breakeven_pd_multiple,breakeven_cdr\n");
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("breakevens.csv");
         std::fs::write(&path, &bytes).unwrap();

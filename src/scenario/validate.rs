@@ -917,10 +917,15 @@ impl Checker<'_> {
             (None, Some(ratings)) => {
                 match StressTable::parse(DEFAULT_STRESS_TOML, DEFAULT_STRESS_NAME, Some(ratings)) {
                     Ok(table) => Some(table),
-                    Err(error) => {
-                        for problem in error.problems {
-                            self.problem("deal.stress_table", problem);
-                        }
+                    Err(_) => {
+                        // only a rating table of other symbols gets here
+                        self.problem(
+                            "deal.stress_table",
+                            format!(
+                                "the built-in stress table's categories list the built-in ratings (Aaa … B3), not those of {}; name a `deal.stress_table` whose categories list them",
+                                ratings.source
+                            ),
+                        );
                         None
                     }
                 }

@@ -197,10 +197,8 @@ impl Search {
                 self.failing = Some((level, gap, first_loss_month(run, j)));
             }
             None => self.failing = Some((level, gap, first_loss_month(run, j))),
-            Some((l, _, _)) if level > l => {
-                if self.failing_above.is_none_or(|(a, _)| level < a) {
-                    self.failing_above = Some((level, gap));
-                }
+            Some((l, _, _)) if level > l && self.failing_above.is_none_or(|(a, _)| level < a) => {
+                self.failing_above = Some((level, gap));
             }
             _ => {}
         }

@@ -133,25 +133,29 @@ mod tests {
 
     #[test]
     fn equal_weights_give_the_order_statistics() {
-        // 0..1000, weight 1/1000: the tail above k is (999 − k)/1000
-        let values: Vec<f64> = (0..1000).map(f64::from).collect();
-        let weights = vec![1e-3; 1000];
+        // 0..1024, weight 1/1024 (exact in binary): the tail above k is (1023 − k)/1024
+        let n = 1024;
+        let values: Vec<f64> = (0..n).map(f64::from).collect();
+        let w = 1.0 / f64::from(n);
+        let weights = vec![w; n as usize];
         let d = WeightedDistribution::new(&values, &weights);
-        // the smallest x with tail ≤ 0.01 is 989 (tail 10/1000)
-        assert_eq!(d.upper_quantile(0.01), Some(989.0));
-        assert_eq!(d.upper_quantile(0.0), Some(999.0));
+        // the smallest x with tail ≤ 8/1024 is 1015 (tail 8/1024; 1014 has 9/1024)
+        let p = 8.0 * w;
+        assert_eq!(d.upper_quantile(p), Some(1015.0));
+        assert_eq!(d.upper_quantile(0.0), Some(1023.0));
         assert_eq!(d.upper_quantile(1.0), Some(0.0));
-        assert!((d.tail_above(989.0) - 0.01).abs() < 1e-15);
-        assert!((d.tail_above(-1.0) - 1.0).abs() < 1e-12);
-        // s = √(Σ w²(1{x > q} − p)²) = √(10·(1e-3·0.99)² + 990·(1e-3·0.01)²)
-        let s = (10.0 * (1e-3 * 0.99_f64).powi(2) + 990.0 * (1e-5_f64).powi(2)).sqrt();
-        let t = d.target(0.01);
-        let low = d.upper_quantile(0.01 + s).unwrap();
-        let high = d.upper_quantile(0.01 - s).unwrap();
-        assert_eq!(t.rate, 989.0);
-        assert_eq!(t.se, 0.5 * (high - low));
-        // the same as the textbook √(p(1−p)/n) in probability: 3.1e-3, so about ±3 ranks
-        assert!((s - (0.01_f64 * 0.99 / 1000.0).sqrt()).abs() < 1e-12);
+        assert_eq!(d.tail_above(1015.0), p);
+        assert_eq!(d.tail_above(-1.0), 1.0);
+        // s = √(Σ w²(1{x > q} − p)²) = w √(8 (1 − p)² + 1016 p²) = √(p(1 − p)/n) here
+        let s = w * (8.0 * (1.0 - p).powi(2) + 1016.0 * p * p).sqrt();
+        assert!((s - (p * (1.0 - p) / f64::from(n)).sqrt()).abs() < 1e-15);
+        let t = d.target(p);
+        assert_eq!(t.rate, 1015.0);
+        // p ± s = (8 ± 2.8)/1024: the quantiles at tails 5.2/1024 and 10.8/1024 are 1018
+        // and 1013, so the error is half of 5
+        assert_eq!(d.upper_quantile(p - s), Some(1018.0));
+        assert_eq!(d.upper_quantile(p + s), Some(1013.0));
+        assert_eq!(t.se, 2.5);
     }
 
     #[test]

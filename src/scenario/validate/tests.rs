@@ -1037,6 +1037,41 @@ fn a_rating_table_file_replaces_the_built_in_one() {
         "revolving_months = 12",
         "revolving_months = 12\nrating_table = \"table.csv\"",
     );
+    // the built-in default and stress tables name the built-in ratings: one line each
+    let problems = parse(&text, folder.path(), "t.toml")
+        .expect_err("no default or stress table for AAA and A")
+        .problems();
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("`deal.pd_table`") && p.contains("AAA, A")),
+        "{problems:#?}"
+    );
+    assert_eq!(
+        problems
+            .iter()
+            .filter(|p| p.contains("`deal.stress_table`"))
+            .count(),
+        1,
+        "{problems:#?}"
+    );
+    std::fs::write(
+        folder.path().join("pd.csv"),
+        "rating,y1,y2\nAAA,0.0002,0.0004\nA,0.002,0.004\n",
+    )
+    .expect("write");
+    let levels = "prepayment_multiple_low = 0.5\nprepayment_multiple_high = 1.5\nyield_compression = 0.4\nrecovery_haircut = 0.6\nrecovery_lag_extra_months = 6";
+    std::fs::write(
+        folder.path().join("stress.toml"),
+        format!(
+            "schema_version = 1\n[shapes.even]\nstart = \"deal_start\"\ntilt = 0.0\n[categories.top]\nratings = [\"AAA\"]\n{levels}\n[categories.single_a]\nratings = [\"A\"]\n{levels}\n[[scenarios]]\nname = \"even\"\nshape = \"even\"\nprepayment = \"base\"\n"
+        ),
+    )
+    .expect("write");
+    let text = with(
+        "revolving_months = 12",
+        "revolving_months = 12\nrating_table = \"table.csv\"\npd_table = \"pd.csv\"\nstress_table = \"stress.toml\"",
+    );
     let problems = parse(&text, folder.path(), "t.toml")
         .expect_err("Aaa and A2 are not in this table")
         .problems();
