@@ -445,7 +445,7 @@ fn check_treasury_everywhere(dir: &Path, terminal: &str, expect_surplus: bool) {
     assert!(
         terminal
             .lines()
-            .any(|l| l.starts_with("Treasury:") && l.contains(&words)),
+            .any(|l| l.starts_with("Treasury (") && l.contains(&words)),
         "terminal lacks `{words}`:\n{terminal}"
     );
 

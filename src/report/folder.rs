@@ -12,7 +12,8 @@ use serde_json::Value;
 use super::ReportError;
 use super::rows::read_table;
 pub use super::rows::{
-    BalanceBand, BreakevenRow, FrontierRow, LossBin, SizingCurvePoint, SizingRow, TrancheRow,
+    BalanceBand, BreakevenRow, FrontierRow, LossBin, RatingTestRow, SizingCurvePoint, SizingRow,
+    TrancheRow,
 };
 
 /// A CSV file held as text, with its columns found by name.
@@ -301,6 +302,12 @@ pub struct Treasury {
     pub surplus: Option<f64>,
     /// Whose capacity it is in a frontier folder: `recommended` or `closest` policy.
     pub policy: Option<String>,
+    /// The sizing method the capacity is from (`tdr_bdr`, `expected_loss`; `None` in
+    /// folders of earlier versions, which had only expected loss).
+    pub method: Option<String>,
+    pub advance_rate: Option<f64>,
+    /// `(method, capacity, advance rate)` of every sizing method, when recorded.
+    pub by_method: Vec<(String, Option<f64>, Option<f64>)>,
 }
 
 /// `path_results.csv`: each path's weight, pool net loss and tranche losses.
@@ -377,7 +384,12 @@ pub struct ReportFolder {
     pub deterministic_pool: Option<Table>,
     pub breakevens: Vec<BreakevenRow>,
     pub strats: Vec<StratRow>,
+    /// `sizing.csv`'s expected-loss rows (all rows of a file from before `method`).
     pub sizing: Vec<SizingRow>,
+    /// `sizing.csv`'s TDR/BDR rows (SPEC §7.3).
+    pub sizing_tdr_bdr: Vec<SizingRow>,
+    /// `rating_tests.csv` (SPEC §7.3).
+    pub rating_tests: Vec<RatingTestRow>,
     pub sizing_curve: Vec<SizingCurvePoint>,
     pub frontier: Vec<FrontierRow>,
     /// Where the folder is published when it is read from a temporary folder (the `--out`
@@ -435,6 +447,7 @@ impl ReportFolder {
         ) -> Result<Vec<T>, ReportError> {
             path.map_or(Ok(Vec::new()), |path| read_table(&path))
         }
+        let sizing_rows: Vec<SizingRow> = rows(present("sizing.csv"))?;
         let mut folder = ReportFolder {
             path: dir.to_path_buf(),
             summary,
@@ -444,12 +457,18 @@ impl ReportFolder {
             balance_bands: rows(present("pool_balance_bands.csv"))?,
             breakevens: rows(present("breakevens.csv"))?,
             strats: rows(present("pool_strats.csv"))?,
-            // the report's sizing section shows the expected-loss rows (SPEC §7.1); a file
-            // from before `method` has only those
-            sizing: rows::<SizingRow>(present("sizing.csv"))?
-                .into_iter()
+            // a file from before `method` has only expected-loss rows
+            sizing: sizing_rows
+                .iter()
                 .filter(|r| r.method.as_deref().is_none_or(|m| m == "expected_loss"))
+                .cloned()
                 .collect(),
+            sizing_tdr_bdr: sizing_rows
+                .iter()
+                .filter(|r| r.method.as_deref() == Some("tdr_bdr"))
+                .cloned()
+                .collect(),
+            rating_tests: rows(present("rating_tests.csv"))?,
             sizing_curve: rows(present("sizing_curve.csv"))?,
             frontier: rows(present("frontier.csv"))?,
             expected_cashflows: table("expected_cashflows.csv")?,
@@ -535,11 +554,12 @@ impl ReportFolder {
 
     /// Funding capacity (CNY): sizing's, else the treasury's.
     pub fn funding_capacity(&self) -> Option<f64> {
+        // the treasury's is the capacity of the scenario's sizing method
         self.summary
-            .sizing
+            .treasury
             .as_ref()
-            .and_then(|s| s.funding_capacity)
-            .or_else(|| self.summary.treasury.as_ref()?.funding_capacity)
+            .and_then(|t| t.funding_capacity)
+            .or_else(|| self.summary.sizing.as_ref()?.funding_capacity)
     }
 }
 
@@ -705,6 +725,23 @@ impl Summary {
                 funding_need: number_at(s, "/funding_need"),
                 surplus: number_at(s, "/surplus").or_else(|| number_at(s, "/gap")),
                 policy: text_at(s, "/policy"),
+                method: text_at(s, "/method"),
+                advance_rate: number_at(s, "/advance_rate"),
+                by_method: s
+                    .get("by_method")
+                    .and_then(Value::as_array)
+                    .map(|all| {
+                        all.iter()
+                            .filter_map(|m| {
+                                Some((
+                                    text_at(m, "/method")?,
+                                    number_at(m, "/funding_capacity"),
+                                    number_at(m, "/advance_rate"),
+                                ))
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
             });
         let importance_sampling = [
             "/monte_carlo/importance_sampling",

@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 use serde_json::Value;
 
 use super::charts::{RenderedChart, short_trigger};
-use super::folder::{FrontierRecommendation, ReportFolder, Treasury};
+use super::folder::{FrontierRecommendation, RatingTestRow, ReportFolder, Treasury};
 use super::format::{
     cny, funding_position_text, html_escape as esc, or_dash, percent, small_percent, years,
 };
@@ -218,6 +218,11 @@ pub fn report_html(folder: &ReportFolder, charts: &[RenderedChart]) -> String {
             "sizing",
             "Sizing and funding capacity",
             sizing_section(folder),
+        ),
+        (
+            "rating",
+            "Rating test: target against break-even default rates",
+            rating_section(folder),
         ),
         (
             "stress",
@@ -820,12 +825,36 @@ fn sizing_section(folder: &ReportFolder) -> String {
             },
         ));
     }
-    if let Some(a) = s.sizing.as_ref().and_then(|z| z.advance_rate) {
+    let treasury_advance = s.treasury.as_ref().and_then(|t| t.advance_rate);
+    if let Some(a) = treasury_advance.or_else(|| s.sizing.as_ref().and_then(|z| z.advance_rate)) {
         facts.push(fact(
             "Advance rate",
             &percent(a, 2),
-            "rated notes ÷ closing pool",
+            &match s.treasury.as_ref().and_then(|t| t.method.as_deref()) {
+                Some(method) => format!(
+                    "rated notes ÷ closing pool, sized by {}",
+                    method_words(method)
+                ),
+                None => "rated notes ÷ closing pool".to_string(),
+            },
         ));
+    }
+    if let Some(t) = &s.treasury {
+        for (method, capacity, advance) in &t.by_method {
+            if Some(method.as_str()) == t.method.as_deref() {
+                continue;
+            }
+            if let Some(capacity) = capacity {
+                facts.push(fact(
+                    &format!("Capacity by {}", method_words(method)),
+                    &format!("{} CNY", cny(*capacity)),
+                    &format!(
+                        "advance rate {}; shown beside, not used",
+                        or_dash(*advance, |a| percent(a, 2))
+                    ),
+                ));
+            }
+        }
     }
     if let Some(t) = &s.treasury {
         if let Some(need) = t.funding_need {
@@ -855,7 +884,58 @@ fn sizing_section(folder: &ReportFolder) -> String {
     if !facts.is_empty() {
         let _ = write!(out, "<div class=\"facts\">{}</div>", facts.join(""));
     }
+    if !folder.sizing_tdr_bdr.is_empty() {
+        out.push_str("<h3>Sized by target against break-even default rates (SPEC §7.3)</h3>");
+        let rows: Vec<Vec<String>> = folder
+            .sizing_tdr_bdr
+            .iter()
+            .map(|r| {
+                vec![
+                    esc(&r.tranche),
+                    esc(r.target_rating.as_deref().unwrap_or("-")),
+                    percent(r.share, 2),
+                    or_dash(r.amount, cny),
+                    or_dash(r.credit_enhancement, |c| percent(c, 2)),
+                    or_dash(r.tdr, |t| {
+                        format!(
+                            "{} ± {}",
+                            percent(t, 2),
+                            r.tdr_se
+                                .filter(|s| s.is_finite())
+                                .map_or("∞".into(), |s| percent(s, 2))
+                        )
+                    }),
+                    or_dash(r.bdr, |b| percent(b, 2)),
+                    esc(r.binding_scenario.as_deref().unwrap_or("-")),
+                    years(r.wal),
+                    match r.feasible {
+                        Some(true) => "<span class=\"good\">yes</span>".into(),
+                        Some(false) => "<span class=\"bad\">no</span>".into(),
+                        None => "-".into(),
+                    },
+                ]
+            })
+            .collect();
+        out.push_str(&table(
+            &[
+                "Tranche",
+                "Target",
+                "Sized share",
+                "Amount (CNY)",
+                "Credit enhancement",
+                "TDR ± SE",
+                "BDR",
+                "Binding scenario",
+                "WAL (years, base case)",
+                "Feasible",
+            ],
+            &rows,
+        ));
+    }
     if !folder.sizing.is_empty() {
+        if !folder.sizing_tdr_bdr.is_empty() {
+            out.push_str("<h3>Sized by expected loss (SPEC §7.1)</h3>");
+        }
         let rows: Vec<Vec<String>> = folder
             .sizing
             .iter()
@@ -888,6 +968,114 @@ fn sizing_section(folder: &ReportFolder) -> String {
                 "Target EL",
                 "WAL (years)",
                 "Feasible",
+            ],
+            &rows,
+        ));
+    }
+    out
+}
+
+/// A sizing method in words.
+fn method_words(method: &str) -> &'static str {
+    match method {
+        "tdr_bdr" => "TDR/BDR",
+        "expected_loss" => "expected loss",
+        _ => "another method",
+    }
+}
+
+/// The rating test as a rating report reads it: for each rated tranche, in words, the best
+/// rating it passes, and at its target (or that rating) the TDR, the BDR, the binding
+/// scenario and the margin; then every rating's test.
+fn rating_section(folder: &ReportFolder) -> String {
+    if folder.rating_tests.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from(
+        "<p>Each rated tranche is tested as rating agencies test consumer-loan ABS: its break-even default rate (BDR) — the pool's cumulative default rate, defaults ÷ (closing balance + purchases), at the largest default stress under which it still receives all its principal (the senior also all interest when due) — under every stress scenario of the rating's category (default timing, prepayment, yield compression, recovery haircut and delay), against the target default rate (TDR): the quantile of the Monte Carlo cumulative default rate that the rating's idealized default probability at the tranche's WAL leaves above it. A tranche passes a rating when its lowest BDR is at least the TDR.</p>",
+    );
+    let mut names: Vec<&str> = Vec::new();
+    for r in &folder.rating_tests {
+        if !names.contains(&r.tranche.as_str()) {
+            names.push(&r.tranche);
+        }
+    }
+    for name in names {
+        let tests: Vec<&RatingTestRow> = folder
+            .rating_tests
+            .iter()
+            .filter(|r| r.tranche == name)
+            .collect();
+        let implied = tests.iter().find(|r| r.passes);
+        let target = folder
+            .tranches
+            .iter()
+            .find(|t| t.tranche == name)
+            .and_then(|t| t.target_rating.clone());
+        let shown = target
+            .as_deref()
+            .and_then(|t| tests.iter().find(|r| r.rating == t))
+            .or(implied)
+            .or(tests.last());
+        let Some(shown) = shown else { continue };
+        let _ = write!(
+            out,
+            "<p><strong>{}</strong>: {}. At {} (WAL {} years) the TDR is {} ± {} and the BDR {} under <em>{}</em>, a margin of {}: it {}.</p>",
+            esc(name),
+            match implied {
+                Some(r) => format!("passes {} and every rating below it", esc(&r.rating)),
+                None => "passes no rating of the table".to_string(),
+            },
+            esc(&shown.rating),
+            years(Some(shown.wal)),
+            percent(shown.tdr, 2),
+            if shown.tdr_se.is_finite() {
+                percent(shown.tdr_se, 2)
+            } else {
+                "∞ (the paths do not reach this quantile)".into()
+            },
+            percent(shown.bdr, 2),
+            esc(&shown.binding_scenario),
+            percent(shown.margin, 2),
+            if shown.passes { "passes" } else { "fails" }
+        );
+        let rows: Vec<Vec<String>> = tests
+            .iter()
+            .map(|r| {
+                vec![
+                    esc(&r.rating),
+                    esc(&r.category),
+                    small_percent(r.idealized_pd),
+                    format!(
+                        "{} ± {}",
+                        percent(r.tdr, 2),
+                        if r.tdr_se.is_finite() {
+                            percent(r.tdr_se, 2)
+                        } else {
+                            "∞".into()
+                        }
+                    ),
+                    percent(r.bdr, 2),
+                    esc(&r.binding_scenario),
+                    percent(r.margin, 2),
+                    if r.passes {
+                        "<span class=\"good\">passes</span>".into()
+                    } else {
+                        "<span class=\"bad\">fails</span>".into()
+                    },
+                ]
+            })
+            .collect();
+        out.push_str(&table(
+            &[
+                "Rating",
+                "Stress category",
+                "Idealized PD",
+                "TDR ± SE",
+                "BDR",
+                "Binding scenario",
+                "Margin",
+                "Test",
             ],
             &rows,
         ));
