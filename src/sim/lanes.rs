@@ -201,7 +201,7 @@ pub struct RunSort<'a> {
 }
 
 /// Receivables sorted per call (a multiple of [`LANES`]).
-pub const SORT_CHUNK: usize = 256;
+pub const SORT_CHUNK: usize = 1024;
 
 /// The receivables of a chunk that need more than the vector code settles, and those whose
 /// one event is a prepayment within the window. The arrays have [`LANES`] spare entries

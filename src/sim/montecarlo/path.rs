@@ -222,6 +222,13 @@ impl<'p> StochasticPool<'p> {
                             &sort,
                             sorted,
                         );
+                        // the candidates' cold data is scattered: ask for the first few
+                        // now (the prepayments are added meanwhile), each later one a few
+                        // candidates ahead
+                        for &ahead in &sorted.plain_index[..plain.min(CANDIDATE_PREFETCH_DISTANCE)]
+                        {
+                            prefetch(&self.asset_cold[at + ahead as usize]);
+                        }
                         let balances = &self.asset_balance_units[at..stop];
                         for &entry in &sorted.prepaid[..prepaid] {
                             let (slot, i) = ((entry >> 32) as usize, entry as u32 as usize);
@@ -235,12 +242,11 @@ impl<'p> StochasticPool<'p> {
                             }
                         }
                         for k in 0..plain {
-                            // the candidates' cold data is scattered: ask for it a few
-                            // candidates ahead (stale entries past the last candidate only
-                            // cost a useless prefetch)
-                            let ahead =
-                                sorted.plain_index[(k + CANDIDATE_PREFETCH_DISTANCE) % SORT_CHUNK];
-                            prefetch(&self.asset_cold[(at + ahead as usize).min(stop - 1)]);
+                            if let Some(&ahead) =
+                                sorted.plain_index[..plain].get(k + CANDIDATE_PREFETCH_DISTANCE)
+                            {
+                                prefetch(&self.asset_cold[at + ahead as usize]);
+                            }
                             let i = at + sorted.plain_index[k] as usize;
                             self.cutoff_event(
                                 tables,
