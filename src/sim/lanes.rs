@@ -289,10 +289,19 @@ impl Xoshiro256PlusPlusX4 {
         assert!(span.cells.len() <= SORT_CHUNK && span.cells.len().is_multiple_of(LANES));
         #[cfg(target_arch = "x86_64")]
         if vector_sort() {
+            // A span of one grid cell (common: receivables are sorted by cell, and a pool
+            // of one grade has one) reads its bound once instead of gathering it per draw.
             // SAFETY: AVX2 is present (checked by `vector_sort`); every cell is below
             // `span.count` (`CellTable::new`), so it indexes `bound_table`; the span holds
-            // at most SORT_CHUNK receivables, a multiple of four.
-            return unsafe { self.sort_avx2(span.cells, bound_table, run, out) };
+            // at most SORT_CHUNK receivables, a multiple of four; ONE_CELL only for a span
+            // that is not empty and whose cells all equal the first.
+            return match span.cells.first() {
+                // (a fold without early exit: it vectorises)
+                Some(&cell) if span.cells.iter().fold(0, |acc, &c| acc | (c ^ cell)) == 0 => unsafe {
+                    self.sort_avx2::<true>(span.cells, bound_table, run, out)
+                },
+                _ => unsafe { self.sort_avx2::<false>(span.cells, bound_table, run, out) },
+            };
         }
         self.sort_plain(span.cells, bound_table, run, out)
     }
@@ -334,10 +343,11 @@ impl Xoshiro256PlusPlusX4 {
     ///
     /// # Safety
     /// The CPU must have AVX2, every cell must index `bound_table`, and `cells` must hold
-    /// at most [`SORT_CHUNK`] receivables, a multiple of four.
+    /// at most [`SORT_CHUNK`] receivables, a multiple of four; with `ONE_CELL`, `cells` must
+    /// not be empty and every cell must be the first.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
-    unsafe fn sort_avx2(
+    unsafe fn sort_avx2<const ONE_CELL: bool>(
         &mut self,
         cells: &[u16],
         bound_table: &[u64],
@@ -401,6 +411,12 @@ impl Xoshiro256PlusPlusX4 {
             let lane_numbers_32 = _mm256_setr_epi32(0, 1, 2, 3, 0, 0, 0, 0);
             let lane_numbers_64 = _mm256_setr_epi64x(0, 1, 2, 3);
             let bounds_table = bound_table.as_ptr().cast::<i64>();
+            // with ONE_CELL every cell is the first (and the span is not empty)
+            let one_bound = if ONE_CELL {
+                _mm256_set1_epi64x(bound_table[usize::from(cells[0])] as i64)
+            } else {
+                _mm256_setzero_si256()
+            };
             let prepay_table = run.prepay.entries.as_ptr().cast::<i64>();
             for group in 0..groups {
                 // Xoshiro256++, four lanes
@@ -414,10 +430,14 @@ impl Xoshiro256PlusPlusX4 {
                 s3 = rotate_left::<45, 19>(s3);
 
                 // may it default? (every value below 2³³, so signed compares are exact)
-                let cell = _mm256_cvtepu16_epi64(_mm_loadl_epi64(
-                    cells.as_ptr().add(group * LANES).cast(),
-                ));
-                let bounds = _mm256_i64gather_epi64::<8>(bounds_table, cell);
+                let bounds = if ONE_CELL {
+                    one_bound
+                } else {
+                    let cell = _mm256_cvtepu16_epi64(_mm_loadl_epi64(
+                        cells.as_ptr().add(group * LANES).cast(),
+                    ));
+                    _mm256_i64gather_epi64::<8>(bounds_table, cell)
+                };
                 let may_default = _mm256_cmpgt_epi64(bounds, _mm256_srli_epi64::<32>(draws));
 
                 // its prepayment month: W = !k_p, t = t₀ + [W ≥ thr[t₀]]
@@ -629,6 +649,35 @@ mod tests {
                 // both go on from the same state
                 assert_eq!(lanes.next_u64s(), reference.next_u64s());
             }
+        }
+    }
+
+    #[test]
+    fn vector_and_plain_sorts_agree_on_a_span_of_one_cell() {
+        let (_, bound_table) = sort_inputs(0, 5);
+        let prepay = PrepayCells::new(&thresholds(0.03, 24));
+        let run = RunSort {
+            prepay: &prepay,
+            window: 23,
+            slot_offset: 3,
+        };
+        // cell 2: a bound strictly between 0 and 2³²
+        let table = CellTable::new(vec![2; SORT_CHUNK], bound_table.len());
+        let words: [u64; 16] = std::array::from_fn(|i| 31 * i as u64 + 9);
+        let mut vector = Xoshiro256PlusPlusX4::from_words(words);
+        let mut plain = Xoshiro256PlusPlusX4::from_words(words);
+        let (mut a, mut b) = (Sorted::default(), Sorted::default());
+        for _ in 0..3 {
+            let span = table.span(0..SORT_CHUNK);
+            let (found, prepaid) = vector.sort(span, &bound_table, &run, &mut a);
+            assert_eq!(
+                (found, prepaid),
+                plain.sort_plain(span.as_slice(), &bound_table, &run, &mut b)
+            );
+            assert!(found > 0 && prepaid > 0, "a weak test");
+            assert_eq!(a.plain_index[..found], b.plain_index[..found]);
+            assert_eq!(a.plain_bits[..found], b.plain_bits[..found]);
+            assert_eq!(a.prepaid[..prepaid], b.prepaid[..prepaid]);
         }
     }
 
