@@ -230,15 +230,17 @@ impl<'p> StochasticPool<'p> {
                             prefetch(&self.asset_cold[at + ahead as usize]);
                         }
                         let balances = &self.asset_balance_units[at..stop];
+                        let balance_sums = sums.balance.as_mut_slice();
                         for &entry in &sorted.prepaid[..prepaid] {
                             let (slot, i) = ((entry >> 32) as usize, entry as u32 as usize);
-                            sums.balance[slot] += balances[i];
+                            balance_sums[slot] += balances[i];
                         }
                         if r.has_fees {
                             let fees = &self.asset_fee_units[at..stop];
+                            let fee_sums = sums.fee.as_mut_slice();
                             for &entry in &sorted.prepaid[..prepaid] {
                                 let (slot, i) = ((entry >> 32) as usize, entry as u32 as usize);
-                                sums.fee[slot] += fees[i];
+                                fee_sums[slot] += fees[i];
                             }
                         }
                         for k in 0..plain {
