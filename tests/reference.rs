@@ -216,3 +216,33 @@ fn segments_with_their_own_factors_under_importance_sampling() {
     let seen = compare(&case, &sampling, 99, 40);
     assert!(seen.defaults > 0.0 && seen.purchases > 0);
 }
+
+/// Cohorts of one grade each (one PD, so one threshold cell and hazard scale per cohort):
+/// the engine reads each cohort's lifetime-default bound once per chunk instead of
+/// gathering it per draw.
+#[test]
+fn cohorts_of_one_grade() {
+    let receivables: Vec<Receivable> = (0..600)
+        .map(|i| {
+            let (product, term, pd, rate) = match i % 3 {
+                0 => (Product::Annuity, 24, 0.036, 0.15),
+                1 => (Product::Installment, 12, 0.10, 0.006),
+                _ => (Product::Annuity, 6, 0.25, 0.2),
+            };
+            let balance = 500.0 + f64::from(i) * 13.37;
+            receivable(
+                &format!("g{i}"),
+                product,
+                balance,
+                balance,
+                term,
+                term,
+                rate,
+                pd,
+            )
+        })
+        .collect();
+    let case = case(&receivables, one_factor(0.2, 1.0), 0);
+    let seen = compare(&case, &FactorSampling::plain(1), 3, 60);
+    assert!(seen.defaults > 0.0 && seen.prepayments > 0.0 && seen.recoveries > 0.0);
+}

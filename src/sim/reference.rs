@@ -15,6 +15,9 @@
 //!   search over `t`, no screening tables and no hazard bounds;
 //! - prepayment: `t_p = ⌊ln V / ln(1 − SMM)⌋ + 1`, if before maturity; a default in the
 //!   same month comes first;
+//! - amounts: a cut-off receivable's balance and monthly fee rounded to the engine's exact
+//!   unit of 2⁻²⁰ CNY ([`quantised_cny`]) before anything else (the engine sums the cut-off
+//!   events as whole units, in any order); purchases keep their amounts as drawn;
 //! - cash flows: each receivable stepped month by month from its own balance (equal
 //!   principal and a fee on the original principal for instalments, the level payment for
 //!   annuities, one repayment at maturity for bullets), no unit schedules and no cohorts;
@@ -27,7 +30,7 @@
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::{Rng, SeedableRng};
 
-use super::montecarlo::{FactorSampler, PurchaseStream, StochasticPool, path_key};
+use super::montecarlo::{FactorSampler, PurchaseStream, StochasticPool, path_key, quantised_cny};
 use super::pool::{Pool, PurchaseTemplate};
 use super::{Collateral, PoolFlows};
 use crate::normal::{normal_cdf, normal_quantile};
@@ -288,8 +291,8 @@ impl<'p> ReferencePath<'p> {
                 key.product,
                 key.months,
                 f64::from_bits(key.annuity_rate_bits),
-                asset.balance,
-                asset.monthly_fee,
+                quantised_cny(asset.balance),
+                quantised_cny(asset.monthly_fee),
                 event,
             ));
         }

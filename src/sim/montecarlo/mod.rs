@@ -23,6 +23,12 @@
 //! give each its own draws under the same path's factors, its clock starting after the
 //! month of purchase.
 //!
+//! Amounts: the cut-off receivables' events are summed per event-table entry as whole units
+//! of 2⁻²⁰ CNY (`cash`; each receivable's balance and fee rounded to the unit once, and the
+//! cohorts' starting masses are the exact sums of the same units), so a path's book does not
+//! depend on the order in which its events are found. The reference simulator
+//! (`sim::reference`) starts from the same rounded amounts.
+//!
 //! Streams: each path has its own `Xoshiro256PlusPlus` seeded from (seed, path index) by
 //! SplitMix64, giving first its factors, then the seeds of four Xoshiro256++ lanes from
 //! which the cut-off receivables draw, receivable `i` (in the model's order: by cohort, then
@@ -43,6 +49,7 @@
 //! - `tables`: the threshold grid, the per-path bound and default-month tables, the
 //!   prepayment tables;
 //! - `alias`: the purchase templates' Walker–Vose alias table;
+//! - `cash`: the exact unit of the cut-off event sums;
 //! - `model`: [`StochasticPool`], everything the same in every path, built once;
 //! - `events`: a candidate receivable's event (default or prepayment month) into the book;
 //! - `path`: one path as [`Collateral`](super::Collateral): [`PathScratch`],
@@ -51,6 +58,7 @@
 //!   ([`ReplayCollateral`]), for sizing.
 
 mod alias;
+mod cash;
 mod events;
 mod factors;
 mod model;
@@ -59,6 +67,7 @@ mod replay;
 mod streams;
 mod tables;
 
+pub use cash::{CASH_UNIT_CNY, quantised_cny};
 pub use factors::{FactorModel, FactorSampler};
 pub use model::StochasticPool;
 pub use path::{PathCollateral, PathScratch};

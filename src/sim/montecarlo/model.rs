@@ -1,17 +1,20 @@
 //! [`StochasticPool`]: everything about the pool that is the same in every path, built once
 //! from the pool and its assumptions — each receivable's and template's default threshold,
 //! hazard scale and prepayment class, the cut-off receivables in their draw order split into
-//! hot data (read by every draw) and cold data (read only for candidates), the cohort layout
-//! of the book, the threshold grid and the purchase alias table.
+//! their grid cells (read by every draw), their amounts in exact units (read for every
+//! event) and cold data (read only for draws that may default), the runs of them that share
+//! a cohort and a prepayment rate, the cohort layout of the book, the threshold grid and the
+//! purchase alias table.
 
 use std::collections::HashMap;
 
 use super::alias::{AliasEntry, AliasTable, PurchaseSlot};
+use super::cash::{cash_units, cny_of_units};
 use super::factors::FactorModel;
 use super::tables::{PrepayTable, THRESHOLD_GRID_CELLS, TableGrids, ThresholdGrid};
 use crate::normal::normal_quantile;
 use crate::scenario::Assumptions;
-use crate::sim::lanes::{HotReceivable, HotTable};
+use crate::sim::lanes::{CellTable, LANES};
 use crate::sim::pool::Pool;
 use crate::units::{cumulative_default_probability, smm_from_cpr, stressed_pd};
 
@@ -28,8 +31,18 @@ pub struct StochasticPool<'p> {
     /// What the per-path tables are computed on.
     pub(super) grids: TableGrids,
     pub(super) prepay_tables: Vec<PrepayTable>,
-    pub(super) asset_hot: HotTable,
+    /// Threshold-grid cell of each cut-off receivable, in draw order.
+    pub(super) asset_cells: CellTable,
+    /// Balance and fee of each cut-off receivable in draw order, in exact units
+    /// ([`super::cash`]).
+    pub(super) asset_balance_units: Vec<i64>,
+    pub(super) asset_fee_units: Vec<i64>,
     pub(super) asset_cold: Vec<ColdReceivable>,
+    /// The cut-off receivables in stretches for the vector sort or plain code.
+    pub(super) cutoff_spans: Vec<CutoffSpan>,
+    pub(super) cutoff_runs: Vec<CutoffRun>,
+    /// Event-table entries of the cut-off cohorts (the first in the book).
+    pub(super) cutoff_event_entries: usize,
     /// `12 / −ln(1 − p)` of each purchase template (the rest of its cold data is its
     /// slot's and its cell's).
     pub(super) template_months_per_hazard: Vec<f64>,
@@ -42,7 +55,8 @@ pub struct StochasticPool<'p> {
     draw_order: Vec<usize>,
 }
 
-/// A cut-off cohort: the receivables on one schedule, with their starting masses.
+/// A cut-off cohort: the receivables on one schedule, with their starting masses (sums of
+/// the receivables' amounts in exact units, [`super::cash`]).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(super) struct CutoffCohort {
     pub(super) schedule: usize,
@@ -50,17 +64,40 @@ pub(super) struct CutoffCohort {
     pub(super) fee: f64,
 }
 
-/// The rest of a receivable, read only when a draw says an event may happen.
+/// Consecutive cut-off receivables (in draw order) that share their cohort, prepayment
+/// rate and life: what the vector sort needs to know of them.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct CutoffRun {
+    pub(super) prepay_class: u8,
+    /// Last age at which a prepayment is recorded: `min(months − 1, horizon)`.
+    pub(super) window: u32,
+    /// Event-table index of the cohort at age 1.
+    pub(super) event_base: u32,
+    /// Whether any receivable of the run has a fee (annuities have none).
+    pub(super) has_fees: bool,
+}
+
+/// A stretch of cut-off receivables (positions in draw order).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) enum CutoffSpan {
+    /// Whole groups of four of one run: sorted four at a time.
+    Sorted { run: u32, start: u32, end: u32 },
+    /// One group of four (or the last, shorter one) that straddles runs: each receivable
+    /// in plain code.
+    Plain { start: u32, end: u32 },
+}
+
+/// The rest of a receivable, read only when a draw may default (or its prepayment month is
+/// not settled by the prepayment cells).
 #[derive(Debug, Clone, Copy)]
 pub(super) struct ColdReceivable {
     /// `12 / −ln(1 − p)`: months per unit of cumulative hazard (`+∞` when `p = 0`).
     pub(super) months_per_hazard: f64,
-    pub(super) balance: f64,
-    /// Monthly fee (templates: fee per CNY of purchased balance).
-    pub(super) monthly_fee: f64,
     /// Event-table index of the receivable's cohort at age 1 (templates: relative to the
     /// first purchase cohort of the month of purchase).
     pub(super) event_base: u32,
+    /// Largest 32-bit prepayment draw with no prepayment before maturity.
+    pub(super) keep_until_maturity: u32,
     /// Months over which defaults are drawn (the life, capped at the horizon for cut-off).
     pub(super) life_months: u8,
     /// Index of the receivable's [`PrepayTable`].
@@ -94,7 +131,11 @@ struct Prepared {
     /// `Φ⁻¹(F(L))`: it defaults within its life iff its latent variable is below this.
     threshold: f64,
     cold: ColdReceivable,
-    keep_until_maturity: u32,
+    balance: f64,
+    /// Monthly fee (templates: fee per CNY of purchased balance).
+    monthly_fee: f64,
+    /// Months of its schedule.
+    schedule_months: u32,
 }
 
 /// The distinct prepayment rates met so far, each with its [`PrepayTable`].
@@ -145,16 +186,17 @@ impl ReceivableTerms {
             )),
             cold: ColdReceivable {
                 months_per_hazard: -12.0 / (-p).ln_1p(),
-                balance: self.balance,
-                monthly_fee: self.monthly_fee,
                 event_base: self.event_base,
+                // prepays iff W = 2³² − 1 − k_p < thr[months − 1]; thr = 2³² (SMM ≈ 1)
+                // is kept at 2³² − 1, as before
+                keep_until_maturity: (4_294_967_295u64.saturating_sub(before_maturity)) as u32,
                 life_months: self.life_months as u8,
                 prepay_class: u8::try_from(class).expect("at most 256 prepayment rates"),
                 segment: self.factor_segment as u16,
             },
-            // prepays iff W = 2³² − 1 − k_p < thr[months − 1]; thr = 2³² (SMM ≈ 1)
-            // is kept at 2³² − 1, as before
-            keep_until_maturity: (4_294_967_295u64.saturating_sub(before_maturity)) as u32,
+            balance: self.balance,
+            monthly_fee: self.monthly_fee,
+            schedule_months: self.schedule_months,
         }
     }
 }
@@ -163,7 +205,8 @@ impl ReceivableTerms {
 /// purchase cohort per schedule and month of purchase, and where each cohort's events
 /// start in the book's event table.
 struct CohortLayout {
-    cutoff: Vec<CutoffCohort>,
+    /// Schedule of each cut-off cohort.
+    cutoff: Vec<usize>,
     /// Cut-off cohort of each of the pool's assets.
     asset_cohort: Vec<usize>,
     /// Schedule of each purchase cohort within a month.
@@ -180,22 +223,15 @@ impl CohortLayout {
     fn of(pool: &Pool) -> CohortLayout {
         let months_of = |schedule: usize| pool.schedules.get(schedule).months();
         let mut cutoff_slot_of = HashMap::new();
-        let mut cutoff: Vec<CutoffCohort> = Vec::new();
+        let mut cutoff: Vec<usize> = Vec::new();
         let asset_cohort: Vec<usize> = pool
             .assets
             .iter()
             .map(|a| {
-                let slot = *cutoff_slot_of.entry(a.schedule).or_insert_with(|| {
-                    cutoff.push(CutoffCohort {
-                        schedule: a.schedule,
-                        balance: 0.0,
-                        fee: 0.0,
-                    });
+                *cutoff_slot_of.entry(a.schedule).or_insert_with(|| {
+                    cutoff.push(a.schedule);
                     cutoff.len() - 1
-                });
-                cutoff[slot].balance += a.balance;
-                cutoff[slot].fee += a.monthly_fee;
-                slot
+                })
             })
             .collect();
         let mut purchase_slot_of = HashMap::new();
@@ -221,7 +257,7 @@ impl CohortLayout {
                 })
                 .collect()
         };
-        let cutoff_offsets = prefix(&mut cutoff.iter().map(|c| c.schedule));
+        let cutoff_offsets = prefix(&mut cutoff.iter().copied());
         let purchase_offsets = prefix(&mut purchase_schedules.iter().copied());
         CohortLayout {
             cutoff,
@@ -232,6 +268,74 @@ impl CohortLayout {
             purchase_offsets,
         }
     }
+}
+
+/// The runs of cut-off receivables (in draw order) that share their cohort, prepayment
+/// class and prepayment window, and the run of each receivable.
+fn cutoff_runs(
+    assets: &[Prepared],
+    fee_units: &[i64],
+    horizon_months: u32,
+) -> (Vec<CutoffRun>, Vec<u32>) {
+    let mut runs: Vec<CutoffRun> = Vec::new();
+    let run_of = assets
+        .iter()
+        .zip(fee_units)
+        .map(|(r, &fee)| {
+            let run = CutoffRun {
+                prepay_class: r.cold.prepay_class,
+                window: r.schedule_months.saturating_sub(1).min(horizon_months),
+                event_base: r.cold.event_base,
+                has_fees: false,
+            };
+            let same = |last: &CutoffRun| {
+                CutoffRun {
+                    has_fees: false,
+                    ..*last
+                } == run
+            };
+            if !runs.last().is_some_and(same) {
+                runs.push(run);
+            }
+            let last = runs.last_mut().expect("a run was just pushed");
+            last.has_fees |= fee != 0;
+            (runs.len() - 1) as u32
+        })
+        .collect();
+    (runs, run_of)
+}
+
+/// The cut-off receivables cut into stretches: whole groups of four within one run are
+/// sorted together, a group that straddles runs (and the last, shorter group) goes to
+/// plain code.
+fn cutoff_spans(run_of: &[u32]) -> Vec<CutoffSpan> {
+    let mut spans: Vec<CutoffSpan> = Vec::new();
+    let mut start = 0;
+    while start < run_of.len() {
+        let end = (start + LANES).min(run_of.len());
+        let run = run_of[start];
+        if end - start == LANES && run_of[end - 1] == run {
+            match spans.last_mut() {
+                Some(CutoffSpan::Sorted {
+                    run: last_run,
+                    end: last_end,
+                    ..
+                }) if *last_run == run && *last_end as usize == start => *last_end = end as u32,
+                _ => spans.push(CutoffSpan::Sorted {
+                    run,
+                    start: start as u32,
+                    end: end as u32,
+                }),
+            }
+        } else {
+            spans.push(CutoffSpan::Plain {
+                start: start as u32,
+                end: end as u32,
+            });
+        }
+        start = end;
+    }
+    spans
 }
 
 /// The longest schedule of the pool's assets and templates, in months (at least 1).
@@ -263,15 +367,15 @@ fn purchase_slots(
     let mut slot_by_template = Vec::with_capacity(templates.len());
     for (r, &cohort) in templates.iter().zip(template_cohort) {
         let shared = PurchaseSlot {
-            fee_rate: r.cold.monthly_fee,
+            fee_rate: r.monthly_fee,
             cohort: u16::try_from(cohort).expect("at most 65,536 purchase schedules"),
-            keep_until_maturity: r.keep_until_maturity,
+            keep_until_maturity: r.cold.keep_until_maturity,
             event_base: r.cold.event_base,
             life_months: r.cold.life_months,
             prepay_class: r.cold.prepay_class,
         };
         let slot = *slot_of
-            .entry((cohort, r.cold.monthly_fee.to_bits()))
+            .entry((cohort, r.monthly_fee.to_bits()))
             .or_insert_with(|| {
                 purchase_slots.push(shared);
                 purchase_slots.len() - 1
@@ -357,23 +461,50 @@ impl<'p> StochasticPool<'p> {
             .collect();
         order.sort_unstable_by_key(|&i| (keys[i], i));
         let assets: Vec<Prepared> = order.iter().map(|&i| assets[i].clone()).collect();
-        let asset_hot = HotTable::new(
+        let asset_cells = CellTable::new(
             assets
                 .iter()
-                .map(|r| HotReceivable {
-                    cell: cell_of(r),
-                    keep_until_maturity: r.keep_until_maturity,
-                })
+                .map(|r| u16::try_from(cell_of(r)).expect("at most 64 factor segments"))
                 .collect(),
             factors.loadings.len() * THRESHOLD_GRID_CELLS,
         );
+        let asset_balance_units: Vec<i64> = assets.iter().map(|r| cash_units(r.balance)).collect();
+        let asset_fee_units: Vec<i64> = assets.iter().map(|r| cash_units(r.monthly_fee)).collect();
+        // the cohorts' masses: exact sums of the same units (checked: fees have no cap)
+        let mut cohort_units = vec![(0i64, 0i64); layout.cutoff.len()];
+        for (k, &i) in order.iter().enumerate() {
+            let (balance, fee) = &mut cohort_units[layout.asset_cohort[i]];
+            *balance = balance
+                .checked_add(asset_balance_units[k])
+                .expect("cut-off balances beyond 2⁶³ units");
+            *fee = fee
+                .checked_add(asset_fee_units[k])
+                .expect("cut-off fees beyond 2⁶³ units");
+        }
+        let cutoff_cohorts: Vec<CutoffCohort> = layout
+            .cutoff
+            .iter()
+            .zip(&cohort_units)
+            .map(|(&schedule, &(balance, fee))| CutoffCohort {
+                schedule,
+                balance: cny_of_units(balance),
+                fee: cny_of_units(fee),
+            })
+            .collect();
+        let (cutoff_runs, run_of) = cutoff_runs(&assets, &asset_fee_units, horizon_months);
+        let cutoff_spans = cutoff_spans(&run_of);
+        let cutoff_event_entries = layout
+            .cutoff
+            .iter()
+            .map(|&schedule| months_of(schedule) as usize)
+            .sum();
         let (purchase_slots, slot_by_template) =
             purchase_slots(&templates, &layout.template_cohort);
         let weights: Vec<f64> = pool.templates.iter().map(|t| t.weight).collect();
         let alias = AliasTable::new(&weights, |i| {
             let r = &templates[i];
             AliasEntry {
-                balance: r.cold.balance,
+                balance: r.balance,
                 cell: u16::try_from(cell_of(r)).expect("at most 64 factor segments"),
                 slot: u16::try_from(slot_by_template[i])
                     .expect("at most 65,536 (schedule, fee rate) combinations"),
@@ -389,15 +520,20 @@ impl<'p> StochasticPool<'p> {
             yield_haircut: assumptions.yield_haircut,
             grids: TableGrids::new(grid),
             prepay_tables: prepay.tables,
-            asset_hot,
+            asset_cells,
+            asset_balance_units,
+            asset_fee_units,
             asset_cold: assets.iter().map(|r| r.cold).collect(),
+            cutoff_spans,
+            cutoff_runs,
+            cutoff_event_entries,
             template_months_per_hazard: templates
                 .iter()
                 .map(|r| r.cold.months_per_hazard)
                 .collect(),
             purchase_slots,
             alias,
-            cutoff_cohorts: layout.cutoff,
+            cutoff_cohorts,
             purchase_schedules: layout.purchase_schedules,
             draw_order: order,
         }
@@ -412,7 +548,7 @@ impl<'p> StochasticPool<'p> {
 
     /// Receivables in the closing pool.
     pub fn receivables(&self) -> usize {
-        self.asset_hot.len()
+        self.asset_cells.len()
     }
 
     /// The first cohort of the purchases of `month` (1-based) in the book.
@@ -428,9 +564,8 @@ impl<'p> StochasticPool<'p> {
         let shared = &self.purchase_slots[usize::from(slot)];
         ColdReceivable {
             months_per_hazard: self.template_months_per_hazard[template],
-            balance: 0.0,
-            monthly_fee: 0.0,
             event_base: shared.event_base,
+            keep_until_maturity: shared.keep_until_maturity,
             life_months: shared.life_months,
             prepay_class: shared.prepay_class,
             segment: cell / THRESHOLD_GRID_CELLS as u16,

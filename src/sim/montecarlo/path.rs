@@ -6,14 +6,15 @@ use rand::SeedableRng;
 use rand::rngs::Xoshiro256PlusPlus;
 
 use super::alias::AliasTable;
-use super::events::{Candidate, PendingEvent};
+use super::cash::cny_of_units;
+use super::events::Candidate;
 use super::factors::FactorSampler;
-use super::model::StochasticPool;
+use super::model::{CutoffSpan, StochasticPool};
 use super::replay::{CHECKPOINT_PICKS, MonthPurchases, PathLog};
 use super::streams::{PurchaseStream, path_key};
 use super::tables::PathTables;
 use crate::sim::cohort::{CohortBook, Collateral, PoolFlows, Recoveries};
-use crate::sim::lanes::{SCREEN_CHUNK, Screened, Xoshiro256PlusPlusX4};
+use crate::sim::lanes::{RunSort, SORT_CHUNK, Sorted, Xoshiro256PlusPlusX4};
 
 /// Candidates between the one whose cold data is prefetched and the one processed.
 const CANDIDATE_PREFETCH_DISTANCE: usize = 8;
@@ -50,6 +51,17 @@ pub struct PathScratch<'p> {
     pub(super) w: Vec<f64>,
     /// The path's segment factors `Z`.
     pub(super) z: Vec<f64>,
+    /// The cut-off events' amounts, in whole units.
+    pub(super) cutoff_sums: CutoffSums,
+}
+
+/// The cut-off receivables' event amounts of a path in whole units ([`super::cash`]), by
+/// event slot (`2 ×` event-table index, `+ 1` for a prepayment), and the sort's output.
+#[derive(Debug, Clone)]
+pub(super) struct CutoffSums {
+    balance: Vec<i64>,
+    fee: Vec<i64>,
+    sorted: Box<Sorted>,
 }
 
 impl PathScratch<'_> {
@@ -103,6 +115,11 @@ impl<'p> StochasticPool<'p> {
             slot_mass: vec![(0.0, 0.0); self.purchase_schedules.len()],
             w: vec![0.0; self.factors.dimension()],
             z: vec![0.0; segments],
+            cutoff_sums: CutoffSums {
+                balance: vec![0; 2 * self.cutoff_event_entries],
+                fee: vec![0; 2 * self.cutoff_event_entries],
+                sorted: Box::default(),
+            },
         }
     }
 
@@ -174,42 +191,103 @@ impl<'p> StochasticPool<'p> {
         for (cohort, c) in self.cutoff_cohorts.iter().enumerate() {
             scratch.book.add_mass(cohort, c.balance, c.fee);
         }
-        // Chunks of receivables: first every draw and its quick test, noting the few
-        // receivables that may have an event (four at a time, no call and no branch), then
-        // those receivables' events. Receivable i draws from lane i mod 4 of four streams
-        // seeded from the path's stream.
+        // The cut-off receivables draw four at a time from four lanes seeded from the path's
+        // stream (receivable i from lane i mod 4). Within a run of receivables that share
+        // their cohort and prepayment rate, the vector sort settles every draw that cannot
+        // default: no event, or a prepayment whose accumulator slot it gives; the few that
+        // may default go to plain code. The events' amounts are summed as whole units
+        // (`super::cash`), so the order in which they arrive does not matter.
         let mut lanes = Xoshiro256PlusPlusX4::from_rng(&mut rng);
-        let mut screened = Screened::default();
-        let mut pending = PendingEvent::default();
-        for (chunk, colds) in self
-            .asset_hot
-            .chunks()
-            .zip(self.asset_cold.chunks(SCREEN_CHUNK))
-        {
-            let found = lanes.screen(chunk, &scratch.tables.bound_table, &mut screened);
-            let hots = chunk.as_slice();
-            for k in 0..found {
-                // the candidates' cold data is scattered: ask for it a few candidates ahead
-                // (stale entries past the last candidate only cost a useless prefetch)
-                let ahead = screened.index[(k + CANDIDATE_PREFETCH_DISTANCE) % SCREEN_CHUNK];
-                prefetch(&colds[(ahead as usize).min(colds.len() - 1)]);
-                let (i, bits) = (screened.index[k] as usize, screened.bits[k]);
-                let (hot, cold) = (hots[i], &colds[i]);
-                let candidate = Candidate {
-                    bits,
-                    may_default: (bits >> 32) < scratch.tables.bound_table[hot.cell as usize],
-                    may_prepay: bits as u32 > hot.keep_until_maturity,
-                    start: 0,
-                    event_index: cold.event_base as usize,
-                    balance: cold.balance,
-                    fee: cold.monthly_fee,
-                };
-                if let Some(event) = self.resolve_event(scratch, cold, &candidate) {
-                    pending.add(&mut scratch.book, event, candidate.balance, candidate.fee);
+        let sums = &mut scratch.cutoff_sums;
+        sums.balance.fill(0);
+        sums.fee.fill(0);
+        let sorted = &mut sums.sorted;
+        let tables = &scratch.tables;
+        let cells = self.asset_cells.as_slice();
+        for span in &self.cutoff_spans {
+            match *span {
+                CutoffSpan::Sorted { run, start, end } => {
+                    let r = &self.cutoff_runs[run as usize];
+                    let sort = RunSort {
+                        prepay: &self.prepay_tables[usize::from(r.prepay_class)].cells,
+                        window: r.window,
+                        slot_offset: 2 * i64::from(r.event_base) - 1,
+                    };
+                    let mut at = start as usize;
+                    while at < end as usize {
+                        let stop = (at + SORT_CHUNK).min(end as usize);
+                        let (plain, prepaid) = lanes.sort(
+                            self.asset_cells.span(at..stop),
+                            &tables.bound_table,
+                            &sort,
+                            sorted,
+                        );
+                        // the candidates' cold data is scattered: ask for the first few
+                        // now (the prepayments are added meanwhile), each later one a few
+                        // candidates ahead
+                        for &ahead in &sorted.plain_index[..plain.min(CANDIDATE_PREFETCH_DISTANCE)]
+                        {
+                            prefetch(&self.asset_cold[at + ahead as usize]);
+                        }
+                        let balances = &self.asset_balance_units[at..stop];
+                        let balance_sums = sums.balance.as_mut_slice();
+                        for &entry in &sorted.prepaid[..prepaid] {
+                            let (slot, i) = ((entry >> 32) as usize, entry as u32 as usize);
+                            balance_sums[slot] += balances[i];
+                        }
+                        if r.has_fees {
+                            let fees = &self.asset_fee_units[at..stop];
+                            let fee_sums = sums.fee.as_mut_slice();
+                            for &entry in &sorted.prepaid[..prepaid] {
+                                let (slot, i) = ((entry >> 32) as usize, entry as u32 as usize);
+                                fee_sums[slot] += fees[i];
+                            }
+                        }
+                        for k in 0..plain {
+                            if let Some(&ahead) =
+                                sorted.plain_index[..plain].get(k + CANDIDATE_PREFETCH_DISTANCE)
+                            {
+                                prefetch(&self.asset_cold[at + ahead as usize]);
+                            }
+                            let i = at + sorted.plain_index[k] as usize;
+                            self.cutoff_event(
+                                tables,
+                                &mut sums.balance,
+                                &mut sums.fee,
+                                i,
+                                cells[i],
+                                sorted.plain_bits[k],
+                            );
+                        }
+                        at = stop;
+                    }
+                }
+                CutoffSpan::Plain { start, end } => {
+                    let draws = lanes.next_u64s();
+                    for (i, bits) in (start as usize..end as usize).zip(draws) {
+                        self.cutoff_event(
+                            tables,
+                            &mut sums.balance,
+                            &mut sums.fee,
+                            i,
+                            cells[i],
+                            bits,
+                        );
+                    }
                 }
             }
         }
-        pending.flush(&mut scratch.book);
+        // the cut-off cohorts come first in the book's event table
+        for (slot, (&balance, &fee)) in sums.balance.iter().zip(&sums.fee).enumerate() {
+            if balance != 0 || fee != 0 {
+                scratch.book.add_event_at(
+                    slot / 2,
+                    slot % 2 == 1,
+                    cny_of_units(balance),
+                    cny_of_units(fee),
+                );
+            }
+        }
         PathCollateral {
             model: self,
             scratch,
@@ -218,6 +296,36 @@ impl<'p> StochasticPool<'p> {
             purchased: 0,
             sold: false,
             last_end_balance: 0.0,
+        }
+    }
+
+    /// The event of cut-off receivable `i` (in draw order, grid cell `cell`) with draw
+    /// `bits`, if any, added to the unit sums by event slot.
+    #[inline(always)]
+    fn cutoff_event(
+        &self,
+        tables: &PathTables,
+        balance: &mut [i64],
+        fee: &mut [i64],
+        i: usize,
+        cell: u16,
+        bits: u64,
+    ) {
+        let cold = &self.asset_cold[i];
+        let candidate = Candidate {
+            bits,
+            may_default: (bits >> 32) < tables.bound_table[usize::from(cell)],
+            may_prepay: bits as u32 > cold.keep_until_maturity,
+            start: 0,
+            event_index: cold.event_base as usize,
+        };
+        if !(candidate.may_default || candidate.may_prepay) {
+            return;
+        }
+        if let Some(event) = self.resolve_event(tables, cold, &candidate) {
+            let slot = event.slot();
+            balance[slot] += self.asset_balance_units[i];
+            fee[slot] += self.asset_fee_units[i];
         }
     }
 
@@ -379,10 +487,8 @@ impl Collateral for PathCollateral<'_, '_> {
                         > model.purchase_slots[usize::from(c.slot)].keep_until_maturity,
                     start: month,
                     event_index: event_base + cold.event_base as usize,
-                    balance: c.balance,
-                    fee: c.fee,
                 };
-                model.record_event(self.scratch, &cold, candidate);
+                model.record_event(self.scratch, &cold, candidate, c.balance, c.fee);
             }
             batch_start += PICK_BATCH as u32;
         }

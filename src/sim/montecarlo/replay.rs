@@ -152,10 +152,8 @@ impl<'p> StochasticPool<'p> {
                         may_prepay,
                         start: month,
                         event_index: event_base + cold.event_base as usize,
-                        balance: difference,
-                        fee,
                     };
-                    self.record_event(scratch, cold, candidate);
+                    self.record_event(scratch, cold, candidate, difference, fee);
                 }
             }
             spent += template_balance;

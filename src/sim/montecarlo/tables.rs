@@ -9,6 +9,7 @@
 
 use super::streams::centred_uniform;
 use crate::normal::{normal_cdf, normal_quantile};
+use crate::sim::lanes::PrepayCells;
 use crate::sim::latent::{LatentBounds, f32_at_least, f32_at_most};
 
 /// Cells of the per-path threshold grid (per segment).
@@ -181,6 +182,8 @@ impl PathTables {
 /// With `W = 2³² − 1 − k_p` (so `V = (k_p + ½)/2³² = 1 − (W + ½)/2³²`), the month
 /// `t_p = ⌊ln V / ln(1 − SMM)⌋ + 1` satisfies `t_p ≤ t ⟺ V > (1 − SMM)^t ⟺ W < thr[t]` with
 /// `thr[t] = ⌈2³² (1 − (1 − SMM)^t) − ½⌉`: exact integer thresholds, no logarithm per draw.
+/// A threshold of `2³²` (every draw prepays by then: SMM near 1) is kept at `2³² − 1`, so
+/// the draw `W = 2³² − 1` never prepays.
 #[derive(Debug, Clone)]
 pub(super) struct PrepayTable {
     /// `thr[t]` for `t = 0..=max_months` (`thr[0] = 0`), non-decreasing.
@@ -188,6 +191,8 @@ pub(super) struct PrepayTable {
     /// For each cell `W >> PREPAY_INDEX_SHIFT`: the prepayment month of the cell's smallest
     /// `W` (where the scan for `t_p` starts).
     start: Vec<u8>,
+    /// The same months for the vector sort: one lookup and one comparison per draw.
+    pub(super) cells: PrepayCells,
 }
 
 impl PrepayTable {
@@ -200,7 +205,7 @@ impl PrepayTable {
                 if x.is_nan() {
                     0
                 } else {
-                    x.clamp(0.0, 4_294_967_296.0) as u64
+                    x.clamp(0.0, 4_294_967_295.0) as u64
                 }
             })
             .collect();
@@ -214,7 +219,12 @@ impl PrepayTable {
                     .min(255) as u8
             })
             .collect();
-        PrepayTable { thresholds, start }
+        let cells = PrepayCells::new(&thresholds);
+        PrepayTable {
+            thresholds,
+            start,
+            cells,
+        }
     }
 
     /// `thr[months − 1]`: prepaying before maturity means `W` below this.
@@ -261,7 +271,7 @@ mod tests {
             scratch.z.fill(z);
             model.fill_path_tables(&mut scratch);
             let tables = &scratch.tables;
-            for (hot, cold) in model.asset_hot.as_slice().iter().zip(&model.asset_cold) {
+            for (&cell, cold) in model.asset_cells.as_slice().iter().zip(&model.asset_cold) {
                 let life = u32::from(cold.life_months);
                 let segment = usize::from(cold.segment);
                 let (offset, scale) = tables.offsets[segment];
@@ -270,7 +280,7 @@ mod tests {
                     let latent = offset + scale * normal_quantile(centred_uniform(draw));
                     let exact =
                         ((cumulative_hazard(latent) * cold.months_per_hazard) as u32).min(life);
-                    if u64::from(draw) < tables.bound_table[hot.cell as usize] {
+                    if u64::from(draw) < tables.bound_table[usize::from(cell)] {
                         let months = tables.months_before_default(
                             segment,
                             cold.months_per_hazard,
