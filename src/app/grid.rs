@@ -250,7 +250,12 @@ pub fn grid(request: &GridRequest) -> Result<GridResult, AppError> {
         scenario: scenario.name.clone(),
         scenario_file: request.scenario.display().to_string(),
         axes: axes.labels(),
-        tranches: scenario.deal.tranches.iter().map(|t| t.name.clone()).collect(),
+        tranches: scenario
+            .deal
+            .tranches
+            .iter()
+            .map(|t| t.name.clone())
+            .collect(),
         rows,
     };
     write_file(&report, "grid.csv", grid_report::grid_csv(&table.rows))?;

@@ -163,7 +163,12 @@ pub fn terminal_summary(table: &GridTable, seconds: f64, out_dir: &Path) -> Stri
         a.combinations(),
     );
     for (t, name) in table.tranches.iter().enumerate() {
-        let rows: Vec<&GridRow> = table.rows.iter().skip(t).step_by(table.tranches.len()).collect();
+        let rows: Vec<&GridRow> = table
+            .rows
+            .iter()
+            .skip(t)
+            .step_by(table.tranches.len())
+            .collect();
         let losing = rows.iter().filter(|r| r.principal_loss > 0.0).count();
         let worst = rows
             .iter()
@@ -344,23 +349,24 @@ impl Heatmap {
                     WHITE.stroke_width(1),
                 ))?;
                 let text = value.map_or_else(|| "–".to_string(), panel.show);
-                let dark = value.is_some_and(|v| largest > 0.0 && v / largest > 0.6);
+                let luminance =
+                    0.299 * fill.0 as f64 + 0.587 * fill.1 as f64 + 0.114 * fill.2 as f64;
+                let dark = luminance < 140.0;
                 let style = (FONT, label_size)
                     .into_font()
                     .color(if dark { &WHITE } else { &TEXT })
                     .pos(Pos::new(HPos::Center, VPos::Center));
-                area.draw(&Text::new(
-                    text,
-                    (x0 + cell_w / 2, y0 + cell_h / 2),
-                    style,
-                ))?;
+                area.draw(&Text::new(text, (x0 + cell_w / 2, y0 + cell_h / 2), style))?;
             }
         }
         let most = ((cell_w / 7).max(3)) as usize;
         for (d, label) in self.cdr.iter().enumerate() {
             area.draw(&Text::new(
                 short(label, most),
-                (left + d as i32 * cell_w + cell_w / 2, top + rows * cell_h + 12),
+                (
+                    left + d as i32 * cell_w + cell_w / 2,
+                    top + rows * cell_h + 12,
+                ),
                 centred(12),
             ))?;
         }
@@ -398,8 +404,7 @@ impl Heatmap {
         let (width, height) = SIZE;
         let mut pixels = vec![0u8; (width * height * 3) as usize];
         {
-            let root =
-                BitMapBackend::with_buffer(&mut pixels, (width, height)).into_drawing_area();
+            let root = BitMapBackend::with_buffer(&mut pixels, (width, height)).into_drawing_area();
             self.draw(&root).map_err(|e| chart_error(e.0))?;
             root.present().map_err(|e| chart_error(e.to_string()))?;
         }
@@ -457,18 +462,15 @@ pub fn render(table: &GridTable, dir: &Path, published: Option<&Path>) -> Result
 // ---------------------------------------------------------------------------------------
 
 fn axis_text(labels: &[String]) -> String {
-    labels
-        .iter()
-        .map(|l| esc(l))
-        .collect::<Vec<_>>()
-        .join(", ")
+    labels.iter().map(|l| esc(l)).collect::<Vec<_>>().join(", ")
 }
 
 /// `grid.html`: the axes, each tranche's heatmaps, every row, the conventions and the
 /// command; self-contained (inline SVG, no scripts or links).
 pub fn grid_html(table: &GridTable, charts: &[RenderedChart], published: Option<&Path>) -> String {
     let a = &table.axes;
-    let mut out = String::with_capacity(64 * 1024 + charts.iter().map(|c| c.svg.len()).sum::<usize>());
+    let mut out =
+        String::with_capacity(64 * 1024 + charts.iter().map(|c| c.svg.len()).sum::<usize>());
     out.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
     out.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
     let _ = writeln!(
@@ -501,8 +503,7 @@ pub fn grid_html(table: &GridTable, charts: &[RenderedChart], published: Option<
         vec!["Yield haircut".into(), axis_text(&a.yield_haircut)],
     ];
     out.push_str(
-        &html_table(&["Axis", "Values"], &axis_rows)
-            .replace("<td>", "<td class=\"text\">"),
+        &html_table(&["Axis", "Values"], &axis_rows).replace("<td>", "<td class=\"text\">"),
     );
     out.push_str("<p class=\"note\"><code>scenario</code> is the scenario's own value: its <code>[deterministic]</code> curve for CDR and CPR, else the base case's rates (each receivable's PD; the <code>[assumptions]</code> prepayment). A value in brackets is an annual rate by deal month, the last repeated.</p>\n</section>\n");
 
