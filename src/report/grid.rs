@@ -207,6 +207,9 @@ struct Panel {
     values: Vec<Vec<Option<f64>>>,
     show: fn(f64) -> String,
     colour: RGBColor,
+    /// The value drawn darkest, shared by the panels of one chart; `None`: the panel's
+    /// largest.
+    scale: Option<f64>,
 }
 
 /// A tranche's heatmaps: its loss share and its WAL over CDR × CPR, at the first recovery
@@ -218,11 +221,17 @@ struct Heatmap {
     cdr: Vec<String>,
     cpr: Vec<String>,
     panels: Vec<Panel>,
+    /// Rows and columns of panels.
+    layout: (usize, usize),
 }
+
+/// Most panels of the loss-share chart by recovery rate × yield haircut.
+const MOST_PANELS: usize = 16;
 
 const SIZE: (u32, u32) = (1100, 620);
 const TEXT: RGBColor = RGBColor(33, 33, 33);
 const MISSING: RGBColor = RGBColor(230, 230, 230);
+const LOSS_COLOUR: RGBColor = RGBColor(200, 40, 40);
 
 /// A file name made of a tranche's name: letters, digits, `-` and `_` kept.
 fn file_word(name: &str) -> String {
@@ -277,15 +286,76 @@ fn heatmaps(table: &GridTable) -> Vec<Heatmap> {
                         title: "Loss share".into(),
                         values: values(|r| Some(r.loss_share)),
                         show: small_percent,
-                        colour: RGBColor(200, 40, 40),
+                        colour: LOSS_COLOUR,
+                        scale: None,
                     },
                     Panel {
                         title: "WAL (years)".into(),
                         values: values(|r| r.wal),
                         show: |v| years(Some(v)),
                         colour,
+                        scale: None,
                     },
                 ],
+                layout: (1, 2),
+            }
+        })
+        .collect()
+}
+
+/// For each tranche, when there is more than one recovery rate or yield haircut (and at most
+/// [`MOST_PANELS`] pairs): its loss share over CDR × CPR at each pair, one panel each (rows
+/// recovery rate, columns yield haircut), on one colour scale.
+fn loss_panels(table: &GridTable) -> Vec<Heatmap> {
+    let a = &table.axes;
+    let pairs = a.recovery_rate.len() * a.yield_haircut.len();
+    if !(2..=MOST_PANELS).contains(&pairs) {
+        return Vec::new();
+    }
+    (0..table.tranches.len())
+        .map(|t| {
+            let name = &table.tranches[t];
+            let largest = table
+                .rows
+                .iter()
+                .skip(t)
+                .step_by(table.tranches.len())
+                .fold(0.0f64, |m, r| m.max(r.loss_share));
+            let mut panels = Vec::with_capacity(pairs);
+            for k in 0..a.recovery_rate.len() {
+                for l in 0..a.yield_haircut.len() {
+                    panels.push(Panel {
+                        title: format!(
+                            "recovery {}, yield haircut {}",
+                            a.recovery_rate[k], a.yield_haircut[l]
+                        ),
+                        values: (0..a.cpr.len())
+                            .map(|p| {
+                                (0..a.cdr.len())
+                                    .map(|d| Some(table.row(d, p, k, l, t).loss_share))
+                                    .collect()
+                            })
+                            .collect(),
+                        show: small_percent,
+                        colour: LOSS_COLOUR,
+                        scale: Some(largest),
+                    });
+                }
+            }
+            Heatmap {
+                name: format!("grid_{}_{}_loss", t + 1, file_word(name)),
+                title: format!(
+                    "Tranche {name}: loss share over CDR × CPR by recovery rate and yield haircut"
+                ),
+                caption: format!(
+                    "The share of {name}'s principal unpaid at the legal final in the deterministic run of {} at each annual CDR (columns of a panel) and CPR (rows of a panel); one panel per recovery rate (rows of panels) and yield haircut (columns of panels), all on one colour scale (darkest: {}).",
+                    table.scenario,
+                    small_percent(largest)
+                ),
+                cdr: a.cdr.clone(),
+                cpr: a.cpr.clone(),
+                panels,
+                layout: (a.recovery_rate.len(), a.yield_haircut.len()),
             }
         })
         .collect()
@@ -295,7 +365,7 @@ impl Heatmap {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), DrawError> {
         root.fill(&WHITE)?;
         let body = root.titled(&self.title, (FONT, 24).into_font().color(&TEXT))?;
-        let panels = body.split_evenly((1, self.panels.len()));
+        let panels = body.split_evenly(self.layout);
         for (panel, area) in self.panels.iter().zip(&panels) {
             self.draw_panel(panel, area)?;
         }
@@ -308,7 +378,13 @@ impl Heatmap {
         area: &DrawingArea<DB, Shift>,
     ) -> Result<(), DrawError> {
         let (width, height) = area.dim_in_pixel();
-        let (left, right, top, bottom) = (96i32, 16i32, 40i32, 56i32);
+        // small multiples: narrow margins, small text, no axis titles (the caption says them)
+        let compact = width < 500 || height < 300;
+        let (left, right, top, bottom) = if compact {
+            (44i32, 6i32, 22i32, 20i32)
+        } else {
+            (96i32, 16i32, 40i32, 56i32)
+        };
         let columns = self.cdr.len().max(1) as i32;
         let rows = self.cpr.len().max(1) as i32;
         let cell_w = ((width as i32 - left - right) / columns).max(1);
@@ -319,18 +395,22 @@ impl Heatmap {
                 .color(&TEXT)
                 .pos(Pos::new(HPos::Center, VPos::Center))
         };
+        let (title_size, axis_size) = if compact { (12, 10) } else { (17, 12) };
         area.draw(&Text::new(
             panel.title.clone(),
-            (left + cell_w * columns / 2, 18),
-            centred(17),
+            (left + cell_w * columns / 2, if compact { 10 } else { 18 }),
+            centred(title_size),
         ))?;
-        let largest = panel
-            .values
-            .iter()
-            .flatten()
-            .flatten()
-            .fold(0.0f64, |m, v| m.max(*v));
-        let label_size = if columns > 8 { 10 } else { 12 };
+        let largest = panel.scale.unwrap_or_else(|| {
+            panel
+                .values
+                .iter()
+                .flatten()
+                .flatten()
+                .fold(0.0f64, |m, v| m.max(*v))
+        });
+        let label_size = if columns > 8 || compact { 10 } else { 12 };
+        let cell_text = cell_w >= 40 && cell_h >= 14;
         for (p, row) in panel.values.iter().enumerate() {
             for (d, value) in row.iter().enumerate() {
                 let x0 = left + d as i32 * cell_w;
@@ -348,6 +428,9 @@ impl Heatmap {
                     [(x0, y0), (x0 + cell_w, y0 + cell_h)],
                     WHITE.stroke_width(1),
                 ))?;
+                if !cell_text {
+                    continue;
+                }
                 let text = value.map_or_else(|| "–".to_string(), panel.show);
                 let luminance =
                     0.299 * fill.0 as f64 + 0.587 * fill.1 as f64 + 0.114 * fill.2 as f64;
@@ -365,10 +448,24 @@ impl Heatmap {
                 short(label, most),
                 (
                     left + d as i32 * cell_w + cell_w / 2,
-                    top + rows * cell_h + 12,
+                    top + rows * cell_h + if compact { 9 } else { 12 },
                 ),
-                centred(12),
+                centred(axis_size),
             ))?;
+        }
+        if compact {
+            let right_aligned = (FONT, axis_size)
+                .into_font()
+                .color(&TEXT)
+                .pos(Pos::new(HPos::Right, VPos::Center));
+            for (p, label) in self.cpr.iter().enumerate() {
+                area.draw(&Text::new(
+                    short(label, 7),
+                    (left - 3, top + p as i32 * cell_h + cell_h / 2),
+                    right_aligned.clone(),
+                ))?;
+            }
+            return Ok(());
         }
         area.draw(&Text::new(
             "annual CDR",
@@ -444,7 +541,13 @@ pub fn render(table: &GridTable, dir: &Path, published: Option<&Path>) -> Result
         path: charts_dir.clone(),
         source,
     })?;
-    let rendered = heatmaps(table)
+    // each tranche's heatmaps together, in order of seniority
+    let mut by_panels = loss_panels(table).into_iter();
+    let charts: Vec<Heatmap> = heatmaps(table)
+        .into_iter()
+        .flat_map(|h| std::iter::once(h).chain(by_panels.next()))
+        .collect();
+    let rendered = charts
         .par_iter()
         .map(|h| h.write(&charts_dir))
         .collect::<Result<Vec<_>, _>>()?;
