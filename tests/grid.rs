@@ -157,6 +157,9 @@ fn every_row_is_the_deterministic_case_of_run_with_that_combination() {
         "charts/grid_1_A.png",
         "charts/grid_1_A.svg",
         "charts/grid_3_Sub.svg",
+        // two recovery rates × two haircuts: the loss share at each, in panels
+        "charts/grid_2_B_loss.png",
+        "charts/grid_2_B_loss.svg",
     ] {
         assert!(folder.join(file).is_file(), "{file} missing");
     }

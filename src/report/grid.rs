@@ -231,6 +231,7 @@ const MOST_PANELS: usize = 16;
 const SIZE: (u32, u32) = (1100, 620);
 const TEXT: RGBColor = RGBColor(33, 33, 33);
 const MISSING: RGBColor = RGBColor(230, 230, 230);
+const FRAME: RGBColor = RGBColor(190, 190, 190);
 const LOSS_COLOUR: RGBColor = RGBColor(200, 40, 40);
 
 /// A file name made of a tranche's name: letters, digits, `-` and `_` kept.
@@ -442,6 +443,11 @@ impl Heatmap {
                 area.draw(&Text::new(text, (x0 + cell_w / 2, y0 + cell_h / 2), style))?;
             }
         }
+        // the panel's frame, so white cells read as cells
+        area.draw(&Rectangle::new(
+            [(left, top), (left + columns * cell_w, top + rows * cell_h)],
+            FRAME.stroke_width(1),
+        ))?;
         let most = ((cell_w / 7).max(3)) as usize;
         for (d, label) in self.cdr.iter().enumerate() {
             area.draw(&Text::new(
