@@ -7,7 +7,8 @@ use std::path::PathBuf;
 use clap::builder::{RangedU64ValueParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand};
 
-use crate::app::{self, AppError, FrontierRequest, PathCount, RunRequest};
+use crate::app::grid::{Axis, GridList};
+use crate::app::{self, AppError, FrontierRequest, GridRequest, PathCount, RunRequest};
 use crate::report::format::cny;
 use crate::units::{MAX_APPLICANTS, MAX_PATHS, MAX_RECEIVABLES, MAX_THREADS};
 
@@ -67,6 +68,44 @@ impl ScenarioArgs {
             quiet: self.quiet,
         }
     }
+}
+
+/// A list flag's parser: the values of one axis of `grid`, each checked here, so a bad list
+/// is a usage error naming the flag (exit code 2).
+fn grid_list(axis: Axis) -> impl TypedValueParser<Value = GridList> {
+    clap::builder::StringValueParser::new().try_map(move |text| GridList::parse(&text, axis))
+}
+
+/// `grid`'s flags (SPEC §1, §7.4).
+#[derive(Debug, Args)]
+pub struct GridArgs {
+    /// Scenario file (TOML).
+    #[arg(default_value = "scenarios/base.toml")]
+    pub scenario: PathBuf,
+    /// Annual CDRs, comma-separated: numbers in [0, 1), `scenario` (the scenario's
+    /// `[deterministic] cdr`, else each receivable's PD), or vectors by deal month in
+    /// brackets, `[0.02 0.05 0.08]`. Default: `scenario`. At most 50 values.
+    #[arg(long, value_name = "LIST", allow_hyphen_values = true, value_parser = grid_list(Axis::Cdr))]
+    pub cdr: Option<GridList>,
+    /// Annual CPRs, as `--cdr` (`scenario`: the `[deterministic] cpr`, else `[assumptions]`).
+    #[arg(long, value_name = "LIST", allow_hyphen_values = true, value_parser = grid_list(Axis::Cpr))]
+    pub cpr: Option<GridList>,
+    /// Recovery rates in [0, 1], comma-separated, or `scenario`. Default: the scenario's.
+    #[arg(long, value_name = "LIST", allow_hyphen_values = true, value_parser = grid_list(Axis::Recovery))]
+    pub recovery: Option<GridList>,
+    /// Yield haircuts (share of fees and interest lost) in [0, 1), comma-separated, or
+    /// `scenario`. Default: the scenario's.
+    #[arg(long, value_name = "LIST", allow_hyphen_values = true, value_parser = grid_list(Axis::YieldHaircut))]
+    pub yield_haircut: Option<GridList>,
+    /// Worker threads (speed only: results are identical for any count), at most 1,024.
+    #[arg(long, value_parser = count_from_one_to(MAX_THREADS))]
+    pub threads: Option<usize>,
+    /// Report folder (default `reports/<scenario name>-grid/`).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// No progress bar or summary.
+    #[arg(long)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -156,6 +195,10 @@ pub enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Deterministic scenario matrix: the scenario's deterministic run at every combination
+    /// of annual CDR × CPR × recovery rate × yield haircut; writes `grid.csv`, a heatmap of
+    /// each tranche's loss share and WAL, and `grid.html`.
+    Grid(GridArgs),
     /// Approval-policy frontier: for each score cut-off × limit multiplier of the scenario's
     /// `[frontier]` grid, approve the applicants, originate, simulate and size the deal; write
     /// `frontier.csv` and the recommended `approval_policy.toml`.
@@ -220,6 +263,25 @@ fn dispatch(cli: Cli) -> Result<(), AppError> {
             report_written(
                 &result.warnings,
                 quiet,
+                &result.out_dir,
+                &result.terminal_summary,
+            );
+            Ok(())
+        }
+        Command::Grid(args) => {
+            set_threads(args.threads)?;
+            let result = app::grid(&GridRequest {
+                scenario: args.scenario,
+                cdr: args.cdr,
+                cpr: args.cpr,
+                recovery: args.recovery,
+                yield_haircut: args.yield_haircut,
+                out: args.out,
+                quiet: args.quiet,
+            })?;
+            report_written(
+                &result.warnings,
+                args.quiet,
                 &result.out_dir,
                 &result.terminal_summary,
             );

@@ -11,6 +11,7 @@
 
 pub mod credit;
 pub mod frontier;
+pub mod grid;
 pub mod run;
 
 use std::path::{Path, PathBuf};
@@ -29,6 +30,7 @@ pub use credit::{
     FitReport, decide, fit, gen_applicants, gen_tape_from_applicants, load_model_and_policy,
 };
 pub use frontier::{FrontierReport, FrontierRequest, frontier};
+pub use grid::{GridRequest, GridResult, grid};
 pub use run::{RunRequest, RunResult, run};
 
 /// Why a job failed, and which exit code that earns.

@@ -6,6 +6,7 @@
 //! - [`cents`]: money to the cent ([`super::cents`]);
 //! - [`sci`]: probabilities and small losses in Rust's shortest exponent form (`1.3e-7`);
 //! - [`tenths`], [`six_decimals`]: fixed decimals where a file has always used them;
+//! - [`exact`]: every digit in plain notation (`grid.csv`);
 //! - [`json_cents`]: money in `summary.json`, a number rounded to cents.
 //!
 //! Each has an `opt_` twin for `Option<f64>` (empty cell or `null` when absent) and the
@@ -74,6 +75,15 @@ written_as!(
     opt_six_decimals,
     six_decimals_each,
     |v: f64| format!("{v:.6}")
+);
+
+written_as!(
+    /// Every digit of the double in plain notation (`{}`: the shortest text that reads back
+    /// as the same number), where a reader compares values exactly.
+    exact,
+    opt_exact,
+    exact_each,
+    |v: f64| format!("{v}")
 );
 
 /// Money as `summary.json` holds it: CNY rounded to cents (SPEC).

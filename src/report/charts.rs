@@ -1031,7 +1031,12 @@ pub fn write_chart(chart: &Chart, dir: &Path) -> Result<RenderedChart, ReportErr
 }
 
 /// Encodes an RGB buffer as PNG with the `png` crate.
-fn write_png(path: &Path, width: u32, height: u32, rgb: &[u8]) -> Result<(), ReportError> {
+pub(crate) fn write_png(
+    path: &Path,
+    width: u32,
+    height: u32,
+    rgb: &[u8],
+) -> Result<(), ReportError> {
     let write_error = |e: std::io::Error| ReportError::Write {
         path: path.to_path_buf(),
         source: e,

@@ -95,7 +95,7 @@ fn remove_attribute(tag: &str, name: &str) -> String {
 }
 
 /// A `<table>` from a header and rows of already-escaped cells; the first column is text.
-fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+pub(crate) fn table(header: &[&str], rows: &[Vec<String>]) -> String {
     let mut out = String::from("<table><thead><tr>");
     for h in header {
         let _ = write!(out, "<th>{}</th>", esc(h));
@@ -1450,7 +1450,7 @@ fn methodology_section(folder: &ReportFolder) -> String {
 }
 
 /// A command-line word as a POSIX shell reads it: bare when safe, else single-quoted.
-fn shell_word(word: &str) -> String {
+pub(crate) fn shell_word(word: &str) -> String {
     let safe = !word.is_empty()
         && word
             .chars()

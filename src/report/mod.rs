@@ -13,6 +13,7 @@ pub mod compare;
 pub mod deterministic;
 pub mod folder;
 pub mod format;
+pub mod grid;
 pub mod html;
 pub mod manifest;
 pub mod output;

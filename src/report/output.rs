@@ -39,6 +39,7 @@ pub enum ReportKind {
     Run,
     Frontier,
     Compare,
+    Grid,
 }
 
 /// `manifest.json`: the tool that wrote the folder and every file it wrote there.

@@ -135,6 +135,25 @@ fn first_loss_month(run: &DeterministicRun, j: usize) -> u32 {
     run.pool.last().map_or(0, |p| p.month)
 }
 
+/// The first month in which tranche `j` and the tranches above it exceed the performing
+/// pool and the reserve (SPEC §7.4's first loss month of `grid.csv`), or the legal final
+/// when it loses principal without that happening before; `None` when neither happens.
+pub fn first_uncovered_month(run: &DeterministicRun, j: usize) -> Option<u32> {
+    run.pool
+        .iter()
+        .zip(&run.tranches)
+        .find(|(pool, tranches)| {
+            let notes: f64 = tranches[..=j].iter().map(|t| t.end_balance).sum();
+            notes > pool.end_balance + pool.reserve_end + LOSS_THRESHOLD_CNY
+        })
+        .map(|(pool, _)| pool.month)
+        .or_else(|| {
+            (run.outcome.principal_loss[j] > LOSS_THRESHOLD_CNY)
+                .then(|| run.pool.last().map(|p| p.month))
+                .flatten()
+        })
+}
+
 /// One tranche's break-even under one scenario (a row of `stress_bdr.csv`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BreakEven {
