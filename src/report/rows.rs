@@ -311,39 +311,11 @@ pub struct SizingRow {
     pub binding_scenario: Option<String>,
 }
 
-/// A row of `rating_tests.csv` (SPEC §7.3): a rated tranche tested at one rating.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct RatingTestRow {
-    pub tranche: String,
-    pub rating: String,
-    /// The stress category whose levels the BDR is found under.
-    pub category: String,
-    /// Base-case WAL, years.
-    pub wal: f64,
-    pub idealized_pd: f64,
-    pub tdr: f64,
-    /// `inf` when the paths do not reach the quantile.
-    pub tdr_se: f64,
-    pub bdr: f64,
-    pub binding_scenario: String,
-    pub margin: f64,
-    pub passes: bool,
-}
-
-/// A row of `stress_bdr.csv` (SPEC §7.3): a rated tranche's break-even under one scenario
-/// at one stress category's levels.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct StressBdrRow {
-    pub tranche: String,
-    pub category: String,
-    pub scenario: String,
-    /// The largest default level at which the tranche is repaid; empty: at every level.
-    pub k: Option<f64>,
-    pub bdr: f64,
-    pub first_loss_month: Option<u32>,
-    /// Found on the pool itself, not only on its representative lines.
-    pub exact: bool,
-}
+/// A row of `rating_tests.csv` and of `stress_bdr.csv` (SPEC §7.3): the sizing stage's own
+/// types, which the report reads back.
+pub use crate::sizing::rating_test::{
+    RatingTest as RatingTestRow, StressBreakEven as StressBdrRow,
+};
 
 /// A row of `sizing_curve.csv`: a share tried while sizing a tranche, in the order tried.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

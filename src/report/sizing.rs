@@ -8,7 +8,7 @@ use std::path::Path;
 use super::CsvResult;
 use super::format::{cny, funding_surplus};
 use super::manifest::{TOOL_NAME, TOOL_VERSION};
-use super::rows::{self, FrontierRow, RatingTestRow, SizingCurvePoint, SizingRow, StressBdrRow};
+use super::rows::{self, FrontierRow, SizingCurvePoint, SizingRow};
 use crate::credit::Policy;
 use crate::scenario::SizingMethod;
 use crate::sizing::SizingResult;
@@ -51,36 +51,16 @@ pub fn sizing_csv(result: &SizingResult, tdr_bdr: &TdrBdrSizing) -> CsvResult {
     rows::table(by_tdr_bdr.chain(by_expected_loss))
 }
 
-/// `rating_tests.csv` (SPEC §7.3): every rated tranche at every rating ([`RatingTestRow`]).
+/// `rating_tests.csv` (SPEC §7.3): every rated tranche at every rating ([`super::rows::RatingTestRow`]).
 pub fn rating_tests_csv(tests: &RatingTests) -> CsvResult {
-    rows::table(tests.tests.iter().map(|t| RatingTestRow {
-        tranche: t.tranche.clone(),
-        rating: t.rating.clone(),
-        category: t.category.clone(),
-        wal: t.wal,
-        idealized_pd: t.idealized_pd,
-        tdr: t.tdr,
-        tdr_se: t.tdr_se,
-        bdr: t.bdr,
-        binding_scenario: t.binding_scenario.clone(),
-        margin: t.margin,
-        passes: t.passes,
-    }))
+    rows::table(tests.tests.iter().cloned())
 }
 
 /// `stress_bdr.csv` (SPEC §7.3): every rated tranche's break-even under every scenario at
-/// every stress category ([`StressBdrRow`]; a `category` column beside SPEC's, the levels
+/// every stress category ([`super::rows::StressBdrRow`]; a `category` column beside SPEC's, the levels
 /// differing by category, and `exact`).
 pub fn stress_bdr_csv(tests: &RatingTests) -> CsvResult {
-    rows::table(tests.stress.iter().map(|t| StressBdrRow {
-        tranche: t.tranche.clone(),
-        category: t.category.clone(),
-        scenario: t.scenario.clone(),
-        k: t.k,
-        bdr: t.bdr,
-        first_loss_month: t.first_loss_month,
-        exact: t.exact,
-    }))
+    rows::table(tests.stress.iter().cloned())
 }
 
 /// `sizing_curve.csv`: every candidate evaluated, in the order evaluated.

@@ -287,6 +287,48 @@ pub fn candidate_deal(deal: &Deal, fixed: &[f64], j: usize, share: f64) -> Deal 
     candidate
 }
 
+/// The largest whole number of steps tranche `fixed.len()` may take: what the tranches
+/// above leave, less the minimum of the tranches below.
+fn upper_steps(fixed: &[f64]) -> u32 {
+    let rest = rest_of_pool(fixed);
+    match share_steps(rest) {
+        Some(rest) => rest.saturating_sub(MIN_SUBORDINATE_STEPS),
+        None => ((rest - MIN_SUBORDINATE_SHARE) * f64::from(SHARE_STEPS))
+            .floor()
+            .max(0.0) as u32,
+    }
+}
+
+/// The largest number of steps up to `upper` whose share passes (`passes` is monotone:
+/// true up to some share, false above), by bisection; and whether the target is feasible
+/// (false when not even one step passes: the share is then 0). With no room (`upper ≤ 1`)
+/// the share is 0 and the target is not what fails. Both sizing methods search this way.
+fn largest_passing_steps<E>(
+    upper: u32,
+    passes: &mut impl FnMut(f64) -> Result<bool, E>,
+) -> Result<(u32, bool), E> {
+    if upper <= 1 {
+        return Ok((0, true));
+    }
+    if passes(grid_share(upper))? {
+        return Ok((upper, true));
+    }
+    if !passes(grid_share(1))? {
+        return Ok((0, false));
+    }
+    // invariant: `low` steps pass, `high` steps do not
+    let (mut low, mut high) = (1, upper);
+    while high - low > 1 {
+        let mid = low + (high - low) / 2;
+        if passes(grid_share(mid))? {
+            low = mid;
+        } else {
+            high = mid;
+        }
+    }
+    Ok((low, true))
+}
+
 /// Rounds of sequential sizing at most (see [`size_deal`]).
 pub const MAX_SIZING_ROUNDS: usize = 4;
 
@@ -366,38 +408,8 @@ fn size_round(paths: &SizingPaths, deal: &Deal) -> Result<SizingResult, Waterfal
             });
             Ok(meets)
         };
-        // the largest whole number of steps that leaves the tranches below their minimum
-        let rest = rest_of_pool(&fixed);
-        let upper = match share_steps(rest) {
-            Some(rest) => rest.saturating_sub(MIN_SUBORDINATE_STEPS),
-            None => ((rest - MIN_SUBORDINATE_SHARE) * f64::from(SHARE_STEPS))
-                .floor()
-                .max(0.0) as u32,
-        };
-        let steps = if upper <= 1 {
-            // no room left by the tranches above: the target is not what fails
-            feasible.push(true);
-            0
-        } else if meets(grid_share(upper))? {
-            feasible.push(true);
-            upper
-        } else if !meets(grid_share(1))? {
-            feasible.push(false);
-            0
-        } else {
-            // invariant: `low` steps meet the target, `high` steps do not
-            let (mut low, mut high) = (1, upper);
-            while high - low > 1 {
-                let mid = low + (high - low) / 2;
-                if meets(grid_share(mid))? {
-                    low = mid;
-                } else {
-                    high = mid;
-                }
-            }
-            feasible.push(true);
-            low
-        };
+        let (steps, met) = largest_passing_steps(upper_steps(&fixed), &mut meets)?;
+        feasible.push(met);
         fixed.push(grid_share(steps));
     }
     // the last tranche takes the rest

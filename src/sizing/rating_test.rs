@@ -7,7 +7,7 @@
 //! as rating reports quote it, and a number that does not move with the Monte Carlo noise.
 
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::bdr::{BreakEven, StressCase, break_evens, confirm, same_case};
 use super::tdr::{WeightedDistribution, factor_level};
@@ -18,7 +18,7 @@ use crate::sim::Pool;
 use crate::waterfall::WaterfallError;
 
 /// One row of `rating_tests.csv`: a tranche tested at a rating.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RatingTest {
     pub tranche: String,
     pub rating: String,
@@ -40,7 +40,7 @@ pub struct RatingTest {
 
 /// One row of `stress_bdr.csv`: a tranche's break-even under one scenario at one
 /// category's levels.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct StressBreakEven {
     pub tranche: String,
     pub category: String,

@@ -27,8 +27,8 @@ use super::bdr::{
 use super::rating_test::{LINE_PD_RATIO, base_case_wal, category_bdr, category_break_evens};
 use super::tdr::WeightedDistribution;
 use super::{
-    MIN_SUBORDINATE_SHARE, MIN_SUBORDINATE_STEPS, candidate_deal, grid_share, rest_of_pool,
-    share_steps, sum_shares,
+    MIN_SUBORDINATE_SHARE, candidate_deal, grid_share, largest_passing_steps, rest_of_pool,
+    sum_shares, upper_steps,
 };
 use crate::scenario::{Assumptions, Deal};
 use crate::sim::{DeterministicLayout, Pool};
@@ -210,36 +210,9 @@ pub fn size_by_tdr_bdr(
             }
             Ok(all)
         };
-        let rest = rest_of_pool(&fixed);
-        let upper = match share_steps(rest) {
-            Some(rest) => rest.saturating_sub(MIN_SUBORDINATE_STEPS),
-            None => ((rest - MIN_SUBORDINATE_SHARE) * f64::from(super::SHARE_STEPS))
-                .floor()
-                .max(0.0) as u32,
-        };
-        let steps = if upper <= 1 {
-            feasible.push(true);
-            0
-        } else if passes(grid_share(upper))? {
-            feasible.push(true);
-            upper
-        } else if !passes(grid_share(1))? {
-            feasible.push(false);
-            0
-        } else {
-            // invariant: `low` steps pass, `high` steps do not
-            let (mut low, mut high) = (1, upper);
-            while high - low > 1 {
-                let mid = low + (high - low) / 2;
-                if passes(grid_share(mid))? {
-                    low = mid;
-                } else {
-                    high = mid;
-                }
-            }
-            feasible.push(true);
-            low
-        };
+        let upper = upper_steps(&fixed);
+        let (steps, met) = largest_passing_steps(upper, &mut passes)?;
+        feasible.push(met);
         // confirmed on the pool: the share found passes and one step more fails, else the
         // share moves a step at a time until both hold
         let mut steps = steps;
