@@ -908,11 +908,7 @@ fn sizing_section(folder: &ReportFolder) -> String {
                     or_dash(r.bdr, |b| percent(b, 2)),
                     esc(r.binding_scenario.as_deref().unwrap_or("-")),
                     years(r.wal),
-                    match r.feasible {
-                        Some(true) => "<span class=\"good\">yes</span>".into(),
-                        Some(false) => "<span class=\"bad\">no</span>".into(),
-                        None => "-".into(),
-                    },
+                    feasible_cell(r.feasible),
                 ]
             })
             .collect();
@@ -949,11 +945,7 @@ fn sizing_section(folder: &ReportFolder) -> String {
                     el_with_se(r.el, r.el_se),
                     or_dash(r.target_el, small_percent),
                     years(r.wal),
-                    match r.feasible {
-                        Some(true) => "<span class=\"good\">yes</span>".into(),
-                        Some(false) => "<span class=\"bad\">no</span>".into(),
-                        None => "-".into(),
-                    },
+                    feasible_cell(r.feasible),
                 ]
             })
             .collect();
@@ -973,6 +965,15 @@ fn sizing_section(folder: &ReportFolder) -> String {
         ));
     }
     out
+}
+
+/// Whether a sized tranche's target could be met, as a table cell.
+fn feasible_cell(feasible: Option<bool>) -> String {
+    match feasible {
+        Some(true) => "<span class=\"good\">yes</span>".into(),
+        Some(false) => "<span class=\"bad\">no</span>".into(),
+        None => "-".into(),
+    }
 }
 
 /// A sizing method in words.

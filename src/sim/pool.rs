@@ -158,10 +158,17 @@ impl Pool {
                 line.pd_12m /= line.weight;
             }
         }
+        // the rest of the pool, field by field: cloning it whole would copy every asset
         Pool {
             assets,
             templates,
-            ..self.clone()
+            schedules: self.schedules.clone(),
+            segments: self.segments.clone(),
+            closing_balance: self.closing_balance,
+            scale: self.scale,
+            ineligible_count: self.ineligible_count,
+            ineligible_balance: self.ineligible_balance,
+            longest_template_term: self.longest_template_term,
         }
     }
     /// Builds the closing pool from a validated tape under a scenario's assumptions.
