@@ -982,7 +982,22 @@ fn frontier_caption(folder: &ReportFolder) -> String {
                 .unwrap_or_default()
         ),
     };
-    format!("{trends}{verdict}")
+    let method = folder
+        .frontier
+        .iter()
+        .find_map(|r| r.sizing_method.as_deref())
+        .map(|m| {
+            format!(
+                " Funding capacity and advance rate are sized by {}.",
+                if m == "tdr_bdr" {
+                    "TDR/BDR (target against break-even default rates)"
+                } else {
+                    "expected loss"
+                }
+            )
+        })
+        .unwrap_or_default();
+    format!("{trends}{verdict}{method}")
 }
 
 fn trim_number(value: f64) -> String {

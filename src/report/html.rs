@@ -1274,6 +1274,9 @@ fn frontier_section(folder: &ReportFolder) -> String {
         return String::new();
     }
     let with_need = folder.frontier.iter().any(|r| r.funding_surplus.is_some());
+    // folders from before the TDR/BDR method have the expected-loss sizing alone
+    let method = folder.frontier.iter().find_map(|r| r.sizing_method.clone());
+    let by_method = method.is_some();
     let rows: Vec<Vec<String>> = folder
         .frontier
         .iter()
@@ -1290,6 +1293,10 @@ fn frontier_section(folder: &ReportFolder) -> String {
                 or_dash(r.funding_capacity, cny),
                 or_dash(r.advance_rate, |v| percent(v, 1)),
             ];
+            if by_method {
+                row.push(or_dash(r.advance_rate_tdr_bdr, |v| percent(v, 1)));
+                row.push(or_dash(r.advance_rate_expected_loss, |v| percent(v, 1)));
+            }
             if with_need {
                 row.push(or_dash(r.funding_surplus, |s| {
                     format!(
@@ -1320,6 +1327,10 @@ fn frontier_section(folder: &ReportFolder) -> String {
         "Funding capacity (CNY)",
         "Advance rate",
     ];
+    if by_method {
+        header.push("Advance rate, TDR/BDR");
+        header.push("Advance rate, expected loss");
+    }
     if with_need {
         header.push("Against the funding need");
     }
@@ -1344,7 +1355,19 @@ fn frontier_section(folder: &ReportFolder) -> String {
         marked.push_str(rest);
         html = marked;
     }
-    format!("{}{html}", recommendation_text(folder))
+    let note = match method.as_deref() {
+        Some(m) => format!(
+            "<p class=\"note\">Senior CE, funding capacity, advance rate and the targets are sized by <code>{}</code> ({}, the scenario's <code>sizing_method</code>); the last columns give the advance rate by both methods.</p>",
+            esc(m),
+            if m == "tdr_bdr" {
+                "target against break-even default rates under the stress scenarios, SPEC §7.3"
+            } else {
+                "expected loss against the idealized EL, SPEC §7.1"
+            }
+        ),
+        None => String::new(),
+    };
+    format!("{}{note}{html}", recommendation_text(folder))
 }
 
 fn chart_section(charts: &[RenderedChart]) -> String {

@@ -381,6 +381,31 @@ pub struct FrontierRow {
     /// Funding capacity − `funding_need` (CNY, negative: a shortfall); empty without a need.
     #[serde(serialize_with = "cells::opt_cents")]
     pub funding_surplus: Option<f64>,
+    /// The sizing method of `senior_credit_enhancement`, `funding_capacity` and
+    /// `advance_rate` (and of the targets): `tdr_bdr` or `expected_loss`. `senior_share`,
+    /// `senior_el` and `senior_el_se` are the expected-loss sizing's.
+    pub sizing_method: Option<String>,
+    #[serde(serialize_with = "cells::opt_cents")]
+    pub funding_capacity_tdr_bdr: Option<f64>,
+    #[serde(serialize_with = "cells::opt_decimal")]
+    pub advance_rate_tdr_bdr: Option<f64>,
+    #[serde(serialize_with = "cells::opt_decimal")]
+    pub senior_credit_enhancement_tdr_bdr: Option<f64>,
+    #[serde(serialize_with = "cells::opt_cents")]
+    pub funding_capacity_expected_loss: Option<f64>,
+    #[serde(serialize_with = "cells::opt_decimal")]
+    pub advance_rate_expected_loss: Option<f64>,
+    #[serde(serialize_with = "cells::opt_decimal")]
+    pub senior_credit_enhancement_expected_loss: Option<f64>,
+    /// The TDR/BDR-sized senior's TDR at its target and base-case WAL, its standard error,
+    /// its BDR and the binding stress scenario.
+    #[serde(serialize_with = "cells::opt_decimal")]
+    pub senior_tdr: Option<f64>,
+    #[serde(serialize_with = "cells::opt_decimal")]
+    pub senior_tdr_se: Option<f64>,
+    #[serde(serialize_with = "cells::opt_decimal")]
+    pub senior_bdr: Option<f64>,
+    pub senior_binding_scenario: Option<String>,
 }
 
 #[cfg(test)]
@@ -453,7 +478,7 @@ mod tests {
         let bytes = table([row.clone()]).unwrap();
         let text = String::from_utf8(bytes.clone()).unwrap();
         assert!(
-            text.ends_with("\n600,1.25,10,,,,,,,,,,,true,,,,,,,inf,\n"),
+            text.ends_with("\n600,1.25,10,,,,,,,,,,,true,,,,,,,inf,,,,,,,,,,,,\n"),
             "{text}"
         );
         let dir = tempfile::tempdir().unwrap();

@@ -82,6 +82,9 @@ pub fn sizing_curve_csv(result: &SizingResult) -> CsvResult {
 pub fn frontier_csv(frontier: &Frontier, funding_need: Option<f64>) -> CsvResult {
     rows::table(frontier.points.iter().map(|p| {
         let senior = p.sizing.as_ref().and_then(|s| s.tranches.first());
+        let el = p.sizing.as_ref();
+        let tdr_bdr = p.sizing_tdr_bdr.as_ref();
+        let tdr_senior = tdr_bdr.and_then(|s| s.tranches.first());
         let missed: Vec<&str> = p.shortfalls.iter().map(|s| s.target.key()).collect();
         FrontierRow {
             cutoff: p.cutoff,
@@ -107,6 +110,17 @@ pub fn frontier_csv(frontier: &Frontier, funding_need: Option<f64>) -> CsvResult
             // `inf` when no relaxation of the targets would do
             relaxation_needed: (!p.shortfalls.is_empty()).then(|| p.distance()),
             funding_surplus: funding_need.map(|need| funding_surplus(p.funding_capacity, need)),
+            sizing_method: Some(p.method.as_str().to_owned()),
+            funding_capacity_tdr_bdr: tdr_bdr.map(|s| s.funding_capacity),
+            advance_rate_tdr_bdr: tdr_bdr.map(|s| s.advance_rate),
+            senior_credit_enhancement_tdr_bdr: tdr_senior.map(|t| t.credit_enhancement),
+            funding_capacity_expected_loss: el.map(|s| s.funding_capacity),
+            advance_rate_expected_loss: el.map(|s| s.advance_rate),
+            senior_credit_enhancement_expected_loss: senior.map(|t| t.credit_enhancement),
+            senior_tdr: tdr_senior.and_then(|t| t.tdr),
+            senior_tdr_se: tdr_senior.and_then(|t| t.tdr_se),
+            senior_bdr: tdr_senior.and_then(|t| t.bdr),
+            senior_binding_scenario: tdr_senior.and_then(|t| t.binding_scenario.clone()),
         }
     }))
 }

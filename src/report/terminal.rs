@@ -335,9 +335,15 @@ pub fn frontier_summary(results: &FrontierResults, seconds: f64, out_dir: &Path)
         scenario.frontier.paths,
         seconds
     );
+    let method = scenario.deal.sizing_method;
     let _ = writeln!(
         text,
-        "{:>7} {:>5} {:>8} {:>15} {:>15} {:>7} {:>13} {:>8} {:>15} {:>8} {:>5}",
+        "Senior CE, capacity and advance rate by {} (the scenario's sizing_method, which the targets use); the advance rate by both methods on the right",
+        method.as_str()
+    );
+    let _ = writeln!(
+        text,
+        "{:>7} {:>5} {:>8} {:>15} {:>15} {:>7} {:>13} {:>8} {:>15} {:>8} {:>5} {:>8} {:>8}",
         "cutoff",
         "mult",
         "approval",
@@ -348,12 +354,14 @@ pub fn frontier_summary(results: &FrontierResults, seconds: f64, out_dir: &Path)
         "sen. CE",
         "capacity CNY",
         "advance",
-        "meets"
+        "meets",
+        "TDR/BDR",
+        "EL"
     );
     for p in &frontier.points {
         let _ = writeln!(
             text,
-            "{:>7} {:>5} {:>8} {:>15} {:>15} {:>7} {:>13} {:>8} {:>15} {:>8} {:>5}{}",
+            "{:>7} {:>5} {:>8} {:>15} {:>15} {:>7} {:>13} {:>8} {:>15} {:>8} {:>5} {:>8} {:>8}{}",
             format!("{}", p.cutoff),
             format!("{:.2}", p.limit_multiplier),
             percent(Some(p.approval_rate)),
@@ -368,6 +376,8 @@ pub fn frontier_summary(results: &FrontierResults, seconds: f64, out_dir: &Path)
             cny(p.funding_capacity),
             percent(p.advance_rate),
             if p.meets_targets { "yes" } else { "no" },
+            percent(p.sizing_tdr_bdr.as_ref().map(|s| s.advance_rate)),
+            percent(p.sizing.as_ref().map(|s| s.advance_rate)),
             if p.recommended {
                 "  <- recommended"
             } else {
@@ -421,20 +431,31 @@ pub fn frontier_summary(results: &FrontierResults, seconds: f64, out_dir: &Path)
 
 fn treasury_line(text: &mut String, which: &str, point: &FrontierPoint, need: Option<f64>) {
     let capacity = point.funding_capacity;
+    let method = point.method.as_str();
     let _ = match need {
         Some(need) => writeln!(
             text,
-            "Treasury: funding capacity of the {which} {} CNY vs need {} CNY: {}",
+            "Treasury ({method} sizing): funding capacity of the {which} {} CNY vs need {} CNY: {}",
             cny(capacity),
             cny(need),
             funding_position_text(funding_surplus(capacity, need))
         ),
         None => writeln!(
             text,
-            "Treasury: funding capacity of the {which} {} CNY (no funding_need in [targets])",
+            "Treasury ({method} sizing): funding capacity of the {which} {} CNY (no funding_need in [targets])",
             cny(capacity)
         ),
     };
+    let both: Vec<String> = [
+        ("tdr_bdr", point.sizing_tdr_bdr.as_ref().map(|s| s.funding_capacity)),
+        ("expected_loss", point.sizing.as_ref().map(|s| s.funding_capacity)),
+    ]
+    .into_iter()
+    .filter_map(|(name, c)| Some(format!("{name} {} CNY", cny(c?))))
+    .collect();
+    if !both.is_empty() {
+        let _ = writeln!(text, "  capacity by method: {}", both.join(", "));
+    }
 }
 
 /// What `fit` found: the sample, each coefficient with its standard error and z, the

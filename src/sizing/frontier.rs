@@ -15,9 +15,13 @@
 //!    receivables;
 //! 3. build the closing pool from them **as drawn** (no rescaling to a target balance: the
 //!    volume a policy approves is what the frontier measures);
-//! 4. run the Monte Carlo on the scenario's structure for the pool's expected net loss, and
-//!    size the deal (SPEC §7.1) on the same paths: the same seed gives the same paths, so the
-//!    pool EL is that of the paths the sizing used.
+//! 4. run the Monte Carlo on the scenario's structure for the pool's expected net loss (the
+//!    importance sampling aimed, as `run`'s, at the target ratings' default probabilities at
+//!    the base-case WAL), and size the deal both ways on it: by expected loss (SPEC §7.1) on
+//!    the same paths, and by target against break-even default rates (SPEC §7.3), the TDRs
+//!    from the same paths' cumulative default rates. The point's funding capacity, advance
+//!    rate and senior credit enhancement — and so the targets and the recommendation — are
+//!    those of the method `[deal] sizing_method` names; both are recorded.
 //!
 //! Every grid point uses the same seed, so the comparison between points is on common random
 //! numbers as far as the pools allow: path `i` draws its systematic factor from the same
@@ -26,12 +30,15 @@
 
 use serde::Serialize;
 
+use super::rating_test::{base_case_wal, tail_targets};
+use super::tdr::WeightedDistribution;
+use super::tdr_bdr::{TdrBdrSizing, size_by_tdr_bdr};
 use super::{SizingPaths, SizingResult, size_deal};
 use crate::credit::origination::{OriginationMix, originate};
 use crate::credit::{Applicant, Outcome, Policy, Scorecard, decide_all};
 use crate::engine::{MonteCarloSettings, run_monte_carlo_logged};
 use crate::metrics::distribution::loss_statistics;
-use crate::scenario::{Assumptions, Deal, Targets};
+use crate::scenario::{Assumptions, Deal, SizingMethod, Targets};
 use crate::sim::montecarlo::StochasticPool;
 use crate::sim::{Pool, PoolError};
 use crate::waterfall::WaterfallError;
@@ -168,14 +175,19 @@ pub struct FrontierPoint {
     pub pool_el: Option<f64>,
     /// Standard error of `pool_el`.
     pub pool_el_se: Option<f64>,
-    /// Share of the pool below the most senior tranche, sized.
+    /// The sizing method the three fields below (and the targets) use: the scenario's
+    /// `[deal] sizing_method`.
+    pub method: SizingMethod,
+    /// Share of the pool below the most senior tranche, sized by `method`.
     pub senior_credit_enhancement: Option<f64>,
-    /// Rated notes of the sized deal, CNY (0 without a pool).
+    /// Rated notes of the deal sized by `method`, CNY (0 without a pool).
     pub funding_capacity: f64,
-    /// Rated notes ÷ pool, sized.
+    /// Rated notes ÷ pool, sized by `method`.
     pub advance_rate: Option<f64>,
-    /// The sized structure (SPEC §7.1); `None` without a pool.
+    /// The structure sized by expected loss (SPEC §7.1); `None` without a pool.
     pub sizing: Option<SizingResult>,
+    /// The structure sized by TDR/BDR (SPEC §7.3); `None` without a pool.
+    pub sizing_tdr_bdr: Option<TdrBdrSizing>,
     /// The targets the point misses (empty when it meets them all).
     pub shortfalls: Vec<Shortfall>,
     pub meets_targets: bool,
@@ -277,10 +289,12 @@ pub fn evaluate_point(
         weighted_pd: None,
         pool_el: None,
         pool_el_se: None,
+        method: inputs.deal.sizing_method,
         senior_credit_enhancement: None,
         funding_capacity: 0.0,
         advance_rate: None,
         sizing: None,
+        sizing_tdr_bdr: None,
         shortfalls: Vec::new(),
         meets_targets: false,
         recommended: false,
@@ -306,23 +320,52 @@ pub fn evaluate_point(
         deal.horizon_months,
         deal.revolving_months,
     );
-    // one run gives the pool's loss distribution and the logged paths sizing replays
-    let (run, logs) = run_monte_carlo_logged(&model, deal, &inputs.monte_carlo, true, |_| {})?;
+    // importance sampling aimed at the target ratings' tails, as `run` aims it
+    let wal = base_case_wal(&pool, inputs.assumptions, deal)?;
+    let settings = MonteCarloSettings {
+        tail_targets: tail_targets(deal, &wal),
+        ..inputs.monte_carlo.clone()
+    };
+    // one run gives the pool's loss distribution, the cumulative default rates the TDRs
+    // are read from, and the logged paths expected-loss sizing replays
+    let (run, logs) = run_monte_carlo_logged(&model, deal, &settings, true, |_| {})?;
+    let weights = run.weights();
     let losses: Vec<f64> = run.paths.iter().map(|p| p.pool_net_loss).collect();
-    let pool_loss = loss_statistics(&losses, &run.weights());
+    let pool_loss = loss_statistics(&losses, &weights);
+    let rates: Vec<f64> = run
+        .paths
+        .iter()
+        .map(|p| p.cumulative_default_rate)
+        .collect();
+    let distribution = WeightedDistribution::new(&rates, &weights);
     let paths = SizingPaths::from_run(&model, &run, logs);
     drop(run);
     let sizing = size_deal(&paths, deal)?;
+    drop(paths);
+    let tdr_bdr = size_by_tdr_bdr(&pool, inputs.assumptions, deal, &distribution)?;
 
     point.receivables = pool.assets.len();
     point.pool_balance = pool.closing_balance;
     point.weighted_pd = Some(pool.weighted_pd());
     point.pool_el = Some(pool_loss.mean);
     point.pool_el_se = Some(pool_loss.standard_error);
-    point.senior_credit_enhancement = sizing.tranches.first().map(|t| t.credit_enhancement);
-    point.funding_capacity = sizing.funding_capacity;
-    point.advance_rate = Some(sizing.advance_rate);
+    let (senior_ce, capacity, advance_rate) = match point.method {
+        SizingMethod::ExpectedLoss => (
+            sizing.tranches.first().map(|t| t.credit_enhancement),
+            sizing.funding_capacity,
+            sizing.advance_rate,
+        ),
+        SizingMethod::TdrBdr => (
+            tdr_bdr.tranches.first().map(|t| t.credit_enhancement),
+            tdr_bdr.funding_capacity,
+            tdr_bdr.advance_rate,
+        ),
+    };
+    point.senior_credit_enhancement = senior_ce;
+    point.funding_capacity = capacity;
+    point.advance_rate = Some(advance_rate);
     point.sizing = Some(sizing);
+    point.sizing_tdr_bdr = Some(tdr_bdr);
     Ok(point)
 }
 
@@ -465,10 +508,12 @@ mod tests {
             weighted_pd: Some(0.01),
             pool_el: (pool_balance > 0.0).then_some(pool_el),
             pool_el_se: Some(0.0),
+            method: SizingMethod::TdrBdr,
             senior_credit_enhancement: Some(1.0 - advance_rate),
             funding_capacity: advance_rate * pool_balance,
             advance_rate: (pool_balance > 0.0).then_some(advance_rate),
             sizing: None,
+            sizing_tdr_bdr: None,
             shortfalls: Vec::new(),
             meets_targets: false,
             recommended: false,

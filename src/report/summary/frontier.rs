@@ -10,7 +10,7 @@ use super::{add_funding_position, round_cents, round_money_fields};
 use crate::credit::Policy;
 use crate::report::manifest::Manifest;
 use crate::report::sizing::{APPROVAL_POLICY_FILE, describe_shortfall};
-use crate::scenario::Scenario;
+use crate::scenario::{Scenario, SizingMethod};
 use crate::sizing::frontier::{Frontier, FrontierPoint, Recommendation, Shortfall, TargetKind};
 
 /// The files a `frontier` command was given, as given on the command line.
@@ -69,15 +69,39 @@ fn point_json(point: &FrontierPoint) -> serde_json::Value {
             "relative": s.relative.is_finite().then_some(s.relative),
             "text": describe_shortfall(s),
         })).collect::<Vec<_>>(),
-        "sizing": point.sizing.as_ref().map(|sizing| {
-            let mut sizing = json!(sizing);
-            round_money_fields(&mut sizing, &["funding_capacity"]);
-            if let Some(tranches) = sizing.get_mut("tranches") {
-                round_money_fields(tranches, &["amount"]);
-            }
-            sizing
-        }),
+        "sizing_method": point.method,
+        "funding_capacity_by_method": SizingMethod::ALL.iter().map(|&m| json!({
+            "method": m.as_str(),
+            "funding_capacity": capacity_by(point, m).map(|c| round_cents(c.0)),
+            "advance_rate": capacity_by(point, m).map(|c| c.1),
+        })).collect::<Vec<_>>(),
+        "sizing": point.sizing.as_ref().map(sizing_json),
+        "sizing_tdr_bdr": point.sizing_tdr_bdr.as_ref().map(sizing_json),
     })
+}
+
+/// A point's funding capacity (CNY) and advance rate sized by `method`.
+fn capacity_by(point: &FrontierPoint, method: SizingMethod) -> Option<(f64, f64)> {
+    match method {
+        SizingMethod::TdrBdr => point
+            .sizing_tdr_bdr
+            .as_ref()
+            .map(|s| (s.funding_capacity, s.advance_rate)),
+        SizingMethod::ExpectedLoss => point
+            .sizing
+            .as_ref()
+            .map(|s| (s.funding_capacity, s.advance_rate)),
+    }
+}
+
+/// A sized structure with its money rounded to the cent.
+fn sizing_json(sizing: &impl serde::Serialize) -> serde_json::Value {
+    let mut sizing = json!(sizing);
+    round_money_fields(&mut sizing, &["funding_capacity"]);
+    if let Some(tranches) = sizing.get_mut("tranches") {
+        round_money_fields(tranches, &["amount"]);
+    }
+    sizing
 }
 
 /// A shortfall's number as written: CNY to the cent for `funding_need`, a share as it is.
@@ -160,6 +184,15 @@ pub fn frontier_summary(results: &FrontierResults) -> serde_json::Value {
         "pool_balance": treasury_point.map(|(_, p)| round_cents(p.pool_balance)),
         "funding_capacity": treasury_point.map(|(_, p)| round_cents(p.funding_capacity)),
         "advance_rate": treasury_point.and_then(|(_, p)| p.advance_rate),
+        "method": scenario.deal.sizing_method,
+        "by_method": SizingMethod::ALL.iter().map(|&m| {
+            let sized = treasury_point.and_then(|(_, p)| capacity_by(p, m));
+            json!({
+                "method": m.as_str(),
+                "funding_capacity": sized.map(|c| round_cents(c.0)),
+                "advance_rate": sized.map(|c| c.1),
+            })
+        }).collect::<Vec<_>>(),
     });
     add_funding_position(
         &mut treasury,
@@ -185,6 +218,9 @@ pub fn frontier_summary(results: &FrontierResults) -> serde_json::Value {
             "description": scenario.description,
             "file": scenario.file.as_ref().map(|f| f.display().to_string()),
             "rating_table": scenario.deal.rating_table.source,
+            "sizing_method": scenario.deal.sizing_method,
+            "pd_table": scenario.deal.pd_table.source,
+            "stress_table": scenario.deal.stress_table.source,
             "tranches": scenario.deal.tranches.iter().map(|t| json!({
                 "name": t.name, "scenario_share": t.share, "coupon": t.coupon, "target_rating": t.target_rating,
             })).collect::<Vec<_>>(),
