@@ -10,9 +10,9 @@ use baitiao_abs::credit::origination::{OriginationMix, originate};
 use baitiao_abs::credit::{Policy, Scorecard, decide_all, generate_applicants};
 use baitiao_abs::engine::MonteCarloSettings;
 use baitiao_abs::scenario::{self, Scenario, SizingMethod};
-use baitiao_abs::sizing::frontier::{FrontierPoint, evaluate_point};
 use baitiao_abs::sizing::SHARE_TOLERANCE;
 use baitiao_abs::sizing::frontier::{FrontierInputs, Grid, grid_policy, run_frontier};
+use baitiao_abs::sizing::frontier::{FrontierPoint, evaluate_point};
 use baitiao_abs::tape;
 
 const BIN: &str = env!("CARGO_BIN_EXE_baitiao-abs");
@@ -111,7 +111,11 @@ fn higher_cutoff_lowers_approval_and_pd_and_does_not_lower_the_advance_rate() {
         assert!(high.weighted_pd.unwrap() < low.weighted_pd.unwrap());
         assert!(high.pool_balance < low.pool_balance);
         for (method, advance, noise) in [
-            ("expected loss", &el_advance as &dyn Fn(&FrontierPoint) -> f64, ADVANCE_RATE_NOISE),
+            (
+                "expected loss",
+                &el_advance as &dyn Fn(&FrontierPoint) -> f64,
+                ADVANCE_RATE_NOISE,
+            ),
             ("TDR/BDR", &tdr_advance, TDR_BDR_ADVANCE_RATE_NOISE),
         ] {
             assert!(
@@ -327,7 +331,10 @@ fn recommended_policy_round_trips_through_decide() {
         let el: f64 = r["funding_capacity_expected_loss"].parse().unwrap();
         let tdr: f64 = r["funding_capacity_tdr_bdr"].parse().unwrap();
         assert!(el > 0.0 && tdr > 0.0, "{r:?}");
-        let (tdr_rate, bdr): (f64, f64) = (r["senior_tdr"].parse().unwrap(), r["senior_bdr"].parse().unwrap());
+        let (tdr_rate, bdr): (f64, f64) = (
+            r["senior_tdr"].parse().unwrap(),
+            r["senior_bdr"].parse().unwrap(),
+        );
         assert!(bdr >= tdr_rate, "the sized senior passes: {r:?}");
         assert!(!r["senior_binding_scenario"].is_empty());
     }
@@ -800,7 +807,10 @@ fn frontier_report_says_what_the_frontier_did() {
         }
         // the headline is the scenario's method's: TDR/BDR
         assert_eq!(point["sizing_method"], "tdr_bdr");
-        assert_eq!(point["advance_rate"], point["sizing_tdr_bdr"]["advance_rate"]);
+        assert_eq!(
+            point["advance_rate"],
+            point["sizing_tdr_bdr"]["advance_rate"]
+        );
         assert_eq!(
             point["funding_capacity"],
             point["sizing_tdr_bdr"]["funding_capacity"]

@@ -7,7 +7,7 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use super::charts::{self, Chart, ChartKind, CompareMetrics, CompareTrancheEl, RenderedChart};
+use super::charts::{self, Chart, CompareMetrics, CompareTrancheEl, RenderedChart};
 use super::folder::ReportFolder;
 use super::format::{cny, html_escape as esc, percent, small_percent};
 use super::html::{STYLE, inline_svg};
@@ -524,7 +524,7 @@ impl Comparison {
             } else {
                 format!("Compare the bars within each panel: {}.", read.join("; "))
             },
-            kind: ChartKind::CompareMetrics(metrics),
+            plot: Box::new(metrics),
         });
         let tranche_names = union(folders.iter().map(ReportFolder::tranche_names));
         if !tranche_names.is_empty() {
@@ -542,7 +542,7 @@ impl Comparison {
                 name: "compare_tranche_el",
                 title: "Tranche expected loss by scenario".into(),
                 caption: "Each group is one tranche and each bar one scenario, on a log scale: a bar one grid line higher is ten times the expected loss, and a senior bar that rises towards its mezzanine's means the stress eats through the credit enhancement.".into(),
-                kind: ChartKind::CompareTrancheEl(CompareTrancheEl {
+                plot: Box::new(CompareTrancheEl {
                     scenarios: self.labels.clone(),
                     tranches,
                 }),

@@ -447,8 +447,14 @@ fn treasury_line(text: &mut String, which: &str, point: &FrontierPoint, need: Op
         ),
     };
     let both: Vec<String> = [
-        ("tdr_bdr", point.sizing_tdr_bdr.as_ref().map(|s| s.funding_capacity)),
-        ("expected_loss", point.sizing.as_ref().map(|s| s.funding_capacity)),
+        (
+            "tdr_bdr",
+            point.sizing_tdr_bdr.as_ref().map(|s| s.funding_capacity),
+        ),
+        (
+            "expected_loss",
+            point.sizing.as_ref().map(|s| s.funding_capacity),
+        ),
     ]
     .into_iter()
     .filter_map(|(name, c)| Some(format!("{name} {} CNY", cny(c?))))
