@@ -314,14 +314,41 @@ fn assert_tranche_colours(census: &PixelCensus, name: &str, tranches: usize) {
 }
 
 /// The charts of a run whose rated tranches have target ratings (so `run` sizes them).
-const RUN_CHARTS: [&str; 6] = [
+const RUN_CHARTS: [&str; 7] = [
     "pool_loss_distribution",
     "tranche_loss_exceedance",
     "expected_cashflows",
     "pool_balance",
     "tranche_balances",
     "sizing",
+    "rating_test",
 ];
+
+/// The rating test's chart sits in the rating section (not among the other charts), one
+/// panel per rated tranche, and its caption names each tranche's implied rating as
+/// `rating_tests.csv` has it (the best rating it passes).
+#[test]
+fn rating_test_chart_sits_with_the_rating_test() {
+    let base = &runs().base;
+    let html = fs::read_to_string(base.join("report.html")).unwrap();
+    let rating = html.find("<section id=\"rating\">").unwrap();
+    let charts = html.find("<section id=\"charts\">").unwrap();
+    let figure = html.find("<figure id=\"chart-rating_test\">").unwrap();
+    assert!(rating < figure && figure < charts, "the figure is in the rating section");
+    assert_eq!(html.matches("<figure id=\"chart-rating_test\">").count(), 1);
+    let (_, rows) = read_csv(&base.join("rating_tests.csv"));
+    for tranche in ["A", "B"] {
+        let implied = rows
+            .iter()
+            .find(|r| &r[0] == tranche && &r[r.len() - 1] == "true")
+            .map(|r| r[1].to_string());
+        let words = match implied {
+            Some(r) => format!("{tranche} passes {r} and below"),
+            None => format!("{tranche} passes no rating of the table"),
+        };
+        assert!(html[figure..charts].contains(&words), "caption lacks `{words}`");
+    }
+}
 
 #[test]
 fn run_writes_every_chart_with_text_and_data() {
@@ -334,7 +361,7 @@ fn run_writes_every_chart_with_text_and_data() {
         ) {
             assert_tranche_colours(&census, name, 3);
         }
-        if name == "sizing" {
+        if matches!(name, "sizing" | "rating_test") {
             // the two rated tranches
             assert_tranche_colours(&census, name, 2);
         }

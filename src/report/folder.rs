@@ -13,7 +13,7 @@ use super::ReportError;
 use super::rows::read_table;
 pub use super::rows::{
     BalanceBand, BreakevenRow, FrontierRow, LossBin, RatingTestRow, SizingCurvePoint, SizingRow,
-    TrancheRow,
+    StressBdrRow, TrancheRow,
 };
 
 /// A CSV file held as text, with its columns found by name.
@@ -390,6 +390,8 @@ pub struct ReportFolder {
     pub sizing_tdr_bdr: Vec<SizingRow>,
     /// `rating_tests.csv` (SPEC §7.3).
     pub rating_tests: Vec<RatingTestRow>,
+    /// `stress_bdr.csv` (SPEC §7.3).
+    pub stress_bdr: Vec<StressBdrRow>,
     pub sizing_curve: Vec<SizingCurvePoint>,
     pub frontier: Vec<FrontierRow>,
     /// Where the folder is published when it is read from a temporary folder (the `--out`
@@ -469,6 +471,7 @@ impl ReportFolder {
                 .cloned()
                 .collect(),
             rating_tests: rows(present("rating_tests.csv"))?,
+            stress_bdr: rows(present("stress_bdr.csv"))?,
             sizing_curve: rows(present("sizing_curve.csv"))?,
             frontier: rows(present("frontier.csv"))?,
             expected_cashflows: table("expected_cashflows.csv")?,

@@ -222,7 +222,7 @@ pub fn report_html(folder: &ReportFolder, charts: &[RenderedChart]) -> String {
         (
             "rating",
             "Rating test: target against break-even default rates",
-            rating_section(folder),
+            rating_section(folder, charts),
         ),
         (
             "stress",
@@ -234,7 +234,11 @@ pub fn report_html(folder: &ReportFolder, charts: &[RenderedChart]) -> String {
             "Approval-policy frontier",
             frontier_section(folder),
         ),
-        ("charts", "Charts", chart_section(charts)),
+        (
+            "charts",
+            "Charts",
+            chart_section(charts.iter().filter(|c| c.name != RATING_CHART)),
+        ),
         ("pool", "Pool stratification", strats_section(folder)),
         (
             "methodology",
@@ -988,13 +992,17 @@ fn method_words(method: &str) -> &'static str {
 /// The rating test as a rating report reads it: for each rated tranche, in words, the best
 /// rating it passes, and at its target (or that rating) the TDR, the BDR, the binding
 /// scenario and the margin; then every rating's test.
-fn rating_section(folder: &ReportFolder) -> String {
+fn rating_section(folder: &ReportFolder, charts: &[RenderedChart]) -> String {
     if folder.rating_tests.is_empty() {
         return String::new();
     }
     let mut out = String::from(
         "<p>Each rated tranche is tested as rating agencies test consumer-loan ABS: its break-even default rate (BDR) — the pool's cumulative default rate, defaults ÷ (closing balance + purchases), at the largest default stress under which it still receives all its principal (the senior also all interest when due) — under every stress scenario of the rating's category (default timing, prepayment, yield compression, recovery haircut and delay), against the target default rate (TDR): the quantile of the Monte Carlo cumulative default rate that the rating's idealized default probability at the tranche's WAL leaves above it. A tranche passes a rating when its lowest BDR is at least the TDR.</p>",
     );
+    // the chart of the test sits with it, not among the other charts
+    out.push_str(&chart_section(
+        charts.iter().filter(|c| c.name == RATING_CHART),
+    ));
     let mut names: Vec<&str> = Vec::new();
     for r in &folder.rating_tests {
         if !names.contains(&r.tranche.as_str()) {
@@ -1370,7 +1378,10 @@ fn frontier_section(folder: &ReportFolder) -> String {
     format!("{}{note}{html}", recommendation_text(folder))
 }
 
-fn chart_section(charts: &[RenderedChart]) -> String {
+/// The rating test's chart, shown in the rating section.
+const RATING_CHART: &str = "rating_test";
+
+fn chart_section<'a>(charts: impl Iterator<Item = &'a RenderedChart>) -> String {
     let mut out = String::new();
     for c in charts {
         let _ = write!(
