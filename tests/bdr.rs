@@ -4,7 +4,9 @@ mod common;
 
 use baitiao_abs::scenario::stress::{StressLevels, StressTable};
 use baitiao_abs::sim::Pool;
-use baitiao_abs::sizing::bdr::{StressCase, break_evens, cumulative_default_rate, repaid};
+use baitiao_abs::sizing::bdr::{
+    LEVEL_TOLERANCE, StressCase, break_evens, break_evens_from, cumulative_default_rate, repaid,
+};
 use baitiao_abs::tape::Product;
 use common::*;
 
@@ -167,6 +169,67 @@ fn break_evens_fall_with_the_stresses_and_with_subordination() {
                 }
             }
             last = Some(now);
+        }
+    }
+}
+
+/// A search started from a neighbouring case's break-evens (as each rating category's
+/// starts from the one before) finds the same break-evens as one started from nothing,
+/// to the search's precision: the levels agree within [`LEVEL_TOLERANCE`] in ratio, for
+/// hints below, at and above the answer, and far from it.
+#[test]
+fn warm_started_searches_find_the_cold_answer() {
+    let receivables: Vec<_> = (0..30)
+        .map(|i| {
+            receivable(
+                &format!("r{i}"),
+                Product::Installment,
+                600.0 + 40.0 * f64::from(i),
+                1_200.0,
+                12,
+                6 + i % 6,
+                0.012,
+                0.02 + 0.002 * f64::from(i),
+            )
+        })
+        .collect();
+    let assumptions = assumptions(0.2, 0.3, 2);
+    let pool = Pool::build_with(&receivables, &assumptions, None, "instalments").unwrap();
+    let deal = deal(
+        15,
+        3,
+        30.0,
+        0.0,
+        0.0,
+        tranches(&[
+            ("A", 0.8, Some(0.05)),
+            ("B", 0.1, Some(0.07)),
+            ("Sub", 0.1, None),
+        ]),
+        vec![],
+    );
+    let table = StressTable::default();
+    let levels = StressLevels {
+        yield_compression: 0.2,
+        recovery_haircut: 0.3,
+        ..no_stress()
+    };
+    for s in 0..table.scenarios.len() {
+        let case = StressCase::new(&assumptions, &deal, &table, &levels, s);
+        let cold = break_evens(&pool, &deal, &case, 2).unwrap();
+        for factor in [0.5, 0.97, 1.0, 1.03, 3.0, 40.0] {
+            let hints: Vec<Option<f64>> =
+                cold.iter().map(|b| b.level.map(|l| l * factor)).collect();
+            let warm = break_evens_from(&pool, &deal, &case, &hints).unwrap();
+            for j in 0..2 {
+                match (cold[j].level, warm[j].level) {
+                    (Some(c), Some(w)) if c > 0.0 => assert!(
+                        (w / c - 1.0).abs() <= LEVEL_TOLERANCE,
+                        "scenario {s}, tranche {j}, hint × {factor}: {w} against {c}"
+                    ),
+                    (c, w) => assert_eq!(c, w, "scenario {s}, tranche {j}, hint × {factor}"),
+                }
+            }
         }
     }
 }

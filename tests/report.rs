@@ -334,7 +334,10 @@ fn rating_test_chart_sits_with_the_rating_test() {
     let rating = html.find("<section id=\"rating\">").unwrap();
     let charts = html.find("<section id=\"charts\">").unwrap();
     let figure = html.find("<figure id=\"chart-rating_test\">").unwrap();
-    assert!(rating < figure && figure < charts, "the figure is in the rating section");
+    assert!(
+        rating < figure && figure < charts,
+        "the figure is in the rating section"
+    );
     assert_eq!(html.matches("<figure id=\"chart-rating_test\">").count(), 1);
     let (_, rows) = read_csv(&base.join("rating_tests.csv"));
     for tranche in ["A", "B"] {
@@ -346,7 +349,10 @@ fn rating_test_chart_sits_with_the_rating_test() {
             Some(r) => format!("{tranche} passes {r} and below"),
             None => format!("{tranche} passes no rating of the table"),
         };
-        assert!(html[figure..charts].contains(&words), "caption lacks `{words}`");
+        assert!(
+            html[figure..charts].contains(&words),
+            "caption lacks `{words}`"
+        );
     }
 }
 

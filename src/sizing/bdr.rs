@@ -199,7 +199,19 @@ struct Search {
     slow_steps: u32,
     /// Levels to run first, in order (a confirmation of an approximate break-even).
     aims: Vec<f64>,
+    /// The factor of the next outward step while a side is unknown, squared after each
+    /// step (up to [`OUTWARD_STEP`]), when the search starts near the answer (a
+    /// confirmation, a neighbouring case's break-even); `None`: [`OUTWARD_STEP`] at once.
+    creep: Option<f64>,
 }
+
+/// The outward step of a search that knows nothing of where the answer is.
+const OUTWARD_STEP: f64 = 8.0;
+
+/// The first outward step of a search started at a neighbouring category's break-even:
+/// 2 %, doubling (in logarithm) at every step, so a start within 2^n × 2 % of the answer
+/// brackets it in n + 1 runs.
+pub const WARM_STEP: f64 = 1.02;
 
 impl Search {
     fn record(&mut self, level: f64, run: &DeterministicRun, closing: f64, j: usize) {
@@ -239,7 +251,19 @@ impl Search {
             || self.failing.is_some_and(|(l, _, _)| l <= MIN_LEVEL)
     }
 
-    /// The next level to run: outward by a factor 8 while a side is unknown; inside the
+    /// This outward step's factor (and the next one's set up).
+    fn outward(&mut self) -> f64 {
+        match self.creep {
+            Some(factor) => {
+                self.creep = Some((factor * factor).min(OUTWARD_STEP));
+                factor
+            }
+            None => OUTWARD_STEP,
+        }
+    }
+
+    /// The next level to run: outward by a factor 8 while a side is unknown (by a creeping
+    /// factor when the search starts near the answer, [`Search::creep`]); inside the
     /// bracket, near the level where the two failing runs' shortfalls extrapolate to zero
     /// (just below it after a failing run, just above after a passing one, so that a good
     /// estimate closes the bracket in two runs), else the geometric midpoint.
@@ -254,8 +278,8 @@ impl Search {
         }
         let (low, high) = match (self.passing, self.failing) {
             (None, None) => return hint.clamp(MIN_LEVEL, MAX_LEVEL),
-            (None, Some((high, _, _))) => return (high / 8.0).max(MIN_LEVEL),
-            (Some((low, _)), None) => return (low * 8.0).min(MAX_LEVEL),
+            (None, Some((high, _, _))) => return (high / self.outward()).max(MIN_LEVEL),
+            (Some((low, _)), None) => return (low * self.outward()).min(MAX_LEVEL),
             (Some((low, _)), Some((high, _, _))) => (low, high),
         };
         let midpoint = (low * high).sqrt();
@@ -300,22 +324,33 @@ pub fn break_evens(
     case: &StressCase,
     tranches: usize,
 ) -> Result<Vec<BreakEven>, WaterfallError> {
-    break_evens_from(pool, deal, case, tranches, 1.0)
+    break_evens_from(pool, deal, case, &vec![None; tranches])
 }
 
-/// [`break_evens`] with the search starting at level `hint` (a neighbouring case's
-/// break-even, say). The result does not depend on the hint beyond the search's precision.
+/// [`break_evens`] of tranches `0..hints.len()`, each search starting at its hint (a
+/// neighbouring case's break-even level, say) and stepping outward from it by
+/// [`WARM_STEP`], growing; from level 1 by a factor 8 without one. The result does not
+/// depend on the hints beyond the search's precision.
 pub fn break_evens_from(
     pool: &Pool,
     deal: &Deal,
     case: &StressCase,
-    tranches: usize,
-    hint: f64,
+    hints: &[Option<f64>],
 ) -> Result<Vec<BreakEven>, WaterfallError> {
+    let tranches = hints.len();
     let layout = case.layout(pool);
     let closing = pool.closing_balance;
     let run_at = |level: f64| case.run(pool, &layout, deal, level);
-    let mut searches = vec![Search::default(); tranches];
+    let mut searches: Vec<Search> = hints
+        .iter()
+        .map(|hint| Search {
+            // the hint runs first unless another tranche's runs already put it outside the
+            // bracket
+            aims: hint.map(|h| vec![h]).unwrap_or_default(),
+            creep: hint.map(|_| WARM_STEP),
+            ..Search::default()
+        })
+        .collect();
     let mut top: Option<DeterministicRun> = None;
     while let Some(j) = (0..tranches)
         .filter(|&j| !searches[j].done())
@@ -326,7 +361,7 @@ pub fn break_evens_from(
                 .then(b.cmp(&a))
         })
     {
-        let level = searches[j].next_level(hint);
+        let level = searches[j].next_level(hints[j].unwrap_or(1.0));
         let run = run_at(level)?;
         for (k, search) in searches.iter_mut().enumerate() {
             if !search.done() || k == j {
@@ -403,12 +438,15 @@ pub fn confirm(
     let closing = pool.closing_balance;
     let run_at = |level: f64| case.run(pool, layout, deal, level);
     let step = 1.0 + LEVEL_TOLERANCE / 3.0;
+    // the answer is near: past the two aims, step outward from them by the tolerance,
+    // growing, rather than by a factor 8 and all the way back
     let mut search = Search {
         aims: match approximate.level {
             Some(level) if level > 0.0 => vec![level / step, level * step],
             Some(_) => vec![MIN_LEVEL],
             None => vec![MAX_LEVEL],
         },
+        creep: Some(1.0 + LEVEL_TOLERANCE),
         ..Search::default()
     };
     let mut top = None;

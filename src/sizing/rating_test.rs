@@ -9,7 +9,7 @@
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::bdr::{BreakEven, StressCase, break_evens, confirm, same_case};
+use super::bdr::{BreakEven, StressCase, break_evens_from, confirm, same_case};
 use super::tdr::{WeightedDistribution, factor_level};
 use crate::metrics::deterministic::run_deterministic;
 use crate::scenario::stress::StressLevels;
@@ -165,6 +165,22 @@ pub fn category_break_evens(
     deal: &Deal,
     levels: &StressLevels,
 ) -> Result<Vec<Vec<BreakEven>>, WaterfallError> {
+    category_break_evens_from(pool, lines, assumptions, deal, levels, None)
+}
+
+/// [`category_break_evens`], each scenario's searches starting from `neighbour`'s
+/// break-evens (another category's, `[scenario][tranche]`) when given: the levels move
+/// little from one category to the next, so a search started there brackets its answer
+/// in a few runs ([`super::bdr::WARM_STEP`]). The results do not depend on the start
+/// beyond the searches' precision.
+pub fn category_break_evens_from(
+    pool: &Pool,
+    lines: &Pool,
+    assumptions: &Assumptions,
+    deal: &Deal,
+    levels: &StressLevels,
+    neighbour: Option<&[Vec<BreakEven>]>,
+) -> Result<Vec<Vec<BreakEven>>, WaterfallError> {
     let table = &deal.stress_table;
     let count = table.scenarios.len();
     let rated = deal.rated_count();
@@ -182,8 +198,16 @@ pub fn category_break_evens(
         .collect();
     let mut results: Vec<Vec<BreakEven>> = cases
         .par_iter()
-        .map(|case| {
-            let mut found = break_evens(lines, deal, case, rated)?;
+        .zip(&distinct)
+        .map(|(case, &s)| {
+            let hints: Vec<Option<f64>> = (0..rated)
+                .map(|j| {
+                    neighbour
+                        .and_then(|n| n.get(s)?.get(j)?.level)
+                        .filter(|&level| level > 0.0)
+                })
+                .collect();
+            let mut found = break_evens_from(lines, deal, case, &hints)?;
             for b in &mut found {
                 b.exact = false;
             }
@@ -203,15 +227,30 @@ pub fn category_break_evens(
             }
         }
     }
-    let confirmed: Vec<BreakEven> = to_confirm
+    // one layout of the pool per scenario, whatever number of its tranches are confirmed
+    let mut scenarios: Vec<usize> = to_confirm.iter().map(|&(d, _)| d).collect();
+    scenarios.sort_unstable();
+    scenarios.dedup();
+    let confirmed: Vec<Vec<(usize, BreakEven)>> = scenarios
         .par_iter()
-        .map(|&(d, j)| {
+        .map(|&d| {
             let layout = cases[d].layout(pool);
-            confirm(pool, deal, &cases[d], &layout, j, &results[d][j])
+            to_confirm
+                .iter()
+                .filter(|&&(e, _)| e == d)
+                .map(|&(_, j)| {
+                    Ok((
+                        j,
+                        confirm(pool, deal, &cases[d], &layout, j, &results[d][j])?,
+                    ))
+                })
+                .collect::<Result<Vec<_>, WaterfallError>>()
         })
         .collect::<Result<_, WaterfallError>>()?;
-    for (&(d, j), exact) in to_confirm.iter().zip(confirmed) {
-        results[d][j] = exact;
+    for (&d, found) in scenarios.iter().zip(confirmed) {
+        for (j, exact) in found {
+            results[d][j] = exact;
+        }
     }
     Ok((0..count)
         .map(|s| {
@@ -232,12 +271,20 @@ pub fn rating_tests(
     let table = &deal.stress_table;
     let rated = deal.rated_count();
     let lines = pool.representative_lines(LINE_PD_RATIO);
-    // categories in the table's order, each run once whatever number of ratings it has
-    let by_category: Vec<Vec<Vec<BreakEven>>> = table
-        .categories
-        .iter()
-        .map(|levels| category_break_evens(pool, &lines, assumptions, deal, levels))
-        .collect::<Result<_, _>>()?;
+    // categories in the table's order, each run once whatever number of ratings it has,
+    // each category's searches starting from the one before
+    let mut by_category: Vec<Vec<Vec<BreakEven>>> = Vec::with_capacity(table.categories.len());
+    for levels in &table.categories {
+        let found = category_break_evens_from(
+            pool,
+            &lines,
+            assumptions,
+            deal,
+            levels,
+            by_category.last().map(Vec::as_slice),
+        )?;
+        by_category.push(found);
+    }
     let mut tests = Vec::new();
     let mut stress = Vec::new();
     let mut implied = vec![None; rated];
