@@ -30,6 +30,15 @@ pub fn percent(share: f64, digits: usize) -> String {
     format!("{:.*} %", digits, 100.0 * share)
 }
 
+/// A difference of two shares in percentage points, signed: `-0.0136` → `-1.36 pp`
+/// (a margin between two rates is not a percentage of either).
+pub fn points(difference: f64, digits: usize) -> String {
+    if !difference.is_finite() {
+        return "-".into();
+    }
+    format!("{:+.*} pp", digits, 100.0 * difference)
+}
+
 /// A share that can be anything from 1 down to 1e-15 (expected losses, probabilities of
 /// loss), as a percentage people can read: three significant digits, scientific notation
 /// below 0.001 %, `0 %` for zero.
@@ -156,6 +165,9 @@ mod tests {
         assert_eq!(cny(0.0), "0");
         assert_eq!(cny(f64::NAN), "-");
         assert_eq!(percent(0.0271, 2), "2.71 %");
+        assert_eq!(points(-0.0136, 2), "-1.36 pp");
+        assert_eq!(points(0.005, 1), "+0.5 pp");
+        assert_eq!(points(f64::INFINITY, 2), "-");
         assert_eq!(small_percent(0.027104), "2.71 %");
         assert_eq!(small_percent(0.00012345), "0.0123 %");
         assert_eq!(small_percent(1.3222e-15), "1.32e-13 %");

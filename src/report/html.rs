@@ -12,7 +12,7 @@ use serde_json::Value;
 use super::charts::{RenderedChart, short_trigger};
 use super::folder::{FrontierRecommendation, RatingTestRow, ReportFolder, Treasury};
 use super::format::{
-    cny, funding_position_text, html_escape as esc, or_dash, percent, small_percent, years,
+    cny, funding_position_text, html_escape as esc, or_dash, percent, points, small_percent, years,
 };
 use crate::ratings::RatingTable;
 
@@ -1045,7 +1045,7 @@ fn rating_section(folder: &ReportFolder, charts: &[RenderedChart]) -> String {
             },
             percent(shown.bdr, 2),
             esc(&shown.binding_scenario),
-            percent(shown.margin, 2),
+            points(shown.margin, 2),
             if shown.passes { "passes" } else { "fails" }
         );
         let rows: Vec<Vec<String>> = tests
@@ -1066,7 +1066,7 @@ fn rating_section(folder: &ReportFolder, charts: &[RenderedChart]) -> String {
                     ),
                     percent(r.bdr, 2),
                     esc(&r.binding_scenario),
-                    percent(r.margin, 2),
+                    points(r.margin, 2),
                     if r.passes {
                         "<span class=\"good\">passes</span>".into()
                     } else {

@@ -75,7 +75,7 @@ fn rating_test_lines(text: &mut String, results: &RunResults, seconds: f64) {
                 se_percent(Some(row.tdr_se))
             ),
             percent(Some(row.bdr)),
-            percent(Some(row.margin)),
+            crate::report::format::points(row.margin, 2),
             row.binding_scenario,
             if row.passes { "" } else { "  fails" }
         );

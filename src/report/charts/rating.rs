@@ -150,7 +150,7 @@ pub fn rating_test_caption(data: &RatingTest) -> String {
         };
         let target = match shown {
             Some(p) => format!(
-                "; at its target {} the lowest BDR {} {} the TDR {} by {} points",
+                "; at its target {} the lowest BDR {} {} the TDR {} by {} percentage points",
                 p.rating,
                 percent(p.bdr, 2),
                 if p.bdr >= p.tdr {
@@ -378,7 +378,7 @@ mod tests {
         let caption = rating_test_caption(&data);
         assert!(
             caption.contains(
-                "A passes Aa1 and below; at its target Aaa the lowest BDR 10.00 % falls short of the TDR 12.00 % by 2 points."
+                "A passes Aa1 and below; at its target Aaa the lowest BDR 10.00 % falls short of the TDR 12.00 % by 2 percentage points."
             ),
             "{caption}"
         );
