@@ -8,6 +8,8 @@
 //! - [`files`]: writing the user's files whole or not at all;
 //! - [`ratings`]: idealized expected-loss tables by rating and horizon;
 //! - [`tape`]: receivable records: CSV reading and writing, validation, synthetic tapes, strats;
+//! - [`history`]: static-pool (vintage) history: reading and validation, the synthetic
+//!   generator and its true model;
 //! - [`credit`]: applicant features → score → PD → decision with reasons and limit; fitting;
 //! - [`scenario`]: the TOML scenario → validated assumptions, deal structure and settings;
 //! - [`sim`]: the pool's cash flows: schedules, cohorts, the deterministic pool, Monte Carlo
@@ -30,6 +32,7 @@ pub mod cli;
 pub mod credit;
 pub mod engine;
 pub mod files;
+pub mod history;
 pub mod metrics;
 pub mod normal;
 pub mod ratings;
