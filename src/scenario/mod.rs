@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use crate::ratings::RatingTable;
 use stress::StressTable;
 
+pub mod calibration;
 pub mod schema;
 pub mod stress;
 mod validate;
