@@ -21,6 +21,8 @@
 //! - [`metrics`]: WAL, yield, the deterministic run, weighted loss distributions, the
 //!   Monte Carlo summary (tranche metrics, implied ratings, triggers, balance bands);
 //! - [`sizing`]: tranche sizing on the same paths, breakevens, the approval-policy frontier;
+//! - [`calibrate`]: static-pool history → vintage curves, chain-ladder projection, base case,
+//!   ρ by maximum likelihood with its bootstrap interval, PD scale (SPEC §4.6);
 //! - [`report`]: the report folder: one row type per CSV file and the `summary.json` blocks,
 //!   written and read back by the same types; manifest, charts, the HTML report,
 //!   comparisons;
@@ -28,6 +30,7 @@
 //! - [`cli`]: command-line parsing and exit codes.
 
 pub mod app;
+pub mod calibrate;
 pub mod cli;
 pub mod credit;
 pub mod engine;
