@@ -6,9 +6,11 @@
 //! - [`run`](run()): a scenario through the deterministic case, breakevens, Monte Carlo and
 //!   sizing into its report folder;
 //! - [`frontier`](frontier()): the approval-policy frontier of an applicant file;
+//! - [`calibrate`](calibrate()): a static-pool history into its calibration folder (SPEC §4.6);
 //! - [`credit`]: `gen-applicants`, `decide`, `fit` and `gen-tape --from-applicants`;
 //! - here: loading a scenario with its pool ([`prepare`]), `validate` and `gen-tape`.
 
+pub mod calibrate;
 pub mod credit;
 pub mod frontier;
 pub mod grid;
@@ -26,6 +28,7 @@ use crate::sim::Pool;
 use crate::tape::{self, Receivable};
 use crate::units::MAX_PATHS;
 
+pub use calibrate::{CalibrateRequest, CalibrateResult, calibrate};
 pub use credit::{
     FitReport, decide, fit, gen_applicants, gen_tape_from_applicants, load_model_and_policy,
 };

@@ -7,6 +7,7 @@
 //!
 //! Last stage of the flow before `cli`.
 
+pub mod calibration;
 pub mod cells;
 pub mod charts;
 pub mod compare;

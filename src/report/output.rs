@@ -40,6 +40,8 @@ pub enum ReportKind {
     Frontier,
     Compare,
     Grid,
+    /// `calibrate`: calibration.toml, calibration.json, vintages.csv (SPEC §4.6).
+    Calibration,
 }
 
 /// `manifest.json`: the tool that wrote the folder and every file it wrote there.
