@@ -58,7 +58,11 @@ fn history(vintages: usize, cap: u32) -> History {
                             rolls[0] * rolls[1] * d0(m - 2),
                         ],
                         charged_off: c,
-                        recovered: Some(if m >= 6 { 0.15 * cs[m as usize - 6] } else { 0.0 }),
+                        recovered: Some(if m >= 6 {
+                            0.15 * cs[m as usize - 6]
+                        } else {
+                            0.0
+                        }),
                         prepaid: Some(p),
                     }
                 })
@@ -101,7 +105,9 @@ fn calibrate_120x36(c: &mut Criterion) {
     let scratch = tempfile::tempdir().expect("a scratch folder");
     let mut group = c.benchmark_group("calibrate_120x36");
     group.sample_size(20);
-    group.bench_function("estimate_bootstrap_1000", |b| b.iter(|| calibrate(&h, &options)));
+    group.bench_function("estimate_bootstrap_1000", |b| {
+        b.iter(|| calibrate(&h, &options))
+    });
     let mut run = 0;
     group.bench_function("estimate_and_write_folder", |b| {
         b.iter(|| {

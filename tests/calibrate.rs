@@ -6,14 +6,12 @@ use baitiao_abs::calibrate::dispersion::MIN_VINTAGES_AT_M_STAR;
 use baitiao_abs::calibrate::{ALL, CalibrationOptions, PdReference, calibrate};
 use baitiao_abs::history::{Bucket, History, Vintage, VintageMonth, YearMonth};
 use baitiao_abs::normal::{normal_cdf, normal_quantile};
-use baitiao_abs::report::calibration::{
-    CalibrationJson, read_vintages_csv, write_calibration,
-};
+use baitiao_abs::report::calibration::{CalibrationJson, read_vintages_csv, write_calibration};
 use baitiao_abs::scenario::calibration::CalibrationFile;
 use baitiao_abs::scenario::{Assumptions, Prepayment};
+use baitiao_abs::sim::pool::PoolAsset;
 use baitiao_abs::sim::schedule::{ScheduleKey, ScheduleTable};
 use baitiao_abs::sim::{Collateral, DeterministicCollateral, DeterministicRates, Pool};
-use baitiao_abs::sim::pool::PoolAsset;
 use baitiao_abs::tape::Product;
 use baitiao_abs::units::cpr_from_smm;
 use rand::SeedableRng;
@@ -178,9 +176,9 @@ fn expected_history_gives_back_the_true_model() {
     assert_eq!(all.chain_ladder.longest_age, 36);
     let inc = increments();
     let mut t = 0.0;
-    for m in 0..=36 {
-        t += inc[m];
-        assert!((all.timing_curve[m] - inc[m]).abs() < 1e-9, "timing at {m}");
+    for (m, inc_m) in inc.iter().enumerate().take(37) {
+        t += inc_m;
+        assert!((all.timing_curve[m] - inc_m).abs() < 1e-9, "timing at {m}");
         for v in &all.vintages {
             assert!(
                 (v.projected[m] - truth.p * t).abs() < 1e-9,
@@ -197,8 +195,9 @@ fn expected_history_gives_back_the_true_model() {
     }
     assert_eq!(all.roll_rates.months_to_charge_off, Some(3));
     let cpr = cpr_from_smm(truth.smm);
-    for m in 1..=36 {
-        assert!((all.cpr_by_mob[m].unwrap() - cpr).abs() < 1e-9);
+    assert_eq!(all.cpr_by_mob.len(), 37);
+    for cpr_m in &all.cpr_by_mob[1..] {
+        assert!((cpr_m.unwrap() - cpr).abs() < 1e-9);
     }
     assert!((all.cpr.unwrap() - cpr).abs() < 1e-9);
     let (r, lag) = all.recovery.unwrap();
@@ -311,6 +310,7 @@ fn noisy_histories_lifetime_within_se_and_rho_interval_covers() {
         }
     }
     let coverage = covered as f64 / trials as f64;
+    eprintln!("rho 90% interval coverage: {covered}/{trials}");
     assert!((0.836..=0.964).contains(&coverage), "coverage {coverage}");
 }
 
@@ -323,9 +323,13 @@ fn the_calibration_folder_is_written_and_reads_back() {
     let out = dir.path().join("calibration");
     let (path, cal) = write_calibration(&out, &h, "history.csv", "ab12", &options(5, 100)).unwrap();
     let toml_text = std::fs::read_to_string(path.join("calibration.toml")).unwrap();
+    eprintln!("{toml_text}");
     assert!(toml_text.starts_with("# calibration.toml"));
     let file: CalibrationFile = toml::from_str(&toml_text).unwrap();
-    assert_eq!(file.all.lifetime_charge_off_rate, cal.all.lifetime_charge_off_rate);
+    assert_eq!(
+        file.all.lifetime_charge_off_rate,
+        cal.all.lifetime_charge_off_rate
+    );
     assert_eq!(file.all.rho, cal.all.rho.as_ref().unwrap().estimate);
     assert_eq!(file.source.history_sha256, "ab12");
     assert_eq!(file.source.data_date, "2019-04");
@@ -335,7 +339,11 @@ fn the_calibration_folder_is_written_and_reads_back() {
     assert_eq!(json.all.development_factors.len(), 36);
     assert_eq!(json.all.m_star, Some(cal.all.m_star.unwrap()));
     let csv_bytes = std::fs::read(path.join("vintages.csv")).unwrap();
-    let header = String::from_utf8_lossy(&csv_bytes).lines().next().unwrap().to_string();
+    let header = String::from_utf8_lossy(&csv_bytes)
+        .lines()
+        .next()
+        .unwrap()
+        .to_string();
     assert_eq!(
         header,
         "vintage,segment,months_on_book,observed_cum_charge_off_rate,projected_cum_charge_off_rate,observed_net_loss_rate,observed_prepayment_rate,dpd_1_30_share,dpd_31_60_share,dpd_61_90_share"
@@ -387,4 +395,56 @@ fn segments_and_all() {
     assert!((cal.segments[1].lifetime_charge_off_rate - 0.03).abs() < 1e-9);
     // the same originated amounts in both: all = (0.01 + 0.03) / 2
     assert!((cal.all.lifetime_charge_off_rate - 0.02).abs() < 1e-9);
+}
+
+/// `app::calibrate`: the folder and its summary lines; a history too thin for ρ (one
+/// vintage) and an empty one are input errors (exit 2), and nothing is written.
+#[test]
+fn app_calibrate_writes_the_folder_and_rejects_thin_histories() {
+    use baitiao_abs::app::{CalibrateRequest, calibrate as run_calibrate};
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("cal");
+    let result = run_calibrate(CalibrateRequest::new(
+        history(&TRUTH, 60, 36, Some(4)),
+        "h.csv",
+        "00",
+        out.clone(),
+    ))
+    .unwrap();
+    assert_eq!(result.out_dir, out);
+    assert!(out.join("calibration.toml").is_file());
+    assert!(
+        result.lines[0].starts_with("all: 60 vintages"),
+        "{}",
+        result.lines[0]
+    );
+    eprintln!("{}", result.lines[0]);
+    let mut thin = history(&TRUTH, 1, 36, None);
+    thin.vintages.truncate(1);
+    let thin_out = dir.path().join("thin");
+    let error = run_calibrate(CalibrateRequest::new(
+        thin,
+        "thin.csv",
+        "00",
+        thin_out.clone(),
+    ))
+    .unwrap_err();
+    assert_eq!(error.exit_code(), 2);
+    assert!(
+        error
+            .to_string()
+            .contains("thin.csv: segment `all`: ρ cannot be estimated"),
+        "{error}"
+    );
+    assert!(!thin_out.exists());
+    let mut empty = history(&TRUTH, 1, 36, None);
+    empty.vintages.clear();
+    let error = run_calibrate(CalibrateRequest::new(
+        empty,
+        "e.csv",
+        "00",
+        thin_out.clone(),
+    ))
+    .unwrap_err();
+    assert_eq!(error.exit_code(), 2);
 }

@@ -74,7 +74,9 @@ fn summary_line(group: &GroupCalibration) -> String {
         group.name,
         group.vintages.len(),
         pct(group.lifetime_charge_off_rate),
-        opt(group.rho.as_ref().map(|r| r.estimate), &|v| format!("{v:.4}")),
+        opt(group.rho.as_ref().map(|r| r.estimate), &|v| format!(
+            "{v:.4}"
+        )),
         group
             .rho
             .as_ref()

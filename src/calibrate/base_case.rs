@@ -247,7 +247,14 @@ mod tests {
             let months = (0..=age)
                 .map(|m| {
                     let r = if m >= 2 { 0.4 * charged[m - 2] } else { 0.0 };
-                    month(m as u32, 500.0, vec![], charged[m] * o / 1000.0, r * o / 1000.0, 0.0)
+                    month(
+                        m as u32,
+                        500.0,
+                        vec![],
+                        charged[m] * o / 1000.0,
+                        r * o / 1000.0,
+                        0.0,
+                    )
                 })
                 .collect();
             vintage(o, months)

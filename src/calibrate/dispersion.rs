@@ -222,8 +222,9 @@ mod tests {
     fn closed_form_mle_maximizes_the_vasicek_likelihood() {
         let sample = vasicek_sample(200, 0.02, 0.15, 11);
         let fit = vasicek_mle(&sample).unwrap();
-        let loglik =
-            |p: f64, rho: f64| -> f64 { sample.iter().map(|d| vasicek_log_density(*d, p, rho)).sum() };
+        let loglik = |p: f64, rho: f64| -> f64 {
+            sample.iter().map(|d| vasicek_log_density(*d, p, rho)).sum()
+        };
         let best_k = |rho: f64| golden_max(|k| loglik(normal_cdf(k), rho), -6.0, 0.0);
         let rho = golden_max(|rho| loglik(normal_cdf(best_k(rho)), rho), 1e-4, 0.9);
         let p = normal_cdf(best_k(rho));

@@ -16,7 +16,8 @@
 //! (a higher hazard takes a larger share of every month's survivors, whose balance is never
 //! larger than before), from `G(0) = 0` to `G(0.999/p₀)`. The scale solves `G(s) = L` by
 //! bisection on `[0, 0.999/p₀]` to the double's resolution; `None` when `L` is beyond
-//! `G(0.999/p₀)` (no PD reaches it) or `p₀ ≤ 0`.
+//! `G(0.999/p₀)` (no PD reaches it) or `p₀ ≤ 0`. A history without a `prepaid` column is
+//! calibrated with CPR 0 (said in `calibration.toml`'s header).
 
 use crate::sim::DeterministicRates;
 use crate::sim::schedule::{Schedule, ScheduleKey};
@@ -87,57 +88,6 @@ pub fn pd_scale(reference: &PdReference, annual_cpr: f64, lifetime_rate: f64) ->
     Some(0.5 * (lo + hi))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use approx::assert_relative_eq;
-
-    /// A bullet of 12 months with no prepayment keeps its whole balance until maturity, so
-    /// G = 1 − (1 − MDR)^12 = p₀·s exactly: with p₀ = 2 % and L = 3 %, s = 1.5.
-    #[test]
-    fn bullet_without_prepayment_has_a_closed_form() {
-        let reference = PdReference {
-            product: Product::Bullet,
-            term_months: 12,
-            rate: 0.0,
-            pd_12m: 0.02,
-        };
-        assert_relative_eq!(
-            lifetime_default_share(&reference, 1.5, 0.0),
-            0.03,
-            epsilon = 1e-15
-        );
-        assert_relative_eq!(pd_scale(&reference, 0.0, 0.03).unwrap(), 1.5, epsilon = 1e-12);
-    }
-
-    #[test]
-    fn plugging_the_scale_back_gives_the_lifetime_rate() {
-        for product in [Product::Installment, Product::Annuity, Product::Bullet] {
-            for term in [3, 6, 12, 24] {
-                let reference = PdReference {
-                    product,
-                    term_months: term,
-                    rate: 0.15,
-                    pd_12m: 0.018,
-                };
-                let scale = pd_scale(&reference, 0.2, 0.011).unwrap();
-                assert!(
-                    (lifetime_default_share(&reference, scale, 0.2) - 0.011).abs() < 1e-12,
-                    "{product:?} {term}"
-                );
-            }
-        }
-        let reference = PdReference {
-            product: Product::Installment,
-            term_months: 3,
-            rate: 0.0,
-            pd_12m: 0.01,
-        };
-        // a 3-month instalment cannot lose 90 % of its principal
-        assert_eq!(pd_scale(&reference, 0.1, 0.9), None);
-    }
-}
-
 impl PdReference {
     /// The reference receivable of a tape: the (product, term) with the largest eligible
     /// balance, its balance-weighted `rate`, and the balance-weighted 12-month PD of every
@@ -166,5 +116,60 @@ impl PdReference {
             rate: cell_rate / cell_balance,
             pd_12m: weighted_pd / balance,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use approx::assert_relative_eq;
+
+    /// A bullet of 12 months with no prepayment keeps its whole balance until maturity, so
+    /// G = 1 − (1 − MDR)^12 = p₀·s exactly: with p₀ = 2 % and L = 3 %, s = 1.5.
+    #[test]
+    fn bullet_without_prepayment_has_a_closed_form() {
+        let reference = PdReference {
+            product: Product::Bullet,
+            term_months: 12,
+            rate: 0.0,
+            pd_12m: 0.02,
+        };
+        assert_relative_eq!(
+            lifetime_default_share(&reference, 1.5, 0.0),
+            0.03,
+            epsilon = 1e-15
+        );
+        assert_relative_eq!(
+            pd_scale(&reference, 0.0, 0.03).unwrap(),
+            1.5,
+            epsilon = 1e-12
+        );
+    }
+
+    #[test]
+    fn plugging_the_scale_back_gives_the_lifetime_rate() {
+        for product in [Product::Installment, Product::Annuity, Product::Bullet] {
+            for term in [3, 6, 12, 24] {
+                let reference = PdReference {
+                    product,
+                    term_months: term,
+                    rate: 0.15,
+                    pd_12m: 0.018,
+                };
+                let scale = pd_scale(&reference, 0.2, 0.011).unwrap();
+                assert!(
+                    (lifetime_default_share(&reference, scale, 0.2) - 0.011).abs() < 1e-12,
+                    "{product:?} {term}"
+                );
+            }
+        }
+        let reference = PdReference {
+            product: Product::Installment,
+            term_months: 3,
+            rate: 0.0,
+            pd_12m: 0.01,
+        };
+        // a 3-month instalment cannot lose 90 % of its principal
+        assert_eq!(pd_scale(&reference, 0.1, 0.9), None);
     }
 }

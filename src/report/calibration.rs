@@ -156,7 +156,8 @@ pub struct VintageRow {
     pub bucket_shares: Vec<Option<f64>>,
 }
 
-const DEVELOPMENT: &str = "chain ladder: no development beyond the longest observed month on book (no tail factor)";
+const DEVELOPMENT: &str =
+    "chain ladder: no development beyond the longest observed month on book (no tail factor)";
 const RHO_METHOD: &str = "Vasicek maximum likelihood on the vintages' cumulative charge-off rates at m* (closed form rho = s^2/(1+s^2) of their probits); bootstrap percentile interval";
 
 /// Why a calibration folder was not written.
@@ -349,7 +350,9 @@ pub fn calibration_toml(
     calibration: &Calibration,
 ) -> Result<String, toml::ser::Error> {
     let mut text = String::new();
-    text.push_str("# calibration.toml: the base case calibrated from static-pool history (SPEC §4.6).\n");
+    text.push_str(
+        "# calibration.toml: the base case calibrated from static-pool history (SPEC §4.6).\n",
+    );
     text.push_str(&format!(
         "# Written by {} {} `calibrate` from {} (SHA-256 {}), data date {}.\n",
         file.source.tool,
@@ -404,7 +407,11 @@ pub fn vintage_rows(calibration: &Calibration) -> Vec<VintageRow> {
                         .filter(|_| observed)
                         .map(|p| p[m]),
                     bucket_shares: (0..calibration.buckets.len())
-                        .map(|k| observed.then(|| c.bucket_shares[m].get(k).copied()).flatten())
+                        .map(|k| {
+                            observed
+                                .then(|| c.bucket_shares[m].get(k).copied())
+                                .flatten()
+                        })
                         .collect(),
                 });
             }
