@@ -192,6 +192,9 @@ pub fn validate(scenario_path: &Path) -> Result<Vec<String>, AppError> {
         prepared.scenario.deal.horizon_months,
         prepared.scenario.deal.revolving_months,
     ));
+    lines.extend(crate::report::terminal::calibration_lines(
+        &prepared.scenario.assumptions,
+    ));
     Ok(lines)
 }
 
