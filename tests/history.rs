@@ -241,12 +241,18 @@ fn rule_cumulative_charge_offs_never_decrease() {
 fn rule_cumulative_recoveries_and_prepayments_never_decrease() {
     let header = format!("{HEADER},recovered,prepaid");
     assert_one_problem(
-        &file_with(&header, &["2019-01,0,1000,1000,5,2,0", "2019-01,1,1000,900,5,1,0"]),
+        &file_with(
+            &header,
+            &["2019-01,0,1000,1000,5,2,0", "2019-01,1,1000,900,5,1,0"],
+        ),
         "h.csv:3: column `recovered`: \"1\"",
         "cumulative columns never decrease",
     );
     assert_one_problem(
-        &file_with(&header, &["2019-01,0,1000,1000,0,0,9", "2019-01,1,1000,900,0,0,8"]),
+        &file_with(
+            &header,
+            &["2019-01,0,1000,1000,0,0,9", "2019-01,1,1000,900,0,0,8"],
+        ),
         "h.csv:3: column `prepaid`: \"8\"",
         "cumulative columns never decrease",
     );
@@ -369,7 +375,10 @@ fn a_file_not_in_utf8_is_one_problem() {
 #[test]
 fn an_empty_file_or_header_alone_says_so() {
     for text in ["", &format!("{HEADER}\n")] {
-        assert!(matches!(read(text), Err(HistoryError::Empty { .. })), "{text:?}");
+        assert!(
+            matches!(read(text), Err(HistoryError::Empty { .. })),
+            "{text:?}"
+        );
     }
 }
 
@@ -423,7 +432,12 @@ impl Csv {
     fn load(path: &Path) -> Csv {
         let text = fs::read_to_string(path).unwrap();
         let mut lines = text.lines();
-        let header = lines.next().unwrap().split(',').map(str::to_owned).collect();
+        let header = lines
+            .next()
+            .unwrap()
+            .split(',')
+            .map(str::to_owned)
+            .collect();
         let rows = lines
             .map(|l| l.split(',').map(str::to_owned).collect())
             .collect();
@@ -457,9 +471,20 @@ fn expected_history_gives_back_the_true_curves_by_hand() {
     let dir = tempfile::tempdir().unwrap();
     let out = run_in(
         dir.path(),
-        &["gen-history", "--expected", "--out", "h.csv", "--truth", "t.json"],
+        &[
+            "gen-history",
+            "--expected",
+            "--out",
+            "h.csv",
+            "--truth",
+            "t.json",
+        ],
     );
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let csv = Csv::load(&dir.path().join("h.csv"));
     assert_eq!(
         csv.header,
@@ -481,8 +506,12 @@ fn expected_history_gives_back_the_true_curves_by_hand() {
     assert_eq!(csv.rows.len(), 48 * 49 / 2);
 
     // The defaults of the true model, as documented (README, `TrueModel::default`).
-    let timing = [0.04, 0.08, 0.12, 0.14, 0.14, 0.12, 0.10, 0.08, 0.07, 0.06, 0.05];
-    let cpr = [0.10, 0.14, 0.18, 0.22, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25];
+    let timing = [
+        0.04, 0.08, 0.12, 0.14, 0.14, 0.12, 0.10, 0.08, 0.07, 0.06, 0.05,
+    ];
+    let cpr = [
+        0.10, 0.14, 0.18, 0.22, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25,
+    ];
     let (pd, cure, recovery, lag) = (0.011, 0.6, 0.15, 4usize);
 
     // Every vintage past its life: lifetime charge-off rate p, the timing curve as shares of
@@ -494,8 +523,16 @@ fn expected_history_gives_back_the_true_curves_by_hand() {
         close(lifetime / originated, pd, "lifetime charge-off rate");
         for m in 0..=18 {
             let in_month = charged[m] - if m > 0 { charged[m - 1] } else { 0.0 };
-            let share = if (4..=14).contains(&m) { timing[m - 4] } else { 0.0 };
-            close(in_month / lifetime, share, &format!("{vintage} timing at {m}"));
+            let share = if (4..=14).contains(&m) {
+                timing[m - 4]
+            } else {
+                0.0
+            };
+            close(
+                in_month / lifetime,
+                share,
+                &format!("{vintage} timing at {m}"),
+            );
         }
         let recovered = csv.curve(vintage, "recovered");
         close(recovered[18] / lifetime, recovery, "recovery rate");
@@ -517,7 +554,11 @@ fn expected_history_gives_back_the_true_curves_by_hand() {
     let young = csv.curve("2020-06", "charged_off");
     let originated = csv.curve("2020-06", "originated")[0];
     assert_eq!(young.len(), 7);
-    close(young[6] / originated, pd * (0.04 + 0.08 + 0.12), "cumulative rate at 6");
+    close(
+        young[6] / originated,
+        pd * (0.04 + 0.08 + 0.12),
+        "cumulative rate at 6",
+    );
 
     // Roll rates pooled over every vintage and month: bucket k+1 at t+1 ÷ bucket k at t, the
     // last into the month's charge-offs.
@@ -541,7 +582,11 @@ fn expected_history_gives_back_the_true_curves_by_hand() {
         }
     }
     for (k, true_roll) in [1.0 - cure, 1.0, 1.0].into_iter().enumerate() {
-        close(sums[k][1] / sums[k][0], true_roll, &format!("roll rate {k}"));
+        close(
+            sums[k][1] / sums[k][0],
+            true_roll,
+            &format!("roll rate {k}"),
+        );
     }
 
     // The truth file says the same.
@@ -566,11 +611,24 @@ fn generated_history_passes_the_reader_and_the_truth_matches_vasicek() {
     let out = run_in(
         dir.path(),
         &[
-            "gen-history", "--out", "h.csv", "--truth", "t.json", "--seed", "5", "--vintages",
-            "40", "--params", "p.toml",
+            "gen-history",
+            "--out",
+            "h.csv",
+            "--truth",
+            "t.json",
+            "--seed",
+            "5",
+            "--vintages",
+            "40",
+            "--params",
+            "p.toml",
         ],
     );
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let history = history::read_history(&dir.path().join("h.csv")).expect("the reader accepts it");
     assert_eq!(history.vintages.len(), 40);
     assert_eq!(history.segments(), ["core", "young"]);
@@ -580,13 +638,20 @@ fn generated_history_passes_the_reader_and_the_truth_matches_vasicek() {
     assert_eq!(truth["model"]["rho"], 0.2);
     let normal = Normal::standard();
     for entry in truth["vintages"].as_array().unwrap() {
-        let pd = if entry["segment"] == "core" { 0.011 } else { 0.02 };
+        let pd = if entry["segment"] == "core" {
+            0.011
+        } else {
+            0.02
+        };
         let z = entry["z"].as_f64().unwrap();
         // Vasicek with statrs' Φ and Φ⁻¹, independent of the crate's own (statrs' Φ⁻¹ is
         // good to about 1e-10 relative, hence the tolerance).
         let expected = normal.cdf((normal.inverse_cdf(pd) - 0.2f64.sqrt() * z) / 0.8f64.sqrt());
         let rate = entry["charge_off_rate"].as_f64().unwrap();
-        assert!((rate - expected).abs() <= 1e-8 * expected, "{rate} {expected}");
+        assert!(
+            (rate - expected).abs() <= 1e-8 * expected,
+            "{rate} {expected}"
+        );
         // The file's mature vintages charge off exactly that share of originated.
         let vintage = history
             .vintages
@@ -622,10 +687,19 @@ fn bad_parameters_are_exit_2_and_nothing_is_written() {
     );
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("p.toml: `rho`: must be in (0, 1)"), "{stderr}");
-    assert!(stderr.contains("p.toml: `cure_rate`: must be in [0, 1)"), "{stderr}");
+    assert!(
+        stderr.contains("p.toml: `rho`: must be in (0, 1)"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("p.toml: `cure_rate`: must be in [0, 1)"),
+        "{stderr}"
+    );
     fs::write(dir.path().join("q.toml"), "rhoo = 0.1\n").unwrap();
-    let out = run_in(dir.path(), &["gen-history", "--params", "q.toml", "--out", "h.csv"]);
+    let out = run_in(
+        dir.path(),
+        &["gen-history", "--params", "q.toml", "--out", "h.csv"],
+    );
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("q.toml:1:1:"));
     assert!(!dir.path().join("h.csv").exists());
@@ -668,7 +742,12 @@ fn factors_are_standard_normal_with_autocorrelation_phi() {
     let n = z.len() as f64;
     let mean = z.iter().sum::<f64>() / n;
     let variance = z.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n;
-    let lag1 = z.windows(2).map(|w| (w[0] - mean) * (w[1] - mean)).sum::<f64>() / n / variance;
+    let lag1 = z
+        .windows(2)
+        .map(|w| (w[0] - mean) * (w[1] - mean))
+        .sum::<f64>()
+        / n
+        / variance;
     // Standard errors for an AR(1) with φ = 0.5: the mean's √((1+φ)/(1−φ)/n) ≈ 0.012, the
     // variance's about √(2(1+φ²)/(1−φ²)/n) ≈ 0.0129, the lag-1 correlation's √((1−φ²)/n)
     // ≈ 0.006; 4 of each.

@@ -7,7 +7,7 @@
 //!   sizing into its report folder;
 //! - [`frontier`](frontier()): the approval-policy frontier of an applicant file;
 //! - [`credit`]: `gen-applicants`, `decide`, `fit` and `gen-tape --from-applicants`;
-//! - [`history`]: `gen-history`;
+//! - `gen-history`, the synthetic static-pool history, in [`history`];
 //! - here: loading a scenario with its pool ([`prepare`]), `validate` and `gen-tape`.
 
 pub mod credit;

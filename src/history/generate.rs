@@ -164,7 +164,9 @@ impl Default for TrueModel {
             // Judgement: most early arrears of a consumer wallet are forgotten payments.
             cure_rate: 0.6,
             // Judgement: prepayment ramps up with seasoning to 25 % a year.
-            cpr_by_mob: vec![0.10, 0.14, 0.18, 0.22, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25],
+            cpr_by_mob: vec![
+                0.10, 0.14, 0.18, 0.22, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25,
+            ],
             // Judgement: unsecured consumer debt recovers little, a collection cycle later.
             recovery_rate: 0.15,
             recovery_lag_months: 4,
@@ -219,16 +221,14 @@ impl TrueModel {
                 "must be non-empty text without surrounding spaces or line breaks",
             );
             check(
-                !self.segments[..index].iter().any(|s| s.name == segment.name),
+                !self.segments[..index]
+                    .iter()
+                    .any(|s| s.name == segment.name),
                 &format!("segments[{index}].name"),
                 "must differ from the other segments' names",
             );
         }
-        check(
-            self.rho > 0.0 && self.rho < 1.0,
-            "rho",
-            "must be in (0, 1)",
-        );
+        check(self.rho > 0.0 && self.rho < 1.0, "rho", "must be in (0, 1)");
         check(
             self.phi > -1.0 && self.phi < 1.0,
             "phi",
@@ -306,7 +306,10 @@ impl TrueModel {
         if mob == 0 || mob >= self.term_months {
             return 0.0;
         }
-        self.cpr_by_mob.get(mob as usize - 1).copied().unwrap_or(0.0)
+        self.cpr_by_mob
+            .get(mob as usize - 1)
+            .copied()
+            .unwrap_or(0.0)
     }
 
     /// The true roll rates from bucket k to bucket k+1 (the last to charge-off).
@@ -326,7 +329,11 @@ impl TrueModel {
     /// The month on book when a vintage's curves stop moving: the last charge-off plus the
     /// recovery lag, or the term when that is later.
     pub fn full_life_months(&self) -> u32 {
-        let last_charge_off = self.timing_curve.iter().rposition(|t| *t > 0.0).unwrap_or(0) as u32;
+        let last_charge_off = self
+            .timing_curve
+            .iter()
+            .rposition(|t| *t > 0.0)
+            .unwrap_or(0) as u32;
         (last_charge_off + self.recovery_lag_months).max(self.term_months)
     }
 

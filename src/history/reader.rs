@@ -141,7 +141,11 @@ pub fn read_history_from_reader<R: Read>(
     }
     Ok(HistoryFile {
         history: History {
-            buckets: columns.buckets.iter().map(|(bucket, _)| bucket.clone()).collect(),
+            buckets: columns
+                .buckets
+                .iter()
+                .map(|(bucket, _)| bucket.clone())
+                .collect(),
             vintages,
             has_recovered: columns.recovered.is_some(),
             has_prepaid: columns.prepaid.is_some(),
@@ -233,7 +237,10 @@ impl Columns {
                 unknown.push(format!("`{shown}`"));
                 continue;
             }
-            match bucket_of(&name).as_ref().and_then(|b| Some((b, bucket_index(b)?))) {
+            match bucket_of(&name)
+                .as_ref()
+                .and_then(|b| Some((b, bucket_index(b)?)))
+            {
                 Some((bucket, bucket_index)) => {
                     if buckets
                         .insert(bucket_index, (bucket.clone(), index))
@@ -557,6 +564,9 @@ fn check_vintages(
     vintages
 }
 
+/// A cumulative column's value in a month (`None`: not in the file).
+type CumulativeOf = fn(&VintageMonth) -> Option<f64>;
+
 /// Cumulative columns never decrease from one month on book to the next (rows sorted).
 fn check_cumulative(
     rows: &[Row],
@@ -565,7 +575,7 @@ fn check_cumulative(
     problems: &mut Problems<'_>,
 ) {
     let label = problems.label;
-    let cumulative: [(&str, bool, fn(&VintageMonth) -> Option<f64>); 3] = [
+    let cumulative: [(&str, bool, CumulativeOf); 3] = [
         ("charged_off", true, |m| Some(m.charged_off)),
         ("recovered", columns.recovered.is_some(), |m| m.recovered),
         ("prepaid", columns.prepaid.is_some(), |m| m.prepaid),

@@ -42,9 +42,15 @@ pub fn write_history_to<W: Write>(out: W, history: &History) -> Result<(), Histo
 
 /// The header of a history with these buckets and optional columns.
 pub fn header(history: &History) -> Vec<String> {
-    let mut columns: Vec<String> = ["vintage", "segment", "months_on_book", "originated", "outstanding"]
-        .map(str::to_owned)
-        .to_vec();
+    let mut columns: Vec<String> = [
+        "vintage",
+        "segment",
+        "months_on_book",
+        "originated",
+        "outstanding",
+    ]
+    .map(str::to_owned)
+    .to_vec();
     columns.extend(history.buckets.iter().map(super::Bucket::column));
     columns.push("charged_off".to_owned());
     if history.has_recovered {
