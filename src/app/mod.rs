@@ -7,11 +7,13 @@
 //!   sizing into its report folder;
 //! - [`frontier`](frontier()): the approval-policy frontier of an applicant file;
 //! - [`credit`]: `gen-applicants`, `decide`, `fit` and `gen-tape --from-applicants`;
+//! - `gen-history`, the synthetic static-pool history, in [`history`];
 //! - here: loading a scenario with its pool ([`prepare`]), `validate` and `gen-tape`.
 
 pub mod credit;
 pub mod frontier;
 pub mod grid;
+pub mod history;
 pub mod run;
 
 use std::path::{Path, PathBuf};
@@ -31,6 +33,7 @@ pub use credit::{
 };
 pub use frontier::{FrontierReport, FrontierRequest, frontier};
 pub use grid::{GridRequest, GridResult, grid};
+pub use history::{GenHistoryReport, GenHistoryRequest, gen_history};
 pub use run::{RunRequest, RunResult, run};
 
 /// Why a job failed, and which exit code that earns.
