@@ -160,6 +160,28 @@ pub enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Write a synthetic static-pool history (SPEC §2.4) from a documented true model, and
+    /// optionally the truth beside it.
+    GenHistory {
+        /// Output CSV file.
+        #[arg(long)]
+        out: PathBuf,
+        /// Seed of the vintages' systematic factors (the same seed gives the same bytes).
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+        /// Number of monthly vintages (default 48), at most 600.
+        #[arg(long, value_parser = count_from_one_to(crate::history::generate::MAX_VINTAGES))]
+        vintages: Option<usize>,
+        /// Write the true model, the factors Z and each vintage's charge-off rate here (JSON).
+        #[arg(long)]
+        truth: Option<PathBuf>,
+        /// The model's expected curves: every vintage at the mean charge-off rate, no noise.
+        #[arg(long)]
+        expected: bool,
+        /// True-model parameters (TOML) overriding the defaults.
+        #[arg(long)]
+        params: Option<PathBuf>,
+    },
     /// Fit the scorecard to a labelled history; prints AUC, KS and Gini and writes a
     /// calibration table beside the model.
     Fit {
@@ -339,6 +361,36 @@ fn dispatch(cli: Cli) -> Result<(), AppError> {
                     " with 12-month outcomes"
                 } else {
                     ""
+                }
+            );
+            Ok(())
+        }
+        Command::GenHistory {
+            out,
+            seed,
+            vintages,
+            truth,
+            expected,
+            params,
+        } => {
+            let report = app::gen_history(&app::GenHistoryRequest {
+                out: out.clone(),
+                seed,
+                vintages,
+                truth,
+                expected,
+                params,
+            })?;
+            println!(
+                "{}: {} vintages, {} rows, data date {} ({})",
+                out.display(),
+                report.vintages,
+                report.rows,
+                report.data_date,
+                if expected {
+                    "expected curves".to_owned()
+                } else {
+                    format!("seed {seed}")
                 }
             );
             Ok(())

@@ -8,12 +8,14 @@
 //! - [`frontier`](frontier()): the approval-policy frontier of an applicant file;
 //! - [`calibrate`](calibrate()): a static-pool history into its calibration folder (SPEC §4.6);
 //! - [`credit`]: `gen-applicants`, `decide`, `fit` and `gen-tape --from-applicants`;
+//! - `gen-history`, the synthetic static-pool history, in [`history`];
 //! - here: loading a scenario with its pool ([`prepare`]), `validate` and `gen-tape`.
 
 pub mod calibrate;
 pub mod credit;
 pub mod frontier;
 pub mod grid;
+pub mod history;
 pub mod run;
 
 use std::path::{Path, PathBuf};
@@ -34,6 +36,7 @@ pub use credit::{
 };
 pub use frontier::{FrontierReport, FrontierRequest, frontier};
 pub use grid::{GridRequest, GridResult, grid};
+pub use history::{GenHistoryReport, GenHistoryRequest, gen_history};
 pub use run::{RunRequest, RunResult, run};
 
 /// Why a job failed, and which exit code that earns.
@@ -194,6 +197,9 @@ pub fn validate(scenario_path: &Path) -> Result<Vec<String>, AppError> {
         prepared.scenario.deal.tranches.len(),
         prepared.scenario.deal.horizon_months,
         prepared.scenario.deal.revolving_months,
+    ));
+    lines.extend(crate::report::terminal::calibration_lines(
+        &prepared.scenario.assumptions,
     ));
     Ok(lines)
 }

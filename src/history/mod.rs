@@ -8,6 +8,68 @@
 
 use std::fmt;
 
+pub mod generate;
+pub mod reader;
+pub mod writer;
+
+pub use generate::{TrueModel, Truth, generate};
+pub use reader::{HistoryFile, read_history, read_history_file, read_history_from_reader};
+pub use writer::{write_history, write_history_to};
+
+/// The segment of a vintage when the file has no `segment` column (or an empty cell).
+pub const DEFAULT_SEGMENT: &str = "all";
+
+/// The columns every history file has (SPEC §2.4).
+pub const REQUIRED_COLUMNS: [&str; 5] = [
+    "vintage",
+    "months_on_book",
+    "originated",
+    "outstanding",
+    "charged_off",
+];
+
+/// The named optional columns; the delinquency buckets `dpd_1_30`, `dpd_31_60`, … are
+/// optional too, recognised by their form.
+pub const OPTIONAL_COLUMNS: [&str; 3] = ["segment", "recovered", "prepaid"];
+
+/// Why a history could not be read or written. Every message names the file; validation
+/// problems also name the line and the column.
+#[derive(Debug, thiserror::Error)]
+pub enum HistoryError {
+    /// The file could not be opened or read.
+    #[error("{file}: cannot read the history: {source}")]
+    Io {
+        file: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file could not be written.
+    #[error("{file}: cannot write the history: {source}")]
+    Write {
+        file: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file breaks SPEC §2.4: up to [`crate::tape::MAX_LISTED_PROBLEMS`] lines
+    /// `FILE:LINE: column `NAME`: "VALUE" rule broken`; `more` counts the ones left out.
+    #[error("{}", crate::tape::problems::join_problems(problems, *more))]
+    Invalid {
+        file: String,
+        problems: Vec<String>,
+        more: usize,
+    },
+    /// The file has a header but no rows (or is empty).
+    #[error("{file}: the history has no rows; add at least one vintage below the header")]
+    Empty { file: String },
+}
+
+impl HistoryError {
+    /// Whether the user can fix it in the input (exit code 2): everything but a failed write.
+    pub fn is_bad_input(&self) -> bool {
+        !matches!(self, HistoryError::Write { .. })
+    }
+}
+
 /// An origination month, `YYYY-MM`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct YearMonth {
@@ -29,6 +91,23 @@ impl YearMonth {
             year: (index.div_euclid(12)) as i32,
             month: (index.rem_euclid(12)) as u32 + 1,
         }
+    }
+}
+
+impl YearMonth {
+    /// Parses `YYYY-MM` (four digits, a hyphen, two digits, month 01–12); `None` for
+    /// anything else.
+    pub fn parse(text: &str) -> Option<YearMonth> {
+        let bytes = text.as_bytes();
+        let digits = |range: std::ops::Range<usize>| bytes[range].iter().all(u8::is_ascii_digit);
+        if bytes.len() != 7 || bytes[4] != b'-' || !digits(0..4) || !digits(5..7) {
+            return None;
+        }
+        let year = text[..4].parse().ok()?;
+        let month = text[5..].parse().ok()?;
+        (1..=12)
+            .contains(&month)
+            .then_some(YearMonth { year, month })
     }
 }
 
@@ -138,5 +217,27 @@ mod tests {
         assert_eq!(jan.plus_months(25).to_string(), "2020-02");
         assert_eq!(jan.months_until(jan.plus_months(37)), 37);
         assert_eq!(jan.plus_months(5).months_until(jan), -5);
+    }
+
+    #[test]
+    fn year_months_parse_only_in_their_written_form() {
+        assert_eq!(
+            YearMonth::parse("2019-07"),
+            Some(YearMonth {
+                year: 2019,
+                month: 7
+            })
+        );
+        for bad in [
+            "2019-7",
+            "2019-13",
+            "2019-00",
+            "19-07",
+            "2019/07",
+            "2019-07-01",
+            "２０１９-07",
+        ] {
+            assert_eq!(YearMonth::parse(bad), None, "{bad}");
+        }
     }
 }

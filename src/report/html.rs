@@ -695,17 +695,73 @@ fn assumptions_section(folder: &ReportFolder) -> String {
             "",
         ),
     ];
+    // where each calibrated key's value came from (SPEC §4.6)
+    let keys = |list: &str| -> Vec<String> {
+        at(&format!("/assumptions/calibration/{list}"))
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|k| k.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let (calibrated, overridden) = (keys("calibrated"), keys("overridden"));
+    let calibration_file = json_text(at("/assumptions/calibration/file"));
+    let provenance = |name: &str| -> Option<String> {
+        let key = match name {
+            "PD multiplier" => "pd_multiplier",
+            "Asset correlation" => "correlation",
+            "Prepayment (CPR, annual)" => "cpr",
+            "Recovery rate" => "recovery_rate",
+            "Recovery lag" => "recovery_lag_months",
+            _ => return None,
+        };
+        if calibrated.iter().any(|k| k == key) {
+            Some(format!("calibrated: from {calibration_file}"))
+        } else if overridden.iter().any(|k| k == key) {
+            Some(format!("set by the scenario over {calibration_file}"))
+        } else {
+            None
+        }
+    };
     let rows: Vec<Vec<String>> = rows
         .into_iter()
         .map(|(name, value, note)| {
+            let note = match provenance(name) {
+                Some(from) if note.is_empty() => from,
+                Some(from) => format!("{note}; {from}"),
+                None => note.to_string(),
+            };
             vec![
                 esc(name),
                 format!("<span class=\"text\">{}</span>", esc(&value)),
-                format!("<span class=\"note\">{}</span>", esc(note)),
+                format!("<span class=\"note\">{}</span>", esc(&note)),
             ]
         })
         .collect();
-    text_table(&["Assumption", "Value", "Note"], &rows)
+    let mut out = text_table(&["Assumption", "Value", "Note"], &rows);
+    if let Some(c) = at("/assumptions/calibration").filter(|c| c.is_object()) {
+        let interval = c
+            .get("rho_ci90")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .map(|v| json_text(Some(v)))
+                    .collect::<Vec<_>>()
+                    .join(" – ")
+            })
+            .unwrap_or_default();
+        let _ = write!(
+            out,
+            "<p class=\"note\">Calibrated from the static-pool history {} (data date {}) by <code>calibrate</code>: lifetime charge-off rate {}, asset correlation's bootstrap 90 % interval {}. A key the scenario sets itself overrides the calibrated value.</p>",
+            esc(&json_text(c.get("history"))),
+            esc(&json_text(c.get("data_date"))),
+            share_text(c.get("lifetime_charge_off_rate"), 3),
+            esc(&interval)
+        );
+    }
+    out
 }
 
 fn tranche_section(folder: &ReportFolder) -> String {

@@ -109,6 +109,9 @@ pub fn run_summary(results: &RunResults, timings: RunTimings, out_dir: &Path) ->
         100.0 * pool.weighted_pd(),
         100.0 * pool.weighted_stressed_pd(multiplier)
     );
+    for line in calibration_lines(&scenario.assumptions) {
+        let _ = writeln!(text, "{line}");
+    }
     let _ = writeln!(
         text,
         "Deterministic run: cumulative defaults {} CNY, purchases {} CNY, revolving until month {}{}",
@@ -522,4 +525,50 @@ pub fn fit_summary(fit: &ScorecardFit, history: &str, calibration: &Path) -> Str
         calibration.display()
     );
     text
+}
+
+/// Which assumptions came from the scenario's calibration file and which the scenario
+/// overrode, one line each (nothing without a calibration).
+pub fn calibration_lines(assumptions: &crate::scenario::Assumptions) -> Vec<String> {
+    let Some(c) = &assumptions.calibration else {
+        return Vec::new();
+    };
+    let value = |key: &str| match key {
+        "correlation" => format!("{}", assumptions.correlation),
+        "pd_multiplier" => format!("{}", assumptions.pd_multiplier),
+        "recovery_rate" => format!("{}", assumptions.recovery_rate),
+        "recovery_lag_months" => format!("{}", assumptions.recovery_lag_months),
+        "cpr" => match &assumptions.prepayment {
+            crate::scenario::Prepayment::Flat(cpr) => format!("{cpr}"),
+            crate::scenario::Prepayment::ByTerm(_) => "by term".into(),
+        },
+        _ => String::new(),
+    };
+    let list = |keys: &[&str]| {
+        keys.iter()
+            .map(|k| format!("{k} = {}", value(k)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut lines = vec![format!(
+        "Assumptions calibrated from {} (history {}, data date {}; lifetime charge-off rate {:.3}%, rho 90% interval {:.3}–{:.3}): {}",
+        c.file.display(),
+        c.history,
+        c.data_date,
+        100.0 * c.lifetime_charge_off_rate,
+        c.rho_ci90[0],
+        c.rho_ci90[1],
+        if c.calibrated.is_empty() {
+            "none taken".to_string()
+        } else {
+            list(&c.calibrated)
+        }
+    )];
+    if !c.overridden.is_empty() {
+        lines.push(format!(
+            "Set by the scenario over the calibration: {}",
+            list(&c.overridden)
+        ));
+    }
+    lines
 }

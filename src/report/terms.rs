@@ -52,6 +52,23 @@ pub struct AssumptionTerms {
     pub recovery_rate: f64,
     pub recovery_lag_months: u32,
     pub yield_haircut: f64,
+    /// `[assumptions] calibration`: where the calibrated values came from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub calibration: Option<CalibrationTerms>,
+}
+
+/// `terms.assumptions.calibration` (SPEC §4.6): the calibration file, the history behind
+/// it, the keys taken from it and those the scenario overrode.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CalibrationTerms {
+    pub file: String,
+    pub history: String,
+    pub data_date: String,
+    pub calibrated: Vec<String>,
+    pub overridden: Vec<String>,
+    pub rho_ci90: [f64; 2],
+    pub lifetime_charge_off_rate: f64,
 }
 
 /// `terms.assumptions.segments`: each segment's correlation and the factors' correlations.
@@ -204,6 +221,15 @@ impl Terms {
                 recovery_rate: a.recovery_rate,
                 recovery_lag_months: a.recovery_lag_months,
                 yield_haircut: a.yield_haircut,
+                calibration: a.calibration.as_ref().map(|c| CalibrationTerms {
+                    file: c.file.display().to_string(),
+                    history: c.history.clone(),
+                    data_date: c.data_date.clone(),
+                    calibrated: c.calibrated.iter().map(|k| k.to_string()).collect(),
+                    overridden: c.overridden.iter().map(|k| k.to_string()).collect(),
+                    rho_ci90: c.rho_ci90,
+                    lifetime_charge_off_rate: c.lifetime_charge_off_rate,
+                }),
             },
             deal: DealTerms {
                 horizon_months: deal.horizon_months,

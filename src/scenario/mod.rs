@@ -119,6 +119,27 @@ pub struct Assumptions {
     pub yield_haircut: f64,
     /// `[assumptions.segments]`, when given.
     pub segments: Option<SegmentCorrelation>,
+    /// `[assumptions] calibration`, when given: the file and which values came from it.
+    pub calibration: Option<CalibrationUse>,
+}
+
+/// How a scenario used its `calibration.toml`: the values taken from it, and the keys the
+/// scenario gave itself (which override the calibrated values).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CalibrationUse {
+    /// The file as resolved against the scenario's folder.
+    pub file: PathBuf,
+    /// The history it was calibrated on and that history's data date.
+    pub history: String,
+    pub data_date: String,
+    /// `[assumptions]` keys whose values came from the calibration.
+    pub calibrated: Vec<&'static str>,
+    /// `[assumptions]` keys the calibration has but the scenario set itself.
+    pub overridden: Vec<&'static str>,
+    /// The calibrated ρ's bootstrap 90 % interval (whether or not ρ was overridden).
+    pub rho_ci90: [f64; 2],
+    /// The calibrated lifetime charge-off rate.
+    pub lifetime_charge_off_rate: f64,
 }
 
 /// How principal is paid to the notes in the amortization period.

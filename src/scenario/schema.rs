@@ -57,6 +57,8 @@ pub struct RawCredit {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawAssumptions {
+    /// A `calibration.toml` (SPEC §4.6) supplying the keys not given here.
+    pub calibration: Option<String>,
     pub pd_multiplier: Option<f64>,
     pub correlation: Option<f64>,
     pub cpr: Option<f64>,

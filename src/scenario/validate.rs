@@ -19,16 +19,17 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use super::calibration::CalibrationFile;
 use super::schema::{
     RawAssumptions, RawCredit, RawDeal, RawDeterministic, RawFrontier, RawPool, RawRateCurve,
     RawScenario, RawSegments, RawSimulation, RawTargets, RawTranche, RawTrigger, RawWaterfall,
 };
 use super::stress::{DEFAULT_STRESS_NAME, DEFAULT_STRESS_TOML, StressTable};
 use super::{
-    Assumptions, CreditSpec, Deal, DeterministicStress, FrontierSpec, PoolSource, PoolSpec,
-    Prepayment, PrincipalMode, RateCurve, Scenario, SegmentCorrelation, SimulationSettings,
-    SizingMethod, Targets, Tranche, Trigger, TriggerEffect, TriggerMetric, TriggerTest, Waterfall,
-    WaterfallStep,
+    Assumptions, CalibrationUse, CreditSpec, Deal, DeterministicStress, FrontierSpec, PoolSource,
+    PoolSpec, Prepayment, PrincipalMode, RateCurve, Scenario, SegmentCorrelation,
+    SimulationSettings, SizingMethod, Targets, Tranche, Trigger, TriggerEffect, TriggerMetric,
+    TriggerTest, Waterfall, WaterfallStep,
 };
 use crate::credit::{ConfigError, Policy, Scorecard};
 use crate::ratings::RatingTable;
@@ -52,8 +53,8 @@ pub const CORRELATION_MATRIX_TOLERANCE: f64 = 1e-12;
 /// Longest horizon and recovery lag, in months (ten years).
 pub const MAX_MONTHS: i64 = 120;
 
-/// Longest receivable term (SPEC §2.1), the range of `cpr_by_term` keys.
-pub const MAX_TERM_MONTHS: u32 = 60;
+/// Longest receivable term (SPEC §2.1), the range of `cpr_by_term` keys: the tape's.
+pub use crate::tape::reader::MAX_TERM_MONTHS;
 
 /// `[simulation] paths` when not given.
 pub const DEFAULT_PATHS: usize = 10_000;
@@ -525,8 +526,15 @@ impl Checker<'_> {
         let raw = self.required(
             "assumptions",
             raw,
-            "an `[assumptions]` table with at least `correlation`, `cpr` and `recovery_rate`",
+            "an `[assumptions]` table with at least `correlation`, `cpr` and `recovery_rate`, or a `calibration` file",
         )?;
+        let (raw, calibration) = match raw.calibration.clone() {
+            Some(relative) => {
+                let (raw, used) = self.calibrated(raw, &relative)?;
+                (raw, Some(used))
+            }
+            None => (raw, None),
+        };
         let pd_multiplier = self.real_or(
             "assumptions.pd_multiplier",
             raw.pd_multiplier,
@@ -574,7 +582,77 @@ impl Checker<'_> {
             recovery_lag_months: recovery_lag_months?,
             yield_haircut: yield_haircut?,
             segments: segments?,
+            calibration,
         })
+    }
+
+    /// `[assumptions]` with the keys it leaves out filled from its `calibration` file
+    /// (SPEC §4.6): `correlation` ← ρ, `pd_multiplier` ← the PD scale, `cpr` (unless
+    /// `cpr_by_term` is given) ← the annual CPR, `recovery_rate` and `recovery_lag_months`;
+    /// a key the scenario gives overrides the calibrated value. Values from the file are
+    /// checked like the scenario's own.
+    fn calibrated(
+        &mut self,
+        mut raw: RawAssumptions,
+        relative: &str,
+    ) -> Option<(RawAssumptions, CalibrationUse)> {
+        let key = "assumptions.calibration";
+        let file = self.existing_file(key, relative)?;
+        let text = match std::fs::read_to_string(&file) {
+            Ok(text) => text,
+            Err(e) => {
+                self.problem(key, format!("`{}` cannot be read: {e}", file.display()));
+                return None;
+            }
+        };
+        let calibration: CalibrationFile = match toml::from_str(&text) {
+            Ok(c) => c,
+            Err(e) => {
+                // the problem is the calibration file's own, at its line and column
+                self.problems.push(format!(
+                    "{} (named by {}: `{key}`; a calibration file is written by `calibrate`)",
+                    toml_problem(&file.display().to_string(), &text, &e),
+                    self.file
+                ));
+                return None;
+            }
+        };
+        let all = &calibration.all;
+        let mut calibrated = Vec::new();
+        let mut overridden = Vec::new();
+        let mut take = |given: bool, name: &'static str| {
+            if given {
+                overridden.push(name);
+            } else {
+                calibrated.push(name);
+            }
+            !given
+        };
+        if take(raw.correlation.is_some(), "correlation") {
+            raw.correlation = Some(all.rho);
+        }
+        if take(raw.pd_multiplier.is_some(), "pd_multiplier") {
+            raw.pd_multiplier = Some(all.pd_scale);
+        }
+        if take(raw.cpr.is_some() || raw.cpr_by_term.is_some(), "cpr") {
+            raw.cpr = Some(all.cpr);
+        }
+        if take(raw.recovery_rate.is_some(), "recovery_rate") {
+            raw.recovery_rate = Some(all.recovery_rate);
+        }
+        if take(raw.recovery_lag_months.is_some(), "recovery_lag_months") {
+            raw.recovery_lag_months = Some(i64::from(all.recovery_lag_months));
+        }
+        let used = CalibrationUse {
+            file,
+            history: calibration.source.history.clone(),
+            data_date: calibration.source.data_date.clone(),
+            calibrated,
+            overridden,
+            rho_ci90: all.rho_ci90,
+            lifetime_charge_off_rate: all.lifetime_charge_off_rate,
+        };
+        Some((raw, used))
     }
 
     fn prepayment(

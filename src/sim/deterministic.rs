@@ -791,6 +791,7 @@ mod tests {
             recovery_lag_months: 0,
             yield_haircut: 0.0,
             segments: None,
+            calibration: None,
         }
     }
 

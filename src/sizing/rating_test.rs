@@ -165,21 +165,30 @@ pub fn category_break_evens(
     deal: &Deal,
     levels: &StressLevels,
 ) -> Result<Vec<Vec<BreakEven>>, WaterfallError> {
-    category_break_evens_from(pool, lines, assumptions, deal, levels, None)
+    category_break_evens_from(pool, lines, assumptions, deal, levels, &[])
 }
 
-/// [`category_break_evens`], each scenario's searches starting from `neighbour`'s
-/// break-evens (another category's, `[scenario][tranche]`) when given: the levels move
-/// little from one category to the next, so a search started there brackets its answer
-/// in a few runs ([`super::bdr::WARM_STEP`]). The results do not depend on the start
-/// beyond the searches' precision.
+/// The break-even levels of `[scenario][tranche]` results, as hints for a neighbouring
+/// search.
+pub fn levels_of(results: &[Vec<BreakEven>]) -> Vec<Vec<Option<f64>>> {
+    results
+        .iter()
+        .map(|r| r.iter().map(|b| b.level.filter(|&l| l > 0.0)).collect())
+        .collect()
+}
+
+/// [`category_break_evens`], each scenario's searches starting from `hints[scenario]
+/// [tranche]` when given (another category's break-even levels, say, [`levels_of`]): the
+/// levels move little from one category to the next, so a search started there brackets
+/// its answer in a few runs ([`super::bdr::WARM_STEP`]). The results do not depend on the
+/// start beyond the searches' precision.
 pub fn category_break_evens_from(
     pool: &Pool,
     lines: &Pool,
     assumptions: &Assumptions,
     deal: &Deal,
     levels: &StressLevels,
-    neighbour: Option<&[Vec<BreakEven>]>,
+    hints: &[Vec<Option<f64>>],
 ) -> Result<Vec<Vec<BreakEven>>, WaterfallError> {
     let table = &deal.stress_table;
     let count = table.scenarios.len();
@@ -201,11 +210,7 @@ pub fn category_break_evens_from(
         .zip(&distinct)
         .map(|(case, &s)| {
             let hints: Vec<Option<f64>> = (0..rated)
-                .map(|j| {
-                    neighbour
-                        .and_then(|n| n.get(s)?.get(j)?.level)
-                        .filter(|&level| level > 0.0)
-                })
+                .map(|j| hints.get(s).and_then(|h| h.get(j).copied().flatten()))
                 .collect();
             let mut found = break_evens_from(lines, deal, case, &hints)?;
             for b in &mut found {
@@ -281,7 +286,7 @@ pub fn rating_tests(
             assumptions,
             deal,
             levels,
-            by_category.last().map(Vec::as_slice),
+            &by_category.last().map(|c| levels_of(c)).unwrap_or_default(),
         )?;
         by_category.push(found);
     }

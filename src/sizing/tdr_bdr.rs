@@ -24,7 +24,7 @@ use serde::Serialize;
 use super::bdr::{
     LEVEL_TOLERANCE, MAX_LEVEL, MIN_LEVEL, StressCase, cumulative_default_rate, repaid,
 };
-use super::rating_test::{LINE_PD_RATIO, base_case_wal, category_bdr, category_break_evens};
+use super::rating_test::{LINE_PD_RATIO, base_case_wal, category_bdr, category_break_evens_from};
 use super::tdr::WeightedDistribution;
 use super::{
     MIN_SUBORDINATE_SHARE, candidate_deal, grid_share, largest_passing_steps, rest_of_pool,
@@ -163,12 +163,16 @@ pub fn size_by_tdr_bdr(
     let lines = pool.representative_lines(LINE_PD_RATIO);
     let mut fixed: Vec<f64> = Vec::new();
     let mut feasible = Vec::new();
+    // where each target tranche's scenario searches ended, per scenario: the record of
+    // the sized structure below starts its break-even searches there
+    let mut ends: Vec<Vec<f64>> = Vec::new();
     let (mut evaluations, mut runs) = (0, 0);
     for j in 0..rated {
         let Some(rating) = deal.tranches[j].target_rating.clone() else {
             let left = rest_of_pool(&fixed) - MIN_SUBORDINATE_SHARE;
             fixed.push(deal.tranches[j].share.min(left.max(0.0)));
             feasible.push(true);
+            ends.push(Vec::new());
             continue;
         };
         let levels = table
@@ -216,6 +220,7 @@ pub fn size_by_tdr_bdr(
         // confirmed on the pool: the share found passes and one step more fails, else the
         // share moves a step at a time until both hold
         let mut steps = steps;
+        ends.push(searches.iter().map(|s| s.level).collect());
         if steps > 0 && feasible.last() == Some(&true) {
             // on the pool itself, each scenario's search starting where the lines' ended
             let mut on_pool: Vec<ScenarioSearch> = searches
@@ -260,6 +265,7 @@ pub fn size_by_tdr_bdr(
                     *feasible.last_mut().expect("pushed above") = false;
                 }
             }
+            *ends.last_mut().expect("pushed above") = on_pool.iter().map(|s| s.level).collect();
         }
         fixed.push(grid_share(steps));
     }
@@ -279,7 +285,14 @@ pub fn size_by_tdr_bdr(
             Some(rating) => {
                 let pd = deal.pd_table.idealized_pd(rating, wal[j]).unwrap_or(0.0);
                 let levels = table.levels(rating).expect("covered");
-                let by_scenario = category_break_evens(pool, &lines, assumptions, &sized, levels)?;
+                // every rated tranche's search under each scenario starts where this
+                // tranche's sizing search ended (near its break-even when it binds)
+                let hints: Vec<Vec<Option<f64>>> = ends[j]
+                    .iter()
+                    .map(|&level| vec![Some(level).filter(|&l| l > 0.0); rated])
+                    .collect();
+                let by_scenario =
+                    category_break_evens_from(pool, &lines, assumptions, &sized, levels, &hints)?;
                 let bdr = category_bdr(&by_scenario, j);
                 (
                     Some(distribution.target(pd)),

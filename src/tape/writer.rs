@@ -75,7 +75,7 @@ fn write_rows<W: Write>(out: &mut W, receivables: &[Receivable]) -> std::io::Res
 }
 
 /// Writes a text cell, quoting it (CSV style) only when it needs quotes.
-fn write_text<W: Write>(out: &mut W, text: &str) -> std::io::Result<()> {
+pub(crate) fn write_text<W: Write>(out: &mut W, text: &str) -> std::io::Result<()> {
     if text.contains([',', '"', '\n', '\r']) || text.trim() != text {
         write!(out, "\"{}\"", text.replace('"', "\"\""))
     } else {

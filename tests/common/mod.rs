@@ -43,6 +43,7 @@ pub fn assumptions(cpr: f64, recovery_rate: f64, recovery_lag_months: u32) -> As
         recovery_lag_months,
         yield_haircut: 0.0,
         segments: None,
+        calibration: None,
     }
 }
 
