@@ -255,6 +255,7 @@ fn the_pd_scale_reproduces_the_lifetime_rate_in_the_deterministic_pool() {
             recovery_lag_months: 0,
             yield_haircut: 0.0,
             segments: None,
+            calibration: None,
         };
         let rates = DeterministicRates {
             cdr: None,
@@ -447,4 +448,142 @@ fn app_calibrate_writes_the_folder_and_rejects_thin_histories() {
     ))
     .unwrap_err();
     assert_eq!(error.exit_code(), 2);
+}
+
+/// The `--expected` history of `gen-history`'s true model (no noise, 72 vintages so the oldest
+/// see the whole life): every vintage's chain-ladder projection is its segment's `p` times
+/// the true cumulative timing, and the timing curve, roll and cure rates, CPR by month on
+/// book, recovery rate and lag are the model's, to 1e-9.
+#[test]
+fn gen_history_expected_gives_back_its_true_model() {
+    use baitiao_abs::history::generate::{TrueModel, generate};
+    let model = TrueModel {
+        vintages: 72,
+        ..TrueModel::default()
+    };
+    let (h, truth) = generate(&model, 7, true);
+    let cal = calibrate(&h, &options(1, 100));
+    let timing = model.timing();
+    let mut groups: Vec<_> = cal.segments.iter().collect();
+    if groups.is_empty() {
+        groups.push(&cal.all);
+    }
+    for group in groups.iter().copied().chain(std::iter::once(&cal.all)) {
+        let m_max = group.chain_ladder.longest_age as usize;
+        assert!(
+            timing.len() <= m_max + 1,
+            "the oldest vintage sees the whole life"
+        );
+        for (m, share) in group.timing_curve.iter().enumerate() {
+            let want = timing.get(m).copied().unwrap_or(0.0);
+            assert!((share - want).abs() < 1e-9, "{}: timing at {m}", group.name);
+        }
+        for v in &group.vintages {
+            let p = model
+                .segments
+                .iter()
+                .find(|s| s.name == v.segment)
+                .unwrap()
+                .pd;
+            let mut cumulative = 0.0;
+            for (m, projected) in v.projected.iter().enumerate() {
+                cumulative += timing.get(m).copied().unwrap_or(0.0);
+                assert!(
+                    (projected - p * cumulative).abs() < 1e-9,
+                    "{} {} at {m}",
+                    v.segment,
+                    v.vintage
+                );
+            }
+        }
+        for (got, want) in group.roll_rates.roll.iter().zip(&truth.roll_rates) {
+            assert!((got.unwrap() - want).abs() < 1e-9, "{}: roll", group.name);
+        }
+        for (got, want) in group.roll_rates.cure.iter().zip(&truth.cure_rates) {
+            assert!((got.unwrap() - want).abs() < 1e-9, "{}: cure", group.name);
+        }
+        assert_eq!(
+            group.roll_rates.months_to_charge_off,
+            Some(model.delay_to_charge_off_months)
+        );
+        for (m, cpr) in group.cpr_by_mob.iter().enumerate().skip(1) {
+            if let Some(cpr) = cpr {
+                assert!(
+                    (cpr - model.cpr(m as u32)).abs() < 1e-9,
+                    "{}: CPR at {m}",
+                    group.name
+                );
+            }
+        }
+        let (r, lag) = group.recovery.unwrap();
+        assert!((r - model.recovery_rate).abs() < 1e-9);
+        assert_eq!(lag, model.recovery_lag_months);
+    }
+}
+
+/// `calibrate --history FILE --out DIR` on a `gen-history` file: exit 0, the three files, a
+/// summary per group; bad input is exit 2 with the file named.
+#[test]
+fn cli_calibrate_on_a_generated_history_and_bad_input() {
+    use std::process::Command;
+    const BIN: &str = env!("CARGO_BIN_EXE_baitiao-abs");
+    let dir = tempfile::tempdir().unwrap();
+    let history_path = dir.path().join("history.csv");
+    let status = Command::new(BIN)
+        .args(["gen-history", "--seed", "3", "--out"])
+        .arg(&history_path)
+        .output()
+        .unwrap();
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    let out = dir.path().join("cal");
+    let run = Command::new(BIN)
+        .args(["calibrate", "--bootstrap", "200", "--history"])
+        .arg(&history_path)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(stdout.contains("all: "), "{stdout}");
+    let file: CalibrationFile =
+        toml::from_str(&std::fs::read_to_string(out.join("calibration.toml")).unwrap()).unwrap();
+    assert_eq!(file.source.history, history_path.display().to_string());
+    assert_eq!(file.source.history_sha256.len(), 64);
+    assert!(out.join("calibration.json").is_file() && out.join("vintages.csv").is_file());
+
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        "vintage,months_on_book,originated,outstanding,charged_off\n2020-01,0,100,100,5\n2020-01,1,100,90,4\n",
+    )
+    .unwrap();
+    for args in [
+        vec!["calibrate", "--history", bad.to_str().unwrap()],
+        vec!["calibrate", "--history", "/nonexistent/history.csv"],
+        vec![
+            "calibrate",
+            "--bootstrap",
+            "0",
+            "--history",
+            history_path.to_str().unwrap(),
+        ],
+    ] {
+        let run = Command::new(BIN)
+            .args(&args)
+            .arg("--out")
+            .arg(dir.path().join("never"))
+            .output()
+            .unwrap();
+        assert_eq!(run.status.code(), Some(2), "{args:?}");
+        assert!(!dir.path().join("never").exists());
+    }
 }

@@ -136,3 +136,47 @@ pub fn calibrate(request: CalibrateRequest) -> Result<CalibrateResult, AppError>
         lines,
     })
 }
+
+/// Most bootstrap resamples `--bootstrap` takes (each costs a pass over the vintages).
+pub const MAX_BOOTSTRAP_RESAMPLES: usize = 1_000_000;
+
+/// The folder `calibrate` writes without `--out`.
+pub const DEFAULT_CALIBRATION_DIR: &str = "reports/calibration";
+
+/// `calibrate --history FILE`: reads and validates the history (every problem of the file at
+/// once, exit 2), digests its bytes, calibrates and writes the folder `out`. Returns the
+/// result and the reader's warnings.
+pub fn calibrate_history_file(
+    history_path: &std::path::Path,
+    out: PathBuf,
+    seed: u64,
+    bootstrap_resamples: usize,
+) -> Result<(CalibrateResult, Vec<String>), AppError> {
+    use sha2::{Digest, Sha256};
+    let file = crate::history::read_history_file(history_path).map_err(|e| {
+        if e.is_bad_input() {
+            AppError::Input(e.to_string())
+        } else {
+            super::failure(&history_path.display().to_string(), e)
+        }
+    })?;
+    let bytes = std::fs::read(history_path).map_err(|e| {
+        AppError::Input(format!(
+            "{}: cannot read the history: {e}",
+            history_path.display()
+        ))
+    })?;
+    let sha256: String = Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let mut request = CalibrateRequest::new(
+        file.history,
+        &history_path.display().to_string(),
+        &sha256,
+        out,
+    );
+    request.seed = seed;
+    request.bootstrap_resamples = bootstrap_resamples;
+    Ok((calibrate(request)?, file.warnings))
+}
