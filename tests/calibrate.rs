@@ -587,3 +587,50 @@ fn cli_calibrate_on_a_generated_history_and_bad_input() {
         assert!(!dir.path().join("never").exists());
     }
 }
+
+/// The calibration the `calibrated` scenario reads is what `calibrate` makes of the history
+/// shipped beside it: `data/base_calibration.toml` is reproduced byte for byte from
+/// `data/history.csv` (and that history from `gen-history --seed 7`), so no number in it is
+/// typed by hand.
+#[test]
+fn the_shipped_calibration_is_reproduced_from_the_shipped_history() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_baitiao-abs"))
+            .current_dir(root)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let history = dir.path().join("history.csv");
+    run(&[
+        "gen-history",
+        "--seed",
+        "7",
+        "--out",
+        history.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        std::fs::read(&history).unwrap(),
+        std::fs::read(root.join("data/history.csv")).unwrap(),
+        "data/history.csv is gen-history --seed 7"
+    );
+    let out = dir.path().join("cal");
+    run(&[
+        "calibrate",
+        "--history",
+        "data/history.csv",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        std::fs::read_to_string(out.join("calibration.toml")).unwrap(),
+        std::fs::read_to_string(root.join("data/base_calibration.toml")).unwrap()
+    );
+}

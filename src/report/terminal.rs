@@ -533,13 +533,18 @@ pub fn calibration_lines(assumptions: &crate::scenario::Assumptions) -> Vec<Stri
     let Some(c) = &assumptions.calibration else {
         return Vec::new();
     };
+    // four decimals, trailing zeros dropped: the file keeps every digit
+    let short = |v: f64| {
+        let text = format!("{v:.4}");
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    };
     let value = |key: &str| match key {
-        "correlation" => format!("{}", assumptions.correlation),
-        "pd_multiplier" => format!("{}", assumptions.pd_multiplier),
-        "recovery_rate" => format!("{}", assumptions.recovery_rate),
+        "correlation" => short(assumptions.correlation),
+        "pd_multiplier" => short(assumptions.pd_multiplier),
+        "recovery_rate" => short(assumptions.recovery_rate),
         "recovery_lag_months" => format!("{}", assumptions.recovery_lag_months),
         "cpr" => match &assumptions.prepayment {
-            crate::scenario::Prepayment::Flat(cpr) => format!("{cpr}"),
+            crate::scenario::Prepayment::Flat(cpr) => short(*cpr),
             crate::scenario::Prepayment::ByTerm(_) => "by term".into(),
         },
         _ => String::new(),
