@@ -3,6 +3,7 @@
 mod common;
 
 use baitiao_abs::scenario::stress::{StressLevels, StressTable};
+use baitiao_abs::scenario::{Assumptions, Deal};
 use baitiao_abs::sim::Pool;
 use baitiao_abs::sizing::bdr::{
     LEVEL_TOLERANCE, StressCase, break_evens, break_evens_from, cumulative_default_rate, repaid,
@@ -93,11 +94,9 @@ fn a_static_bullet_pool_breaks_even_at_one_minus_the_senior_share() {
     }
 }
 
-/// A revolving instalment deal with fees, prepayment and recoveries: more yield compression
-/// or a larger recovery haircut never raises a BDR, and the senior's BDR is at least the
-/// mezzanine's in every scenario.
-#[test]
-fn break_evens_fall_with_the_stresses_and_with_subordination() {
+/// Thirty 12-month instalment receivables (fees, prepayment 20 %, recoveries 30 % after 2
+/// months) under a 15-month deal revolving for 3, A / B / Sub 80 / 10 / 10.
+fn revolving_instalment_deal() -> (Assumptions, Pool, Deal) {
     let receivables: Vec<_> = (0..30)
         .map(|i| {
             receivable(
@@ -127,6 +126,15 @@ fn break_evens_fall_with_the_stresses_and_with_subordination() {
         ]),
         vec![],
     );
+    (assumptions, pool, deal)
+}
+
+/// A revolving instalment deal with fees, prepayment and recoveries: more yield compression
+/// or a larger recovery haircut never raises a BDR, and the senior's BDR is at least the
+/// mezzanine's in every scenario.
+#[test]
+fn break_evens_fall_with_the_stresses_and_with_subordination() {
+    let (assumptions, pool, deal) = revolving_instalment_deal();
     let table = StressTable::default();
     let bdrs = |levels: &StressLevels, s: usize| {
         let case = StressCase::new(&assumptions, &deal, &table, levels, s);
@@ -179,35 +187,7 @@ fn break_evens_fall_with_the_stresses_and_with_subordination() {
 /// hints below, at and above the answer, and far from it.
 #[test]
 fn warm_started_searches_find_the_cold_answer() {
-    let receivables: Vec<_> = (0..30)
-        .map(|i| {
-            receivable(
-                &format!("r{i}"),
-                Product::Installment,
-                600.0 + 40.0 * f64::from(i),
-                1_200.0,
-                12,
-                6 + i % 6,
-                0.012,
-                0.02 + 0.002 * f64::from(i),
-            )
-        })
-        .collect();
-    let assumptions = assumptions(0.2, 0.3, 2);
-    let pool = Pool::build_with(&receivables, &assumptions, None, "instalments").unwrap();
-    let deal = deal(
-        15,
-        3,
-        30.0,
-        0.0,
-        0.0,
-        tranches(&[
-            ("A", 0.8, Some(0.05)),
-            ("B", 0.1, Some(0.07)),
-            ("Sub", 0.1, None),
-        ]),
-        vec![],
-    );
+    let (assumptions, pool, deal) = revolving_instalment_deal();
     let table = StressTable::default();
     let levels = StressLevels {
         yield_compression: 0.2,
