@@ -633,4 +633,13 @@ fn the_shipped_calibration_is_reproduced_from_the_shipped_history() {
         std::fs::read_to_string(out.join("calibration.toml")).unwrap(),
         std::fs::read_to_string(root.join("data/base_calibration.toml")).unwrap()
     );
+    // the vintage fan is drawn into the folder and listed in its manifest
+    let manifest = std::fs::read_to_string(out.join("manifest.json")).unwrap();
+    for chart in ["charts/vintage_curves.png", "charts/vintage_curves.svg"] {
+        let size = std::fs::metadata(out.join(chart))
+            .map(|m| m.len())
+            .unwrap_or(0);
+        assert!(size > 1000, "{chart}: {size} bytes");
+        assert!(manifest.contains(chart), "{manifest}");
+    }
 }

@@ -495,10 +495,27 @@ pub fn write_calibration(
             })
             .map_err(|e| e.to_string()),
     )?;
+    let rows = vintage_rows(&calibration);
     write(
         "vintages.csv",
-        vintages_csv(&vintage_rows(&calibration), &calibration.buckets).map_err(|e| e.to_string()),
+        vintages_csv(&rows, &calibration.buckets).map_err(|e| e.to_string()),
     )?;
+    // the vintage curves of the first group written (`all`, or the first segment)
+    if let Some(group) = rows.first().map(|r| r.segment.clone())
+        && let Some(chart) =
+            super::charts::calibration::vintage_curves_chart(&rows, &group, source_name)
+    {
+        let charts_dir = report.path().join("charts");
+        std::fs::create_dir_all(&charts_dir)
+            .map_err(|e| e.to_string())
+            .and_then(|()| {
+                super::charts::write_chart(&chart, &charts_dir).map_err(|e| e.to_string())
+            })
+            .map_err(|message| CalibrationWriteError::Write {
+                path: charts_dir.clone(),
+                message,
+            })?;
+    }
     let path = report.commit()?;
     Ok((path, calibration))
 }

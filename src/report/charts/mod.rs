@@ -48,6 +48,7 @@ macro_rules! plot {
 }
 
 pub mod balances;
+pub mod calibration;
 pub mod compare;
 pub mod flows;
 pub mod frontier;
