@@ -7,6 +7,7 @@ use std::hint::black_box;
 use baitiao_abs::credit::{
     Policy, Scorecard, decide_all, decide_file, generate_applicants, write_applicants,
 };
+use baitiao_abs::i18n::Lang;
 use criterion::{Criterion, criterion_group, criterion_main};
 
 const APPLICANTS: usize = 1_000_000;
@@ -31,8 +32,8 @@ fn decide_one_million(c: &mut Criterion) {
     });
     group.bench_function("decide_file_1m", |b| {
         b.iter(|| {
-            let summary =
-                decide_file(black_box(&input), &model, &policy, &output).expect("valid applicants");
+            let summary = decide_file(black_box(&input), &model, &policy, Lang::En, &output)
+                .expect("valid applicants");
             assert_eq!(summary.applicants, APPLICANTS);
             summary
         })

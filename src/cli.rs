@@ -9,6 +9,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::app::grid::{Axis, GridList};
 use crate::app::{self, AppError, FrontierRequest, GridRequest, PathCount, RunRequest};
+use crate::i18n::{Lang, fill, tr};
 use crate::report::format::cny;
 use crate::units::{MAX_APPLICANTS, MAX_PATHS, MAX_RECEIVABLES, MAX_THREADS};
 
@@ -233,6 +234,9 @@ pub enum Command {
         /// Decisions file to write (CSV).
         #[arg(long)]
         out: PathBuf,
+        /// Language of the applicant messages and of the terminal summary: en or zh.
+        #[arg(long, default_value_t = Lang::En)]
+        lang: Lang,
     },
     /// Deterministic scenario matrix: the scenario's deterministic run at every combination
     /// of annual CDR × CPR × recovery rate × yield haircut; writes `grid.csv`, a heatmap of
@@ -459,19 +463,26 @@ fn dispatch(cli: Cli) -> Result<(), AppError> {
             model,
             policy,
             out,
+            lang,
         } => {
-            let summary = app::decide(&applicants, model.as_deref(), policy.as_deref(), &out)?;
+            let summary =
+                app::decide(&applicants, model.as_deref(), policy.as_deref(), lang, &out)?;
             for warning in &summary.warnings {
                 eprintln!("warning: {warning}");
             }
             println!(
-                "{}: {} applicants: {} approved (limits {} CNY), {} declined, {} pending",
-                out.display(),
-                summary.applicants,
-                summary.approved,
-                cny(summary.approved_limits),
-                summary.declined,
-                summary.pending
+                "{}",
+                fill(
+                    tr(lang, "decide.summary"),
+                    &[
+                        ("out", &out.display()),
+                        ("applicants", &summary.applicants),
+                        ("approved", &summary.approved),
+                        ("limits", &cny(summary.approved_limits)),
+                        ("declined", &summary.declined),
+                        ("pending", &summary.pending),
+                    ],
+                )
             );
             Ok(())
         }

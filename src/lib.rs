@@ -6,6 +6,7 @@
 //! - [`normal`]: the standard normal CDF and quantile, for the inner loops;
 //! - [`rng`]: seed derivation (SplitMix64) shared by every stage that draws;
 //! - [`files`]: writing the user's files whole or not at all;
+//! - [`i18n`]: the words written for people, English and Chinese catalogues (`assets/i18n/`);
 //! - [`ratings`]: idealized expected-loss tables by rating and horizon;
 //! - [`tape`]: receivable records: CSV reading and writing, validation, synthetic tapes, strats;
 //! - [`history`]: static-pool (vintage) history: reading and validation, the synthetic
@@ -36,6 +37,7 @@ pub mod credit;
 pub mod engine;
 pub mod files;
 pub mod history;
+pub mod i18n;
 pub mod metrics;
 pub mod normal;
 pub mod ratings;

@@ -100,6 +100,57 @@ fn applicants_to_model_to_decisions_to_tape_to_run() {
     let decisions = fs::read_to_string(d.join("decisions.csv")).unwrap();
     assert!(decisions.starts_with("applicant_id,decision,score,pd_12m,limit,reasons,message"));
     assert_eq!(decisions.lines().count(), 3001);
+
+    // The same decisions in Chinese: the same codes, limits and scores, Chinese messages.
+    let out = run_in(
+        d,
+        &[
+            "decide",
+            "--applicants",
+            "applicants.csv",
+            "--model",
+            "model.toml",
+            "--policy",
+            &policy_path(),
+            "--lang",
+            "zh",
+            "--out",
+            "decisions_zh.csv",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("位申请人"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let chinese = fs::read_to_string(d.join("decisions_zh.csv")).unwrap();
+    let mut with_cjk = 0;
+    for (en, zh) in decisions.lines().zip(chinese.lines()).skip(1) {
+        let fields = |line: &str| line.splitn(7, ',').take(6).collect::<Vec<_>>().join(",");
+        assert_eq!(fields(en), fields(zh), "all but the message agree");
+        with_cjk += usize::from(zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)));
+    }
+    assert_eq!(with_cjk, 3000, "every message is in Chinese");
+    let out = run_in(
+        d,
+        &[
+            "decide",
+            "--applicants",
+            "applicants.csv",
+            "--lang",
+            "fr",
+            "--out",
+            "x.csv",
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "an unknown language is a usage error"
+    );
+    assert!(stderr(&out).contains("fr"), "{}", stderr(&out));
+    assert!(!d.join("x.csv").exists());
     for kind in ["approve", "decline", "pending"] {
         assert!(
             decisions.contains(&format!(",{kind},")),

@@ -7,9 +7,10 @@ use std::path::{Path, PathBuf};
 use baitiao_abs::credit::applicant::APPLICANT_COLUMNS;
 use baitiao_abs::credit::{
     Applicant, ApplicantError, ConfigError, DECISION_COLUMNS, Feature, MAX_LISTED_PROBLEMS,
-    Outcome, Policy, ReasonCode, Scorecard, decide, decide_all, decide_file, generate_applicants,
-    read_applicants, write_applicants,
+    Messages, Outcome, Policy, ReasonCode, Scorecard, decide, decide_all, decide_file, decide_with,
+    generate_applicants, read_applicants, write_applicants,
 };
+use baitiao_abs::i18n::Lang;
 use baitiao_abs::units::{pd_from_score, score_from_pd};
 use proptest::prelude::*;
 
@@ -259,6 +260,109 @@ fn reason_score_below_cutoff_names_the_costliest_features_with_their_points() {
         )),
         "{}",
         decision.message
+    );
+}
+
+/// The same decline in Chinese: the same reasons, the score sentence with the applicant's
+/// score and the standard cut-off, the costliest features in Chinese with their points, and
+/// every reason's sentence and advice from the zh catalogue; no English word is left.
+#[test]
+fn messages_in_chinese_say_the_same_in_chinese() {
+    let mut applicant = good_applicant();
+    applicant.on_time_ratio = 0.55;
+    applicant.return_rate = 0.4;
+    applicant.orders_12m = 1;
+    applicant.max_order_value = applicant.avg_order_value;
+    applicant.id_verified = false;
+    let model = Scorecard::built_in();
+    let policy = Policy::built_in();
+    let english = decide(&applicant, &model, &policy);
+    let chinese = decide_with(&applicant, &model, &policy, Messages::get(Lang::Zh));
+    assert_eq!(chinese.reasons, english.reasons);
+    assert_eq!(
+        chinese.reasons,
+        [
+            ReasonCode::IdentityNotVerified,
+            ReasonCode::ScoreBelowCutoff
+        ]
+    );
+    assert_eq!(
+        (chinese.score, chinese.limit),
+        (english.score, english.limit)
+    );
+    let mut points = model.points(&applicant).expect("scored");
+    points.sort_by(|a, b| a.1.total_cmp(&b.1));
+    let score = chinese.score.expect("scored").round() as i64;
+    let cutoff = policy.standard_cutoff().round() as i64;
+    let expected = format!(
+        "您的身份尚未完成认证。请在 App 中完成实名认证后再次申请。\
+         您的信用评分（{score} 分）低于我们的最低要求（{cutoff} 分），主要原因：\
+         按时还款比例较低（扣 {:.0} 分）、退货较多（扣 {:.0} 分）",
+        -points[0].1, -points[1].1
+    );
+    assert!(
+        chinese.message.starts_with(&expected),
+        "{}",
+        chinese.message
+    );
+    assert!(
+        chinese
+            .message
+            .ends_with(ReasonCode::ScoreBelowCutoff.advice_in(Lang::Zh)),
+        "{}",
+        chinese.message
+    );
+    let words: String = chinese
+        .message
+        .chars()
+        .filter(|c| c.is_ascii_alphabetic())
+        .collect();
+    assert_eq!(words, "App", "only the product word App stays Latin");
+}
+
+#[test]
+fn every_reason_and_feature_has_words_in_both_languages() {
+    for lang in Lang::ALL {
+        let catalogue = baitiao_abs::i18n::catalogue(lang);
+        for code in ReasonCode::ALL {
+            for part in ["sentence", "advice"] {
+                let key = format!("decide.reason.{}.{part}", code.code());
+                assert!(catalogue.contains_key(key.as_str()), "{lang}: {key}");
+            }
+        }
+        for feature in Feature::ALL {
+            for side in ["higher", "lower"] {
+                let key = format!("decide.feature.{}.{side}", feature.name());
+                assert!(catalogue.contains_key(key.as_str()), "{lang}: {key}");
+            }
+        }
+    }
+    // English keeps its words (the decisions files of earlier versions say the same).
+    assert_eq!(
+        ReasonCode::LowExternalScore.sentence(),
+        "Your external credit score is below our minimum."
+    );
+    assert_eq!(
+        ReasonCode::LowExternalScore.sentence_in(Lang::Zh),
+        "您的外部信用评分低于我们的最低要求。"
+    );
+}
+
+/// An outage in Chinese is pending, with the zh sentence and advice.
+#[test]
+fn an_outage_in_chinese_is_pending() {
+    let mut applicant = good_applicant();
+    applicant.external_score = None;
+    let decision = decide_with(
+        &applicant,
+        &Scorecard::built_in(),
+        &Policy::built_in(),
+        Messages::get(Lang::Zh),
+    );
+    assert_eq!(decision.decision, Outcome::Pending);
+    assert_eq!(
+        decision.message,
+        "暂时无法连接外部征信评分服务，因此我们还不能作出决定。您的申请没有问题：请稍后再查看，我们会自动重试。"
     );
 }
 
@@ -950,7 +1054,7 @@ fn decide_file_writes_one_row_per_applicant_in_input_order() {
     write_applicants(&input, &applicants).expect("write");
     let model = Scorecard::built_in();
     let policy = Policy::built_in();
-    let summary = decide_file(&input, &model, &policy, &output).expect("decided");
+    let summary = decide_file(&input, &model, &policy, Lang::En, &output).expect("decided");
     let decisions = decide_all(&applicants, &model, &policy);
     assert_eq!(summary.applicants, applicants.len());
     assert_eq!(
@@ -1006,8 +1110,14 @@ fn decide_file_on_a_bad_file_reports_problems_and_leaves_no_output() {
     write_applicants_text(&mut text, &generate_applicants(70_000, 1, false));
     text.push_str("BAD,1,10,0,1,0,0,1,maybe,700,0,0,10,0\n");
     std::fs::write(&input, text).expect("write");
-    let error = decide_file(&input, &Scorecard::built_in(), &Policy::built_in(), &output)
-        .expect_err("invalid");
+    let error = decide_file(
+        &input,
+        &Scorecard::built_in(),
+        &Policy::built_in(),
+        Lang::En,
+        &output,
+    )
+    .expect_err("invalid");
     assert!(error.is_bad_input(), "{error}");
     assert!(
         error

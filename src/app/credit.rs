@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use super::{AppError, failure};
 use crate::credit::fit::history::{calibration_csv, calibration_path};
 use crate::credit::{self, fit::fit_scorecard};
+use crate::i18n::Lang;
 use crate::report::terminal;
 use crate::tape;
 
@@ -62,10 +63,11 @@ pub fn decide(
     applicants: &Path,
     model: Option<&Path>,
     policy: Option<&Path>,
+    lang: Lang,
     out: &Path,
 ) -> Result<credit::DecisionSummary, AppError> {
     let (scorecard, policy) = load_model_and_policy(model, policy)?;
-    credit::decide_file(applicants, &scorecard, &policy, out).map_err(applicant_error)
+    credit::decide_file(applicants, &scorecard, &policy, lang, out).map_err(applicant_error)
 }
 
 /// What `fit` found, for the terminal.

@@ -15,7 +15,6 @@
 //! score (the transforms are non-decreasing, the built-in coefficients have the right signs)
 //! and only clear knock-outs, so they never turn an approval into a decline.
 
-use std::fmt::Write as _;
 use std::io::Write;
 use std::path::Path;
 use std::sync::mpsc;
@@ -25,6 +24,7 @@ use rayon::prelude::*;
 use super::applicant::{ApplicantError, read_applicants_in_chunks};
 use super::scorecard::POINTS_PER_LOG_ODDS;
 use super::{Applicant, Feature, Policy, Scorecard};
+use crate::i18n::{Lang, fill_into, tr};
 
 /// What happens to an application.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -97,70 +97,24 @@ impl ReasonCode {
         }
     }
 
-    /// What happened, in plain language.
+    /// What happened, in plain English (the catalogue's `decide.reason.CODE.sentence`).
     pub fn sentence(self) -> &'static str {
-        match self {
-            ReasonCode::ExternalScoreUnavailable => {
-                "We could not reach the external credit score service, so we cannot decide yet."
-            }
-            ReasonCode::LowExternalScore => "Your external credit score is below our minimum.",
-            ReasonCode::RecentDelinquency => "You missed several repayments in the last 12 months.",
-            ReasonCode::TooManyCreditLines => {
-                "You already have many credit lines with other lenders."
-            }
-            ReasonCode::IncompleteInformation => "Your personal information is incomplete.",
-            ReasonCode::IdentityNotVerified => "Your identity has not been verified.",
-            ReasonCode::TooManyApplications => {
-                "You applied for credit many times in the last 7 days."
-            }
-            ReasonCode::AbnormalLogin => {
-                "Your login looked unusual to our security checks (device or location)."
-            }
-            ReasonCode::AbnormalOrders => {
-                "Your recent orders look unusual (an order far above your usual amount, or almost only electronics)."
-            }
-            ReasonCode::PolicyTightening => {
-                "Your score meets our standard requirement, but we have temporarily raised the minimum score."
-            }
-            ReasonCode::ScoreBelowCutoff => "Your credit score is below our minimum.",
-        }
+        self.sentence_in(Lang::En)
     }
 
-    /// What the applicant can do about it.
+    /// What the applicant can do about it, in plain English.
     pub fn advice(self) -> &'static str {
-        match self {
-            ReasonCode::ExternalScoreUnavailable => {
-                "Nothing is wrong with your application: please check back later; we will retry automatically."
-            }
-            ReasonCode::LowExternalScore => {
-                "Repaying your other loans and cards on time raises it; you can apply again once it improves."
-            }
-            ReasonCode::RecentDelinquency => {
-                "Repay what is overdue and keep repayments on time; older missed repayments count less over time."
-            }
-            ReasonCode::TooManyCreditLines => {
-                "Closing credit lines you do not use helps; apply again after that."
-            }
-            ReasonCode::IncompleteInformation => {
-                "Complete your profile (contact, address, work) in the app, then apply again."
-            }
-            ReasonCode::IdentityNotVerified => {
-                "Complete the real-name verification in the app, then apply again."
-            }
-            ReasonCode::TooManyApplications => {
-                "Wait a week without new credit applications, then apply again."
-            }
-            ReasonCode::AbnormalLogin => {
-                "Log in from your usual device and contact customer service if this was not you."
-            }
-            ReasonCode::AbnormalOrders => "Contact customer service to confirm your recent orders.",
-            ReasonCode::PolicyTightening => {
-                "Please apply again later; the minimum will return to the standard level."
-            }
-            ReasonCode::ScoreBelowCutoff => {
-                "Repaying on time, keeping returns low, completing your profile and building a purchase history raise your score."
-            }
-        }
+        self.advice_in(Lang::En)
+    }
+
+    /// What happened, in `lang`.
+    pub fn sentence_in(self, lang: Lang) -> &'static str {
+        Messages::get(lang).sentence[self as usize]
+    }
+
+    /// What the applicant can do about it, in `lang`.
+    pub fn advice_in(self, lang: Lang) -> &'static str {
+        Messages::get(lang).advice[self as usize]
     }
 
     /// Whether the code is a knock-out rule (declines whatever the score).
@@ -171,6 +125,67 @@ impl ReasonCode {
                 | ReasonCode::PolicyTightening
                 | ReasonCode::ScoreBelowCutoff
         )
+    }
+}
+
+/// The words of the applicant messages in one language, looked up in the catalogue
+/// (`assets/i18n/*.toml`, keys `decide.*`) once per process, so that deciding on a million
+/// applicants never searches the catalogue.
+#[derive(Debug)]
+pub struct Messages {
+    /// The language of these messages.
+    pub lang: Lang,
+    approved: &'static str,
+    score_below: &'static str,
+    mainly: &'static str,
+    list_separator: &'static str,
+    points_cost: &'static str,
+    sentence_end: &'static str,
+    reason_separator: &'static str,
+    sentence: [&'static str; ReasonCode::ALL.len()],
+    advice: [&'static str; ReasonCode::ALL.len()],
+    /// By feature (in [`Feature::ALL`] order): the phrase when the applicant's value is above
+    /// the population average, and when below.
+    phrase: [(&'static str, &'static str); Feature::ALL.len()],
+}
+
+impl Messages {
+    /// The messages of `lang`.
+    pub fn get(lang: Lang) -> &'static Messages {
+        static MESSAGES: [std::sync::OnceLock<Messages>; 2] =
+            [std::sync::OnceLock::new(), std::sync::OnceLock::new()];
+        let slot = Lang::ALL.iter().position(|l| *l == lang).unwrap_or(0);
+        MESSAGES[slot].get_or_init(|| Messages::load(lang))
+    }
+
+    fn load(lang: Lang) -> Messages {
+        let reason = |code: ReasonCode, part: &str| {
+            tr(lang, &format!("decide.reason.{}.{part}", code.code()))
+        };
+        Messages {
+            lang,
+            approved: tr(lang, "decide.approved"),
+            score_below: tr(lang, "decide.score_below"),
+            mainly: tr(lang, "decide.mainly"),
+            list_separator: tr(lang, "decide.list_separator"),
+            points_cost: tr(lang, "decide.points_cost"),
+            sentence_end: tr(lang, "decide.sentence_end"),
+            reason_separator: tr(lang, "decide.reason_separator"),
+            sentence: ReasonCode::ALL.map(|code| reason(code, "sentence")),
+            advice: ReasonCode::ALL.map(|code| reason(code, "advice")),
+            phrase: Feature::ALL.map(|feature| {
+                let key = |side: &str| format!("decide.feature.{}.{side}", feature.name());
+                (tr(lang, &key("higher")), tr(lang, &key("lower")))
+            }),
+        }
+    }
+
+    /// How `feature` costs points: `higher` when the applicant's value is above the
+    /// population average.
+    pub fn phrase(&self, feature: Feature, higher: bool) -> &'static str {
+        let index = Feature::ALL.iter().position(|f| *f == feature).unwrap_or(0);
+        let (above, below) = self.phrase[index];
+        if higher { above } else { below }
     }
 }
 
@@ -193,8 +208,19 @@ pub struct Decision {
 /// Features named in a `SCORE_BELOW_CUTOFF` message: at most this many.
 pub const MAX_SCORE_FEATURES: usize = 3;
 
-/// Decides on one applicant (see the module docs for the order of the checks).
+/// Decides on one applicant (see the module docs for the order of the checks), with the
+/// message in English.
 pub fn decide(applicant: &Applicant, scorecard: &Scorecard, policy: &Policy) -> Decision {
+    decide_with(applicant, scorecard, policy, Messages::get(Lang::En))
+}
+
+/// Decides on one applicant, with the message in the language of `messages`.
+pub fn decide_with(
+    applicant: &Applicant,
+    scorecard: &Scorecard,
+    policy: &Policy,
+    messages: &Messages,
+) -> Decision {
     let score_needed =
         scorecard.uses(Feature::ExternalScore) || policy.knock_outs.min_external_score.is_some();
     let log_odds = scorecard.log_odds(applicant);
@@ -211,7 +237,11 @@ pub fn decide(applicant: &Applicant, scorecard: &Scorecard, policy: &Policy) -> 
                 pd_12m,
                 limit: 0.0,
                 reasons: vec![reason],
-                message: format!("{} {}", reason.sentence(), reason.advice()),
+                message: [
+                    messages.sentence[reason as usize],
+                    messages.advice[reason as usize],
+                ]
+                .join(messages.reason_separator),
             };
         }
     };
@@ -229,10 +259,10 @@ pub fn decide(applicant: &Applicant, scorecard: &Scorecard, policy: &Policy) -> 
     let mut message = String::with_capacity(if reasons.is_empty() { 48 } else { 320 });
     if reasons.is_empty() {
         let limit = policy.limit(applicant, score);
-        let _ = write!(
-            message,
-            "Approved: your credit limit is {} CNY.",
-            limit.round() as i64
+        fill_into(
+            &mut message,
+            messages.approved,
+            &[("limit", &(limit.round() as i64))],
         );
         return Decision {
             decision: Outcome::Approve,
@@ -245,21 +275,22 @@ pub fn decide(applicant: &Applicant, scorecard: &Scorecard, policy: &Policy) -> 
     }
     for (index, reason) in reasons.iter().enumerate() {
         if index > 0 {
-            message.push(' ');
+            message.push_str(messages.reason_separator);
         }
         if *reason == ReasonCode::ScoreBelowCutoff {
             write_score_shortfall(
                 &mut message,
+                messages,
                 applicant,
                 scorecard,
                 score,
                 policy.standard_cutoff(),
             );
         } else {
-            message.push_str(reason.sentence());
+            message.push_str(messages.sentence[*reason as usize]);
         }
-        message.push(' ');
-        message.push_str(reason.advice());
+        message.push_str(messages.reason_separator);
+        message.push_str(messages.advice[*reason as usize]);
     }
     Decision {
         decision: Outcome::Decline,
@@ -332,6 +363,7 @@ fn knock_outs(applicant: &Applicant, policy: &Policy) -> Vec<ReasonCode> {
 /// Features costing less than half a point are not named.
 fn write_score_shortfall(
     text: &mut String,
+    messages: &Messages,
     applicant: &Applicant,
     scorecard: &Scorecard,
     score: f64,
@@ -365,20 +397,30 @@ fn write_score_shortfall(
             kept = (kept + 1).min(MAX_SCORE_FEATURES);
         }
     }
-    let _ = write!(
+    fill_into(
         text,
-        "Your credit score ({}) is below our minimum ({})",
-        score.round() as i64,
-        cutoff.round() as i64
+        messages.score_below,
+        &[
+            ("score", &(score.round() as i64)),
+            ("cutoff", &(cutoff.round() as i64)),
+        ],
     );
     for (index, &(feature, points, beta)) in costliest[..kept].iter().enumerate() {
-        text.push_str(if index == 0 { ", mainly: " } else { ", " });
+        text.push_str(if index == 0 {
+            messages.mainly
+        } else {
+            messages.list_separator
+        });
         // Negative points mean the feature is on the risky side of the average; which side
         // that is depends on the coefficient's sign.
-        text.push_str(feature.phrase(beta > 0.0));
-        let _ = write!(text, " (−{} points)", (-points).round() as i64);
+        text.push_str(messages.phrase(feature, beta > 0.0));
+        fill_into(
+            text,
+            messages.points_cost,
+            &[("points", &((-points).round() as i64))],
+        );
     }
-    text.push('.');
+    text.push_str(messages.sentence_end);
 }
 
 /// Decides on every applicant, in parallel; the result is in input order.
@@ -435,8 +477,10 @@ pub fn decide_file(
     applicants_path: &Path,
     scorecard: &Scorecard,
     policy: &Policy,
+    lang: Lang,
     out_path: &Path,
 ) -> Result<DecisionSummary, ApplicantError> {
+    let messages = Messages::get(lang);
     let out_label = out_path.display().to_string();
     let write_error = |source| ApplicantError::Write {
         file: out_label.clone(),
@@ -464,7 +508,7 @@ pub fn decide_file(
                 // Keep draining so the reader finishes and reports its own problems.
                 continue;
             }
-            written = write_chunk(&mut out, &chunk, scorecard, policy, &mut summary);
+            written = write_chunk(&mut out, &chunk, scorecard, policy, messages, &mut summary);
         }
         let read = reader.join().unwrap_or_else(|_| {
             Err(ApplicantError::Io {
@@ -495,6 +539,7 @@ fn write_chunk<W: Write>(
     chunk: &[Applicant],
     scorecard: &Scorecard,
     policy: &Policy,
+    messages: &Messages,
     summary: &mut DecisionSummary,
 ) -> std::io::Result<()> {
     let parts: Vec<(Vec<u8>, DecisionSummary)> = chunk
@@ -503,7 +548,7 @@ fn write_chunk<W: Write>(
             let mut text = Vec::with_capacity(part.len() * 96);
             let mut counts = DecisionSummary::default();
             for applicant in part {
-                let decision = decide(applicant, scorecard, policy);
+                let decision = decide_with(applicant, scorecard, policy, messages);
                 counts.applicants += 1;
                 match decision.decision {
                     Outcome::Approve => {

@@ -30,8 +30,8 @@ pub use applicant::{
     read_applicants_in_chunks, write_applicants, write_applicants_to,
 };
 pub use decision::{
-    DECISION_COLUMNS, Decision, DecisionSummary, Outcome, ReasonCode, decide, decide_all,
-    decide_file,
+    DECISION_COLUMNS, Decision, DecisionSummary, Messages, Outcome, ReasonCode, decide, decide_all,
+    decide_file, decide_with,
 };
 pub use policy::{KnockOuts, LimitBand, Policy, SpendingScaling};
 pub use scorecard::{Feature, Scorecard};

@@ -162,26 +162,7 @@ impl Feature {
     /// What this feature says about an applicant whose value is above (`higher`) or below the
     /// population average, in words an applicant understands.
     pub fn phrase(self, higher: bool) -> &'static str {
-        match (self, higher) {
-            (Feature::Orders, true) => "many orders in the last 12 months",
-            (Feature::Orders, false) => "few orders in the last 12 months",
-            (Feature::AvgOrderValue, true) => "high average order value",
-            (Feature::AvgOrderValue, false) => "low average order value",
-            (Feature::ReturnRate, true) => "many returned orders",
-            (Feature::ReturnRate, false) => "few returned orders",
-            (Feature::OnTimeRatio, true) => "on-time repayments",
-            (Feature::OnTimeRatio, false) => "few on-time repayments",
-            (Feature::Delinquencies, true) => "missed repayments in the last 12 months",
-            (Feature::Delinquencies, false) => "no missed repayments",
-            (Feature::OtherCreditLines, true) => "many credit lines with other lenders",
-            (Feature::OtherCreditLines, false) => "few credit lines with other lenders",
-            (Feature::InfoCompleteness, true) => "complete personal information",
-            (Feature::InfoCompleteness, false) => "incomplete personal information",
-            (Feature::IdVerified, true) => "verified identity",
-            (Feature::IdVerified, false) => "identity not verified",
-            (Feature::ExternalScore, true) => "a high external credit score",
-            (Feature::ExternalScore, false) => "a low external credit score",
-        }
+        super::decision::Messages::get(crate::i18n::Lang::En).phrase(self, higher)
     }
 
     /// The transformed values of `features` for `applicant`, in that order (a design-matrix
