@@ -39,6 +39,15 @@ pub struct Scenario {
     pub targets: Targets,
     /// `[frontier]`: the grid of approval policies `frontier` evaluates (SPEC §7.2).
     pub frontier: FrontierSpec,
+    /// `[report]`: how reports are written for people.
+    pub report: ReportSettings,
+}
+
+/// `[report]`: the language of what the reports say (a command's `--lang` overrides it).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReportSettings {
+    /// The language of report.html, chart titles, axes and legends, and terminal tables.
+    pub lang: crate::i18n::Lang,
 }
 
 /// Where the pool comes from (`[pool]`).

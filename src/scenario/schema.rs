@@ -26,6 +26,16 @@ pub struct RawScenario {
     pub deterministic: Option<RawDeterministic>,
     pub targets: Option<RawTargets>,
     pub frontier: Option<RawFrontier>,
+    pub report: Option<RawReport>,
+}
+
+/// `[report]`: how reports are written for people.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawReport {
+    /// `en` or `zh`: the language of report.html, charts and terminal tables (a command's
+    /// `--lang` overrides it).
+    pub lang: Option<String>,
 }
 
 /// `[pool]`: exactly one of `tape` and `synthetic`.

@@ -22,16 +22,18 @@ use std::path::{Path, PathBuf};
 use super::calibration::CalibrationFile;
 use super::schema::{
     RawAssumptions, RawCredit, RawDeal, RawDeterministic, RawFrontier, RawPool, RawRateCurve,
-    RawScenario, RawSegments, RawSimulation, RawTargets, RawTranche, RawTrigger, RawWaterfall,
+    RawReport, RawScenario, RawSegments, RawSimulation, RawTargets, RawTranche, RawTrigger,
+    RawWaterfall,
 };
 use super::stress::{DEFAULT_STRESS_NAME, DEFAULT_STRESS_TOML, StressTable};
 use super::{
     Assumptions, CalibrationUse, CreditSpec, Deal, DeterministicStress, FrontierSpec, PoolSource,
-    PoolSpec, Prepayment, PrincipalMode, RateCurve, Scenario, SegmentCorrelation,
+    PoolSpec, Prepayment, PrincipalMode, RateCurve, ReportSettings, Scenario, SegmentCorrelation,
     SimulationSettings, SizingMethod, Targets, Tranche, Trigger, TriggerEffect, TriggerMetric,
     TriggerTest, Waterfall, WaterfallStep,
 };
 use crate::credit::{ConfigError, Policy, Scorecard};
+use crate::i18n::Lang;
 use crate::ratings::RatingTable;
 #[cfg(test)]
 use crate::tape::problems::line_and_column;
@@ -393,6 +395,7 @@ impl Checker<'_> {
         let deterministic = self.deterministic(raw.deterministic, horizon);
         let targets = self.targets(raw.targets);
         let frontier = self.frontier(raw.frontier);
+        let report = self.report(raw.report);
         Some(Scenario {
             name: name?,
             description: raw.description.unwrap_or_default(),
@@ -405,7 +408,23 @@ impl Checker<'_> {
             deterministic: deterministic?,
             targets: targets?,
             frontier: frontier?,
+            report: report?,
         })
+    }
+
+    fn report(&mut self, raw: Option<RawReport>) -> Option<ReportSettings> {
+        let raw = raw.unwrap_or_default();
+        let lang = match raw.lang {
+            Some(code) => match code.parse::<Lang>() {
+                Ok(lang) => lang,
+                Err(e) => {
+                    self.problem("report.lang", e.to_string());
+                    return None;
+                }
+            },
+            None => Lang::default(),
+        };
+        Some(ReportSettings { lang })
     }
 
     fn name(&mut self, name: Option<String>) -> Option<String> {

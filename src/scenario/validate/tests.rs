@@ -1300,3 +1300,15 @@ fn a_rate_curve_of_the_wrong_type_says_what_is_expected() {
         ],
     );
 }
+
+#[test]
+fn report_language_is_english_unless_the_scenario_says_otherwise() {
+    assert_eq!(valid(VALID).scenario.report.lang, crate::i18n::Lang::En);
+    let chinese = valid(&plus("[report]\nlang = \"zh\""));
+    assert_eq!(chinese.scenario.report.lang, crate::i18n::Lang::Zh);
+    assert_single_problem(
+        &plus("[report]\nlang = \"fr\""),
+        &["report.lang", "\"fr\"", "en or zh"],
+    );
+    assert_single_problem(&plus("[report]\nlanguage = \"zh\""), &["language"]);
+}
