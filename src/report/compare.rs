@@ -11,6 +11,7 @@ use super::charts::{self, Chart, CompareMetrics, CompareTrancheEl, RenderedChart
 use super::folder::ReportFolder;
 use super::format::{cny, html_escape as esc, percent, small_percent};
 use super::html::{STYLE, inline_svg};
+use super::width::{Wide, clip_columns, columns};
 use super::{ReportDir, ReportError, ReportKind, cents, decimal};
 
 /// Default output folder of `compare`.
@@ -438,7 +439,7 @@ impl Comparison {
         let metric_width = self
             .rows
             .iter()
-            .map(|r| r.metric.chars().count())
+            .map(|r| columns(&r.metric))
             .max()
             .unwrap_or(6)
             .max(6);
@@ -447,8 +448,8 @@ impl Comparison {
                 self.rows
                     .iter()
                     .filter(|r| r.metric != "folder" && r.metric != "inputs digest")
-                    .map(|r| r.cells[i].shown.chars().count())
-                    .chain(std::iter::once(self.labels[i].chars().count()))
+                    .map(|r| columns(&r.cells[i].shown))
+                    .chain(std::iter::once(columns(&self.labels[i])))
                     .max()
                     .unwrap_or(8)
                     .clamp(8, 40)
@@ -457,18 +458,18 @@ impl Comparison {
         let mut out = String::new();
         let _ = write!(out, "{:<metric_width$}", "metric");
         for (label, w) in self.labels.iter().zip(&widths) {
-            let _ = write!(out, "  {:>w$}", clip(label, *w));
+            let _ = write!(out, "  {:>w$}", Wide(clip_columns(label, *w)));
         }
         out.push('\n');
         for row in &self.rows {
-            let _ = write!(out, "{:<metric_width$}", row.metric);
+            let _ = write!(out, "{:<metric_width$}", Wide(&row.metric));
             for (cell, w) in row.cells.iter().zip(&widths) {
                 let shown = if row.metric == "inputs digest" {
                     cell.shown.chars().take(12).collect()
                 } else {
                     cell.shown.clone()
                 };
-                let _ = write!(out, "  {:>w$}", clip(&shown, *w));
+                let _ = write!(out, "  {:>w$}", Wide(clip_columns(&shown, *w)));
             }
             out.push('\n');
         }
@@ -625,16 +626,6 @@ fn trigger_column(trigger: &str) -> String {
         .replace(' ', "_")
 }
 
-fn clip(text: &str, width: usize) -> String {
-    if text.chars().count() <= width {
-        text.to_string()
-    } else {
-        let mut clipped: String = text.chars().take(width.saturating_sub(1)).collect();
-        clipped.push('…');
-        clipped
-    }
-}
-
 /// Names in order of first appearance across lists.
 fn union(lists: impl Iterator<Item = Vec<String>>) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
@@ -739,6 +730,6 @@ mod tests {
             ),
             vec!["A", "B", "C"]
         );
-        assert_eq!(clip("abcdef", 4), "abc…");
+        assert_eq!(clip_columns("abcdef", 4), "abc…");
     }
 }

@@ -24,6 +24,7 @@ pub mod summary;
 pub mod tables;
 pub mod terminal;
 pub mod terms;
+pub mod width;
 
 use std::fs;
 use std::io;

@@ -7,6 +7,7 @@ use std::path::Path;
 use super::format::{cny, funding_position_text, funding_surplus, years};
 use super::sizing::{APPROVAL_POLICY_FILE, describe_shortfall};
 use super::summary::{FrontierResults, RunResults};
+use super::width::Wide;
 use crate::credit::fit::ScorecardFit;
 use crate::scenario::SizingMethod;
 use crate::scenario::Targets;
@@ -65,9 +66,9 @@ fn rating_test_lines(text: &mut String, results: &RunResults, seconds: f64) {
         let _ = writeln!(
             text,
             "{:<8} {:>8} {:>8} {:>8} {:>20} {:>9} {:>9}  {}{}",
-            name,
-            implied.as_deref().unwrap_or("none"),
-            row.rating,
+            Wide(name),
+            Wide(implied.as_deref().unwrap_or("none")),
+            Wide(&row.rating),
             years(Some(row.wal)),
             format!(
                 "{} ± {}",
@@ -131,7 +132,7 @@ pub fn run_summary(results: &RunResults, timings: RunTimings, out_dir: &Path) ->
         let _ = writeln!(
             text,
             "{:<10} {:>16} {:>16} {:>9} {:>9} {:>9}",
-            s.tranche,
+            Wide(&s.tranche),
             cny(s.original_balance),
             cny(s.principal_loss),
             percent(Some(s.loss_share)),
@@ -188,7 +189,7 @@ pub fn run_summary(results: &RunResults, timings: RunTimings, out_dir: &Path) ->
         let _ = writeln!(
             text,
             "{:<8} {:>15} {:>22} {:>10.3e} {:>8} {:>8} {:>6} {:>7} {:>13}",
-            t.tranche,
+            Wide(&t.tranche),
             cny(t.amount),
             format!("{:.2e} ± {:.1e}", t.loss.mean, t.loss.standard_error),
             t.loss.probability_of_loss,
@@ -196,7 +197,7 @@ pub fn run_summary(results: &RunResults, timings: RunTimings, out_dir: &Path) ->
             percent(Some(t.loss.es[1])),
             years(t.wal_years),
             percent(t.annual_yield),
-            if t.rated {
+            Wide(if t.rated {
                 format!(
                     "{}/{}",
                     t.implied_rating.as_deref().unwrap_or("below scale"),
@@ -204,7 +205,7 @@ pub fn run_summary(results: &RunResults, timings: RunTimings, out_dir: &Path) ->
                 )
             } else {
                 "not rated".to_string()
-            },
+            }),
         );
     }
     for t in &mc.triggers {
@@ -232,8 +233,8 @@ pub fn run_summary(results: &RunResults, timings: RunTimings, out_dir: &Path) ->
             let _ = writeln!(
                 text,
                 "{:<8} {:>8} {:>8} {:>15} {:>8} {:>22} {:>10} {:>6}{}",
-                t.tranche,
-                t.target_rating.as_deref().unwrap_or("-"),
+                Wide(&t.tranche),
+                Wide(t.target_rating.as_deref().unwrap_or("-")),
                 percent(Some(t.share)),
                 cny(t.amount),
                 percent(Some(t.credit_enhancement.max(0.0))),
@@ -265,8 +266,8 @@ pub fn run_summary(results: &RunResults, timings: RunTimings, out_dir: &Path) ->
                 let _ = writeln!(
                     text,
                     "{:<8} {:>8} {:>8} {:>15} {:>8} {:>20} {:>9} {:>6}  {}{}",
-                    t.tranche,
-                    t.target_rating.as_deref().unwrap_or("-"),
+                    Wide(&t.tranche),
+                    Wide(t.target_rating.as_deref().unwrap_or("-")),
                     percent(Some(t.share)),
                     cny(t.amount),
                     percent(Some(t.credit_enhancement.max(0.0))),
@@ -502,7 +503,8 @@ pub fn fit_summary(fit: &ScorecardFit, history: &str, calibration: &Path) -> Str
         );
         let _ = writeln!(
             text,
-            "{name:<22} {beta:>10.4} {se:>10.4} {:>8.2}",
+            "{:<22} {beta:>10.4} {se:>10.4} {:>8.2}",
+            Wide(name),
             beta / se
         );
     }

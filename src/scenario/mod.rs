@@ -11,6 +11,7 @@ use crate::ratings::RatingTable;
 use stress::StressTable;
 
 pub mod calibration;
+mod names;
 pub mod schema;
 pub mod stress;
 mod validate;

@@ -429,14 +429,11 @@ impl Checker<'_> {
 
     fn name(&mut self, name: Option<String>) -> Option<String> {
         let name = self.required("name", name, "it names the report folder")?;
-        // It becomes a folder under `reports/`: no separators, no `..`, nothing a shell or
-        // file system treats specially.
-        let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
-        if name.is_empty() || name == "." || name == ".." || !name.chars().all(allowed) {
+        if !super::names::is_folder_name(&name) {
             self.problem(
                 "name",
                 format!(
-                    "`{}` cannot be a folder name: use letters, digits, `-`, `_` and `.` only",
+                    "`{}` cannot be a folder name: use letters (any script), digits, `-`, `_` and `.` only",
                     clip(&name)
                 ),
             );
@@ -809,6 +806,9 @@ impl Checker<'_> {
             if name.trim().is_empty() {
                 self.problem(&format!("{key}[{i}]"), "is empty, a segment needs a name");
                 valid = false;
+            } else if super::names::has_control(name) {
+                self.problem(&format!("{key}[{i}]"), super::names::CONTROL_RULE);
+                valid = false;
             } else if names[..i].contains(name) {
                 self.problem(
                     &format!("{key}[{i}]"),
@@ -1109,6 +1109,10 @@ impl Checker<'_> {
                 }
                 Some(name) if name.trim().is_empty() => {
                     self.problem(&format!("{key}.name"), "is empty, a tranche needs a name");
+                    None
+                }
+                Some(name) if super::names::has_control(name) => {
+                    self.problem(&format!("{key}.name"), super::names::CONTROL_RULE);
                     None
                 }
                 Some(name) => match raw[..i]

@@ -294,6 +294,16 @@ fn tranche_names_must_not_be_empty() {
 }
 
 #[test]
+fn tranche_names_may_be_chinese_but_not_hold_control_characters() {
+    let loaded = valid(&with("name = \"B\"", "name = \"次级档\""));
+    assert_eq!(loaded.scenario.deal.tranches[1].name, "次级档");
+    assert_single_problem(
+        &with("name = \"B\"", "name = \"B\\n2\""),
+        &["`deal.tranches[1].name`", "control character"],
+    );
+}
+
+#[test]
 fn rated_tranche_needs_a_coupon() {
     assert_single_problem(
         &with("coupon = 0.07, ", ""),
@@ -551,18 +561,20 @@ fn numbers_out_of_range_name_the_key_and_the_range() {
 
 #[test]
 fn name_must_be_usable_as_a_folder_name() {
-    for bad in ["my deal", "a/b", "..", ""] {
+    for bad in ["my deal", "a/b", "..", "", "白条/2015", "a\\tb"] {
         assert_single_problem(
             &with("name = \"t\"", &format!("name = \"{bad}\"")),
-            &["`name`", "letters, digits"],
+            &["`name`", "letters (any script), digits"],
         );
     }
-    assert_eq!(
-        valid(&with("name = \"t\"", "name = \"stress_AAA-2.v1\""))
-            .scenario
-            .name,
-        "stress_AAA-2.v1"
-    );
+    for good in ["stress_AAA-2.v1", "白条_2015"] {
+        assert_eq!(
+            valid(&with("name = \"t\"", &format!("name = \"{good}\"")))
+                .scenario
+                .name,
+            good
+        );
+    }
     assert_single_problem(&with("name = \"t\"\n", ""), &["`name`", "is required"]);
 }
 
