@@ -55,6 +55,10 @@ pub struct ScenarioArgs {
     /// No progress bar or summary table.
     #[arg(long)]
     pub quiet: bool,
+    /// Language of the terminal summary, report.html and charts: en or zh (default: the
+    /// scenario's `[report] lang`, else en).
+    #[arg(long)]
+    pub lang: Option<Lang>,
 }
 
 impl ScenarioArgs {
@@ -67,6 +71,7 @@ impl ScenarioArgs {
             seed: self.seed,
             out: self.out,
             quiet: self.quiet,
+            lang: self.lang,
         }
     }
 }
@@ -209,6 +214,9 @@ pub enum Command {
         /// Model file to write (TOML).
         #[arg(long)]
         out: PathBuf,
+        /// Language of the terminal summary: en or zh.
+        #[arg(long, default_value_t = Lang::En)]
+        lang: Lang,
     },
     /// Compare report folders side by side: a table on the terminal, `comparison.csv`,
     /// `comparison.html` and the comparison charts.
@@ -437,8 +445,8 @@ fn dispatch(cli: Cli) -> Result<(), AppError> {
             );
             Ok(())
         }
-        Command::Fit { history, out } => {
-            let report = app::fit(&history, &out)?;
+        Command::Fit { history, out, lang } => {
+            let report = app::fit(&history, &out, lang)?;
             for warning in &report.warnings {
                 eprintln!("warning: {warning}");
             }

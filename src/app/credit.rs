@@ -80,7 +80,7 @@ pub struct FitReport {
 
 /// `fit`: maximum-likelihood fit of the scorecard's features on a labelled history; writes
 /// the model and, beside it, its calibration table on the hold-out share.
-pub fn fit(history: &Path, out: &Path) -> Result<FitReport, AppError> {
+pub fn fit(history: &Path, out: &Path, lang: Lang) -> Result<FitReport, AppError> {
     let file = credit::read_applicants(history).map_err(applicant_error)?;
     let label = history.display().to_string();
     let fitted = fit_scorecard(&file, &label).map_err(|e| AppError::Input(e.to_string()))?;
@@ -96,7 +96,7 @@ pub fn fit(history: &Path, out: &Path) -> Result<FitReport, AppError> {
     .map_err(|(path, e)| failure(&path.display().to_string(), e))?;
     Ok(FitReport {
         model_path: out.to_path_buf(),
-        text: terminal::fit_summary(&fitted, &label, &calibration_path),
+        text: terminal::fit_summary(&fitted, &label, &calibration_path, lang),
         calibration_path,
         warnings: file.warnings,
     })

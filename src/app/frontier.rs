@@ -176,7 +176,7 @@ pub fn frontier(request: &FrontierRequest) -> Result<FrontierReport, AppError> {
     })
 }
 
-/// The scenario with its pool, `--paths` (paths per policy) and `--seed` applied.
+/// The scenario with its pool, `--paths` (paths per policy), `--seed` and `--lang` applied.
 fn prepare_frontier(common: &RunRequest) -> Result<Prepared, AppError> {
     let mut prepared = prepare(&common.scenario)?;
     if let Some(paths) = common.paths {
@@ -184,6 +184,9 @@ fn prepare_frontier(common: &RunRequest) -> Result<Prepared, AppError> {
     }
     if let Some(seed) = common.seed {
         prepared.scenario.simulation.seed = seed;
+    }
+    if let Some(lang) = common.lang {
+        prepared.scenario.report.lang = lang;
     }
     Ok(prepared)
 }

@@ -9,6 +9,7 @@ use super::{
     AppError, PathCount, Prepared, output_error, prepare, progress_bar, write_file, write_report,
 };
 use crate::engine::{MonteCarloRun, MonteCarloSettings, replay_path, run_monte_carlo_logged};
+use crate::i18n::Lang;
 use crate::metrics::distribution::quantile_path;
 use crate::metrics::summary::{MonteCarloSummary, summarize};
 use crate::metrics::{DeterministicRun, run_deterministic};
@@ -39,6 +40,8 @@ pub struct RunRequest {
     pub out: Option<PathBuf>,
     /// No progress bar.
     pub quiet: bool,
+    /// Overrides `[report] lang`: the language of the terminal summary and the report.
+    pub lang: Option<Lang>,
 }
 
 /// What `run` produced, for the terminal.
@@ -168,6 +171,9 @@ fn prepare_run(request: &RunRequest) -> Result<Prepared, AppError> {
     }
     if let Some(seed) = request.seed {
         simulation.seed = seed;
+    }
+    if let Some(lang) = request.lang {
+        prepared.scenario.report.lang = lang;
     }
     Ok(prepared)
 }

@@ -2,6 +2,8 @@
 //! separators, shares as percentages, very small probabilities in scientific notation.
 //! Files keep full decimals (see [`super::decimal`]); these are for people.
 
+use crate::i18n::{Lang, fill, tr};
+
 /// A CNY amount with thousands separators and no decimals: `800,000,000`.
 pub fn cny(amount: f64) -> String {
     if !amount.is_finite() {
@@ -114,17 +116,33 @@ pub fn funding_surplus(capacity: f64, need: f64) -> f64 {
 /// The word for a funding surplus's sign: `surplus` (capacity covers the need, zero included)
 /// or `shortfall`.
 pub fn funding_position(surplus: f64) -> &'static str {
+    funding_position_in(Lang::En, surplus)
+}
+
+/// [`funding_position`] in `lang`.
+pub fn funding_position_in(lang: Lang, surplus: f64) -> &'static str {
     if surplus >= 0.0 {
-        "surplus"
+        tr(lang, "word.surplus")
     } else {
-        "shortfall"
+        tr(lang, "word.shortfall")
     }
 }
 
 /// A funding surplus in words, without a sign to misread: `surplus 497,062,280 CNY` or
 /// `shortfall 103,000,000 CNY`.
 pub fn funding_position_text(surplus: f64) -> String {
-    format!("{} {} CNY", funding_position(surplus), cny(surplus.abs()))
+    funding_position_text_in(Lang::En, surplus)
+}
+
+/// [`funding_position_text`] in `lang` (`盈余 497,062,280 元`).
+pub fn funding_position_text_in(lang: Lang, surplus: f64) -> String {
+    fill(
+        tr(lang, "money.position"),
+        &[
+            ("position", &funding_position_in(lang, surplus)),
+            ("amount", &cny(surplus.abs())),
+        ],
+    )
 }
 
 /// Years with two decimals, `-` when missing.

@@ -10,6 +10,7 @@ use super::format::{cny, funding_surplus};
 use super::manifest::{TOOL_NAME, TOOL_VERSION};
 use super::rows::{self, FrontierRow, SizingCurvePoint, SizingRow};
 use crate::credit::Policy;
+use crate::i18n::{Lang, fill, tr};
 use crate::scenario::SizingMethod;
 use crate::sizing::SizingResult;
 use crate::sizing::frontier::{Frontier, FrontierPoint, Shortfall, TargetKind};
@@ -144,33 +145,48 @@ pub fn approval_policy_toml(
     )
 }
 
-/// One shortfall for people: `max_pool_el: pool EL 2.31% exceeds 2.00% by 0.31 points`.
+/// One shortfall for people: `max_pool_el: pool EL 2.310% exceeds the maximum 2.000% by
+/// 0.310 percentage points` (English: what `summary.json` records).
 pub fn describe_shortfall(shortfall: &Shortfall) -> String {
+    describe_shortfall_in(Lang::En, shortfall)
+}
+
+/// [`describe_shortfall`] in `lang`.
+pub fn describe_shortfall_in(lang: Lang, shortfall: &Shortfall) -> String {
     let Some(achieved) = shortfall.achieved else {
-        return format!(
-            "{}: nothing approved, so there is no pool to measure",
-            shortfall.target.key()
+        return fill(
+            tr(lang, "terminal.shortfall.nothing_approved"),
+            &[("target", &shortfall.target.key())],
         );
     };
     let gap = shortfall.shortfall.unwrap_or(0.0);
-    match shortfall.target {
-        TargetKind::MaxPoolEl => format!(
-            "max_pool_el: pool EL {:.3}% exceeds the maximum {:.3}% by {:.3} percentage points",
-            100.0 * achieved,
-            100.0 * shortfall.required,
-            100.0 * gap
+    let pct = |value: f64, digits: usize| format!("{:.*}%", digits, 100.0 * value);
+    let (key, achieved, required, gap) = match shortfall.target {
+        TargetKind::MaxPoolEl => (
+            "terminal.shortfall.max_pool_el",
+            pct(achieved, 3),
+            pct(shortfall.required, 3),
+            format!("{:.3}", 100.0 * gap),
         ),
-        TargetKind::MinAdvanceRate => format!(
-            "min_advance_rate: advance rate {:.2}% is below the minimum {:.2}% by {:.2} percentage points",
-            100.0 * achieved,
-            100.0 * shortfall.required,
-            100.0 * gap
+        TargetKind::MinAdvanceRate => (
+            "terminal.shortfall.min_advance_rate",
+            pct(achieved, 2),
+            pct(shortfall.required, 2),
+            format!("{:.2}", 100.0 * gap),
         ),
-        TargetKind::FundingNeed => format!(
-            "funding_need: funding capacity {} CNY is short of the need {} CNY by {} CNY",
+        TargetKind::FundingNeed => (
+            "terminal.shortfall.funding_need",
             cny(achieved),
             cny(shortfall.required),
-            cny(gap)
+            cny(gap),
         ),
-    }
+    };
+    fill(
+        tr(lang, key),
+        &[
+            ("achieved", &achieved),
+            ("required", &required),
+            ("gap", &gap),
+        ],
+    )
 }

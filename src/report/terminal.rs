@@ -4,11 +4,12 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use super::format::{cny, funding_position_text, funding_surplus, years};
-use super::sizing::{APPROVAL_POLICY_FILE, describe_shortfall};
+use super::format::{cny, funding_position_text_in, funding_surplus, years};
+use super::sizing::{APPROVAL_POLICY_FILE, describe_shortfall_in};
 use super::summary::{FrontierResults, RunResults};
 use super::width::Wide;
 use crate::credit::fit::ScorecardFit;
+use crate::i18n::{Lang, fill, fill_into, tr};
 use crate::scenario::SizingMethod;
 use crate::scenario::Targets;
 use crate::sizing::frontier::{FrontierPoint, Recommendation, Shortfall};
@@ -33,21 +34,37 @@ fn se_percent(value: Option<f64>) -> String {
     }
 }
 
+/// A table column's heading in `lang`, padded by display columns.
+fn col(lang: Lang, key: &str) -> Wide<&'static str> {
+    Wide(tr(lang, key))
+}
+
 /// The rating test (SPEC §7.3): per rated tranche, its implied rating, and the test at its
 /// target rating (or its implied one) with the binding scenario.
 fn rating_test_lines(text: &mut String, results: &RunResults, seconds: f64) {
+    let lang = results.scenario.report.lang;
     let deal = &results.scenario.deal;
     let tests = results.rating_tests;
-    let _ = writeln!(
+    line(
         text,
-        "Rating test (TDR vs BDR under {} stress scenarios, {:.1} s):",
-        deal.stress_table.scenarios.len(),
-        seconds
+        lang,
+        "terminal.run.rating_test",
+        &[
+            ("scenarios", &deal.stress_table.scenarios.len()),
+            ("seconds", &format!("{seconds:.1}")),
+        ],
     );
     let _ = writeln!(
         text,
-        "{:<8} {:>8} {:>8} {:>8} {:>20} {:>9} {:>9}  binding scenario",
-        "tranche", "implied", "tested", "WAL", "TDR ± se", "BDR", "margin"
+        "{:<8} {:>8} {:>8} {:>8} {:>20} {:>9} {:>9}  {}",
+        col(lang, "col.tranche"),
+        col(lang, "col.implied"),
+        col(lang, "col.tested"),
+        col(lang, "col.wal"),
+        col(lang, "col.tdr_se"),
+        "BDR",
+        col(lang, "col.margin"),
+        tr(lang, "col.binding_scenario"),
     );
     for (j, implied) in tests.implied.iter().enumerate() {
         let name = &deal.tranches[j].name;
@@ -67,7 +84,7 @@ fn rating_test_lines(text: &mut String, results: &RunResults, seconds: f64) {
             text,
             "{:<8} {:>8} {:>8} {:>8} {:>20} {:>9} {:>9}  {}{}",
             Wide(name),
-            Wide(implied.as_deref().unwrap_or("none")),
+            Wide(implied.as_deref().unwrap_or_else(|| tr(lang, "word.none"))),
             Wide(&row.rating),
             years(Some(row.wal)),
             format!(
@@ -78,7 +95,11 @@ fn rating_test_lines(text: &mut String, results: &RunResults, seconds: f64) {
             percent(Some(row.bdr)),
             crate::report::format::points(row.margin, 2),
             row.binding_scenario,
-            if row.passes { "" } else { "  fails" }
+            if row.passes {
+                String::new()
+            } else {
+                format!("  {}", tr(lang, "word.fails"))
+            }
         );
     }
 }
@@ -88,7 +109,42 @@ fn percent(value: Option<f64>) -> String {
     value.map_or_else(|| "-".into(), |v| format!("{:.2}%", 100.0 * v))
 }
 
-/// The run's summary for the terminal, ending with the report folder.
+/// Appends the catalogue's `key` in `lang`, filled with `args`, and a line break.
+fn line(text: &mut String, lang: Lang, key: &str, args: &[(&str, &dyn std::fmt::Display)]) {
+    fill_into(text, tr(lang, key), args);
+    text.push('\n');
+}
+
+/// `A 10.12x, B never`: one value per tranche, `never` where there is none.
+fn per_tranche(lang: Lang, values: impl Iterator<Item = (String, Option<String>)>) -> String {
+    values
+        .map(|(tranche, value)| {
+            fill(
+                tr(lang, "terminal.run.tranche_value"),
+                &[
+                    ("tranche", &tranche),
+                    (
+                        "value",
+                        &value.unwrap_or_else(|| tr(lang, "word.never").to_string()),
+                    ),
+                ],
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(tr(lang, "word.list_separator"))
+}
+
+/// A suffix of two spaces and `word`, or nothing.
+fn flag(lang: Lang, on: bool, key: &str) -> String {
+    if on {
+        format!("  {}", tr(lang, key))
+    } else {
+        String::new()
+    }
+}
+
+/// The run's summary for the terminal, in the scenario's `[report] lang`, ending with the
+/// report folder.
 pub fn run_summary(results: &RunResults, timings: RunTimings, out_dir: &Path) -> String {
     let RunResults {
         scenario,
@@ -99,34 +155,51 @@ pub fn run_summary(results: &RunResults, timings: RunTimings, out_dir: &Path) ->
         sizing,
         ..
     } = *results;
+    let lang = scenario.report.lang;
     let mut text = String::new();
     let multiplier = scenario.assumptions.pd_multiplier;
-    let _ = writeln!(
-        text,
-        "Scenario {}: {} receivables, closing balance {} CNY, weighted 12-month PD: tape {:.2}%, stressed {:.2}% (× PD multiplier {multiplier}, used by the model)",
-        scenario.name,
-        pool.assets.len(),
-        cny(pool.closing_balance),
-        100.0 * pool.weighted_pd(),
-        100.0 * pool.weighted_stressed_pd(multiplier)
+    line(
+        &mut text,
+        lang,
+        "terminal.run.scenario",
+        &[
+            ("name", &scenario.name),
+            ("receivables", &pool.assets.len()),
+            ("balance", &cny(pool.closing_balance)),
+            ("pd_tape", &percent(Some(pool.weighted_pd()))),
+            (
+                "pd_stressed",
+                &percent(Some(pool.weighted_stressed_pd(multiplier))),
+            ),
+            ("multiplier", &multiplier),
+        ],
     );
-    for line in calibration_lines(&scenario.assumptions) {
-        let _ = writeln!(text, "{line}");
+    for calibration in calibration_lines_in(lang, &scenario.assumptions) {
+        let _ = writeln!(text, "{calibration}");
     }
-    let _ = writeln!(
-        text,
-        "Deterministic run: cumulative defaults {} CNY, purchases {} CNY, revolving until month {}{}",
-        cny(run.outcome.cumulative_defaults),
-        cny(run.outcome.cumulative_purchases),
-        run.outcome.last_revolving_month,
-        run.outcome
-            .call_month
-            .map_or_else(String::new, |m| format!(", clean-up call in month {m}"))
+    let call = run.outcome.call_month.map_or_else(String::new, |month| {
+        fill(tr(lang, "terminal.run.call"), &[("month", &month)])
+    });
+    line(
+        &mut text,
+        lang,
+        "terminal.run.deterministic",
+        &[
+            ("defaults", &cny(run.outcome.cumulative_defaults)),
+            ("purchases", &cny(run.outcome.cumulative_purchases)),
+            ("month", &run.outcome.last_revolving_month),
+            ("call", &call),
+        ],
     );
     let _ = writeln!(
         text,
         "{:<10} {:>16} {:>16} {:>9} {:>9} {:>9}",
-        "tranche", "balance CNY", "loss CNY", "loss", "WAL y", "yield"
+        col(lang, "col.tranche"),
+        col(lang, "col.balance_cny"),
+        col(lang, "col.loss_cny"),
+        col(lang, "col.loss"),
+        col(lang, "col.wal_years"),
+        col(lang, "col.yield"),
     );
     for s in &run.summaries {
         let _ = writeln!(
@@ -140,50 +213,71 @@ pub fn run_summary(results: &RunResults, timings: RunTimings, out_dir: &Path) ->
             percent(s.annual_yield)
         );
     }
-    let quoted: Vec<String> = breakevens
-        .iter()
-        .map(|b| match b.pd_multiple {
-            Some(m) => format!("{} {m:.2}x", b.tranche),
-            None => format!("{} never", b.tranche),
-        })
-        .collect();
-    let _ = writeln!(
-        text,
-        "Breakeven PD multiple (first principal loss, deterministic run): {}",
-        quoted.join(", ")
+    let multiples = per_tranche(
+        lang,
+        breakevens
+            .iter()
+            .map(|b| (b.tranche.clone(), b.pd_multiple.map(|m| format!("{m:.2}x")))),
     );
-    let cdrs: Vec<String> = breakevens
-        .iter()
-        .map(|b| match b.cdr {
-            Some(c) => format!("{} {:.2}%", b.tranche, 100.0 * c),
-            None => format!("{} never", b.tranche),
-        })
-        .collect();
-    let _ = writeln!(
-        text,
-        "Breakeven CDR (flat annual, last CDR with no principal loss): {}",
-        cdrs.join(", ")
+    line(
+        &mut text,
+        lang,
+        "terminal.run.breakeven_multiple",
+        &[("list", &multiples)],
     );
-    let _ = writeln!(
-        text,
-        "Monte Carlo: {} paths{} in {:.1} s ({:.0} M receivable-lives/s); pool net loss EL {:.3}% ± {:.3}%, VaR 99% {:.2}%, ES 99% {:.2}%",
-        mc.paths,
-        if mc.importance_sampling {
-            " (importance-sampled factor)"
-        } else {
-            ""
-        },
-        timings.monte_carlo,
-        mc.receivable_lives as f64 / timings.monte_carlo.max(1e-9) / 1e6,
-        100.0 * mc.pool_net_loss.mean,
-        100.0 * mc.pool_net_loss.standard_error,
-        100.0 * mc.pool_net_loss.var[1],
-        100.0 * mc.pool_net_loss.es[1],
+    let cdrs = per_tranche(
+        lang,
+        breakevens
+            .iter()
+            .map(|b| (b.tranche.clone(), b.cdr.map(|c| percent(Some(c))))),
+    );
+    line(
+        &mut text,
+        lang,
+        "terminal.run.breakeven_cdr",
+        &[("list", &cdrs)],
+    );
+    let sampling = if mc.importance_sampling {
+        tr(lang, "terminal.run.importance_sampled")
+    } else {
+        ""
+    };
+    line(
+        &mut text,
+        lang,
+        "terminal.run.monte_carlo",
+        &[
+            ("paths", &mc.paths),
+            ("sampling", &sampling),
+            ("seconds", &format!("{:.1}", timings.monte_carlo)),
+            (
+                "speed",
+                &format!(
+                    "{:.0}",
+                    mc.receivable_lives as f64 / timings.monte_carlo.max(1e-9) / 1e6
+                ),
+            ),
+            ("el", &format!("{:.3}%", 100.0 * mc.pool_net_loss.mean)),
+            (
+                "se",
+                &format!("{:.3}%", 100.0 * mc.pool_net_loss.standard_error),
+            ),
+            ("var", &percent(Some(mc.pool_net_loss.var[1]))),
+            ("es", &percent(Some(mc.pool_net_loss.es[1]))),
+        ],
     );
     let _ = writeln!(
         text,
         "{:<8} {:>15} {:>22} {:>10} {:>8} {:>8} {:>6} {:>7} {:>13}",
-        "tranche", "amount CNY", "EL ± se", "PD", "VaR99", "ES99", "WAL", "yield", "rating/target"
+        col(lang, "col.tranche"),
+        col(lang, "col.amount_cny"),
+        col(lang, "col.el_se"),
+        col(lang, "col.probability_of_loss"),
+        "VaR99",
+        "ES99",
+        col(lang, "col.wal"),
+        col(lang, "col.yield"),
+        col(lang, "col.rating_target"),
     );
     for t in &mc.tranches {
         let _ = writeln!(
@@ -200,34 +294,54 @@ pub fn run_summary(results: &RunResults, timings: RunTimings, out_dir: &Path) ->
             Wide(if t.rated {
                 format!(
                     "{}/{}",
-                    t.implied_rating.as_deref().unwrap_or("below scale"),
+                    t.implied_rating
+                        .as_deref()
+                        .unwrap_or_else(|| tr(lang, "word.below_scale")),
                     t.target_rating.as_deref().unwrap_or("-")
                 )
             } else {
-                "not rated".to_string()
+                tr(lang, "word.not_rated").to_string()
             }),
         );
     }
     for t in &mc.triggers {
-        let _ = writeln!(
-            text,
-            "trigger {}: breach probability {:.2e} within the revolving period, {:.2e} by the legal final",
-            t.trigger, t.probability_within_revolving_period, t.probability_by_legal_final
+        line(
+            &mut text,
+            lang,
+            "terminal.run.trigger",
+            &[
+                ("trigger", &t.trigger),
+                (
+                    "revolving",
+                    &format!("{:.2e}", t.probability_within_revolving_period),
+                ),
+                ("final", &format!("{:.2e}", t.probability_by_legal_final)),
+            ],
         );
     }
     rating_test_lines(&mut text, results, timings.rating_tests);
     if let Some(sizing) = sizing {
-        let _ = writeln!(
-            text,
-            "Sizing on the same paths ({} candidates in {:.1} s, shares to {:.2}% of the pool):",
-            sizing.evaluations,
-            timings.sizing.unwrap_or(0.0),
-            100.0 * sizing.share_tolerance
+        line(
+            &mut text,
+            lang,
+            "terminal.run.sizing",
+            &[
+                ("candidates", &sizing.evaluations),
+                ("seconds", &format!("{:.1}", timings.sizing.unwrap_or(0.0))),
+                ("tolerance", &percent(Some(sizing.share_tolerance))),
+            ],
         );
         let _ = writeln!(
             text,
             "{:<8} {:>8} {:>8} {:>15} {:>8} {:>22} {:>10} {:>6}",
-            "tranche", "target", "share", "amount CNY", "CE", "EL ± se", "target EL", "WAL"
+            col(lang, "col.tranche"),
+            col(lang, "col.target"),
+            col(lang, "col.share"),
+            col(lang, "col.amount_cny"),
+            col(lang, "col.ce"),
+            col(lang, "col.el_se"),
+            col(lang, "col.target_el"),
+            col(lang, "col.wal"),
         );
         for t in &sizing.tranches {
             let _ = writeln!(
@@ -242,25 +356,35 @@ pub fn run_summary(results: &RunResults, timings: RunTimings, out_dir: &Path) ->
                 t.target_el
                     .map_or_else(|| "-".into(), |e| format!("{e:.2e}")),
                 years(t.wal),
-                if t.feasible {
-                    ""
-                } else {
-                    "  target not met at any size"
-                }
+                flag(lang, !t.feasible, "word.target_not_met"),
             );
         }
         if let Some(tdr) = results.tdr_bdr_sizing {
-            let _ = writeln!(
-                text,
-                "Sizing by TDR/BDR ({} candidates, {} deterministic runs in {:.1} s):",
-                tdr.evaluations,
-                tdr.runs,
-                timings.tdr_bdr_sizing.unwrap_or(0.0),
+            line(
+                &mut text,
+                lang,
+                "terminal.run.tdr_bdr_sizing",
+                &[
+                    ("candidates", &tdr.evaluations),
+                    ("runs", &tdr.runs),
+                    (
+                        "seconds",
+                        &format!("{:.1}", timings.tdr_bdr_sizing.unwrap_or(0.0)),
+                    ),
+                ],
             );
             let _ = writeln!(
                 text,
-                "{:<8} {:>8} {:>8} {:>15} {:>8} {:>20} {:>9} {:>6}  binding scenario",
-                "tranche", "target", "share", "amount CNY", "CE", "TDR ± se", "BDR", "WAL"
+                "{:<8} {:>8} {:>8} {:>15} {:>8} {:>20} {:>9} {:>6}  {}",
+                col(lang, "col.tranche"),
+                col(lang, "col.target"),
+                col(lang, "col.share"),
+                col(lang, "col.amount_cny"),
+                col(lang, "col.ce"),
+                col(lang, "col.tdr_se"),
+                "BDR",
+                col(lang, "col.wal"),
+                tr(lang, "col.binding_scenario"),
             );
             for t in &tdr.tranches {
                 let _ = writeln!(
@@ -278,11 +402,7 @@ pub fn run_summary(results: &RunResults, timings: RunTimings, out_dir: &Path) ->
                     percent(t.bdr),
                     years(Some(t.wal)),
                     t.binding_scenario.as_deref().unwrap_or("-"),
-                    if t.feasible {
-                        ""
-                    } else {
-                        "  target not met at any size"
-                    }
+                    flag(lang, !t.feasible, "word.target_not_met"),
                 );
             }
         }
@@ -291,30 +411,48 @@ pub fn run_summary(results: &RunResults, timings: RunTimings, out_dir: &Path) ->
             let other = SizingMethod::ALL
                 .iter()
                 .find(|&&m| m != method)
-                .and_then(|&m| results.capacity(m).map(|c| (m, c)));
-            let _ = writeln!(
-                text,
-                "Treasury ({} sizing): funding capacity {} CNY (advance rate {}){}{}",
-                method.as_str(),
-                cny(capacity),
-                percent(Some(advance_rate)),
-                other.map_or_else(String::new, |(m, (c, a))| format!(
-                    "; by {}: {} CNY ({})",
-                    m.as_str(),
-                    cny(c),
-                    percent(Some(a))
-                )),
-                scenario.targets.funding_need.map_or_else(String::new, |n| {
-                    format!(
-                        "; funding need {} CNY: {}",
-                        cny(n),
-                        funding_position_text(funding_surplus(capacity, n))
+                .and_then(|&m| results.capacity(m).map(|c| (m, c)))
+                .map_or_else(String::new, |(m, (c, a))| {
+                    fill(
+                        tr(lang, "terminal.run.treasury_other"),
+                        &[
+                            ("method", &m.as_str()),
+                            ("capacity", &cny(c)),
+                            ("advance", &percent(Some(a))),
+                        ],
                     )
-                })
+                });
+            let need = scenario.targets.funding_need.map_or_else(String::new, |n| {
+                fill(
+                    tr(lang, "terminal.run.treasury_need"),
+                    &[
+                        ("need", &cny(n)),
+                        (
+                            "position",
+                            &funding_position_text_in(lang, funding_surplus(capacity, n)),
+                        ),
+                    ],
+                )
+            });
+            line(
+                &mut text,
+                lang,
+                "terminal.run.treasury",
+                &[
+                    ("method", &method.as_str()),
+                    ("capacity", &cny(capacity)),
+                    ("advance", &percent(Some(advance_rate))),
+                    ("other", &other),
+                    ("need", &need),
+                ],
             );
         }
     }
-    let _ = write!(text, "Report: {}", out_dir.display());
+    fill_into(
+        &mut text,
+        tr(lang, "terminal.run.report"),
+        &[("dir", &out_dir.display())],
+    );
     text
 }
 
@@ -327,38 +465,43 @@ pub fn frontier_summary(results: &FrontierResults, seconds: f64, out_dir: &Path)
         frontier,
         ..
     } = *results;
+    let lang = scenario.report.lang;
     let mut text = String::new();
     let first = frontier.points.first();
-    let _ = writeln!(
-        text,
-        "Frontier of scenario {} on {} ({} applicants): {} policies × {} paths in {:.1} s",
-        scenario.name,
-        command.applicants.display(),
-        first.map_or(0, |p| p.applicants),
-        frontier.points.len(),
-        scenario.frontier.paths,
-        seconds
+    line(
+        &mut text,
+        lang,
+        "terminal.frontier.heading",
+        &[
+            ("name", &scenario.name),
+            ("applicants_file", &command.applicants.display()),
+            ("applicants", &first.map_or(0, |p| p.applicants)),
+            ("policies", &frontier.points.len()),
+            ("paths", &scenario.frontier.paths),
+            ("seconds", &format!("{seconds:.1}")),
+        ],
     );
     let method = scenario.deal.sizing_method;
-    let _ = writeln!(
-        text,
-        "Senior CE, capacity and advance rate by {} (the scenario's sizing_method, which the targets use); the advance rate by both methods on the right",
-        method.as_str()
+    line(
+        &mut text,
+        lang,
+        "terminal.frontier.method",
+        &[("method", &method.as_str())],
     );
     let _ = writeln!(
         text,
         "{:>7} {:>5} {:>8} {:>15} {:>15} {:>7} {:>13} {:>8} {:>15} {:>8} {:>5} {:>8} {:>8}",
-        "cutoff",
-        "mult",
-        "approval",
-        "limits CNY",
-        "pool CNY",
-        "wPD",
-        "pool EL ± se",
-        "sen. CE",
-        "capacity CNY",
-        "advance",
-        "meets",
+        col(lang, "col.cutoff"),
+        col(lang, "col.multiplier"),
+        col(lang, "col.approval"),
+        col(lang, "col.limits_cny"),
+        col(lang, "col.pool_cny"),
+        col(lang, "col.weighted_pd"),
+        col(lang, "col.pool_el_se"),
+        col(lang, "col.senior_ce"),
+        col(lang, "col.capacity_cny"),
+        col(lang, "col.advance"),
+        col(lang, "col.meets"),
         "TDR/BDR",
         "EL"
     );
@@ -379,77 +522,114 @@ pub fn frontier_summary(results: &FrontierResults, seconds: f64, out_dir: &Path)
             percent(p.senior_credit_enhancement),
             cny(p.funding_capacity),
             percent(p.advance_rate),
-            if p.meets_targets { "yes" } else { "no" },
+            Wide(tr(
+                lang,
+                if p.meets_targets {
+                    "word.yes"
+                } else {
+                    "word.no"
+                }
+            )),
             percent(p.sizing_tdr_bdr.as_ref().map(|s| s.advance_rate)),
             percent(p.sizing.as_ref().map(|s| s.advance_rate)),
-            if p.recommended {
-                "  <- recommended"
-            } else {
-                ""
-            },
+            flag(lang, p.recommended, "word.recommended_mark"),
         );
     }
     let targets = &scenario.targets;
     if targets == &Targets::default() {
-        let _ = writeln!(
-            text,
-            "No [targets] in the scenario: every policy with a pool qualifies."
-        );
+        line(&mut text, lang, "terminal.frontier.no_targets", &[]);
     }
     match &frontier.recommendation {
         Recommendation::Recommended { point } => {
             let p = &frontier.points[*point];
-            let _ = writeln!(
-                text,
-                "Recommended: cut-off {}, limit multiplier {} (largest pool balance meeting the targets) -> {}",
-                p.cutoff,
-                p.limit_multiplier,
-                out_dir.join(APPROVAL_POLICY_FILE).display()
+            line(
+                &mut text,
+                lang,
+                "terminal.frontier.recommended",
+                &[
+                    ("cutoff", &p.cutoff),
+                    ("multiplier", &p.limit_multiplier),
+                    ("file", &out_dir.join(APPROVAL_POLICY_FILE).display()),
+                ],
             );
-            treasury_line(&mut text, "recommended policy", p, targets.funding_need);
+            treasury_line(
+                &mut text,
+                lang,
+                "terminal.frontier.recommended_policy",
+                p,
+                targets.funding_need,
+            );
         }
         Recommendation::Infeasible { point, binding, .. } => {
             let p = &frontier.points[*point];
-            let _ = writeln!(
-                text,
-                "No policy of the grid meets the targets; no approval policy written. Closest: cut-off {}, limit multiplier {}; binding target:",
-                p.cutoff, p.limit_multiplier
+            line(
+                &mut text,
+                lang,
+                "terminal.frontier.infeasible",
+                &[("cutoff", &p.cutoff), ("multiplier", &p.limit_multiplier)],
             );
             let mut shortfalls: Vec<&Shortfall> = p.shortfalls.iter().collect();
             shortfalls.sort_by_key(|s| s.target != *binding);
             for s in shortfalls {
-                let _ = writeln!(text, "  {}", describe_shortfall(s));
+                let _ = writeln!(text, "  {}", describe_shortfall_in(lang, s));
             }
-            treasury_line(&mut text, "closest policy", p, targets.funding_need);
-        }
-        Recommendation::NothingApproved => {
-            let _ = writeln!(
-                text,
-                "No policy of the grid approves any applicant; no approval policy written."
+            treasury_line(
+                &mut text,
+                lang,
+                "terminal.frontier.closest_policy",
+                p,
+                targets.funding_need,
             );
         }
+        Recommendation::NothingApproved => {
+            line(&mut text, lang, "terminal.frontier.nothing_approved", &[]);
+        }
     }
-    let _ = write!(text, "Report: {}", out_dir.display());
+    fill_into(
+        &mut text,
+        tr(lang, "terminal.run.report"),
+        &[("dir", &out_dir.display())],
+    );
     text
 }
 
-fn treasury_line(text: &mut String, which: &str, point: &FrontierPoint, need: Option<f64>) {
+fn treasury_line(
+    text: &mut String,
+    lang: Lang,
+    which: &str,
+    point: &FrontierPoint,
+    need: Option<f64>,
+) {
     let capacity = point.funding_capacity;
     let method = point.method.as_str();
-    let _ = match need {
-        Some(need) => writeln!(
+    let which = tr(lang, which);
+    match need {
+        Some(need) => line(
             text,
-            "Treasury ({method} sizing): funding capacity of the {which} {} CNY vs need {} CNY: {}",
-            cny(capacity),
-            cny(need),
-            funding_position_text(funding_surplus(capacity, need))
+            lang,
+            "terminal.frontier.treasury_need",
+            &[
+                ("method", &method),
+                ("which", &which),
+                ("capacity", &cny(capacity)),
+                ("need", &cny(need)),
+                (
+                    "position",
+                    &funding_position_text_in(lang, funding_surplus(capacity, need)),
+                ),
+            ],
         ),
-        None => writeln!(
+        None => line(
             text,
-            "Treasury ({method} sizing): funding capacity of the {which} {} CNY (no funding_need in [targets])",
-            cny(capacity)
+            lang,
+            "terminal.frontier.treasury_no_need",
+            &[
+                ("method", &method),
+                ("which", &which),
+                ("capacity", &cny(capacity)),
+            ],
         ),
-    };
+    }
     let both: Vec<String> = [
         (
             "tdr_bdr",
@@ -461,37 +641,54 @@ fn treasury_line(text: &mut String, which: &str, point: &FrontierPoint, need: Op
         ),
     ]
     .into_iter()
-    .filter_map(|(name, c)| Some(format!("{name} {} CNY", cny(c?))))
+    .filter_map(|(name, c)| {
+        Some(fill(
+            tr(lang, "terminal.frontier.method_capacity"),
+            &[("method", &name), ("capacity", &cny(c?))],
+        ))
+    })
     .collect();
     if !both.is_empty() {
-        let _ = writeln!(text, "  capacity by method: {}", both.join(", "));
+        line(
+            text,
+            lang,
+            "terminal.frontier.by_method",
+            &[("list", &both.join(tr(lang, "word.list_separator")))],
+        );
     }
 }
 
 /// What `fit` found: the sample, each coefficient with its standard error and z, the
 /// discrimination on the hold-out and the training rows, and how many score bands are
 /// calibrated (`history` names the file, `calibration` the table written).
-pub fn fit_summary(fit: &ScorecardFit, history: &str, calibration: &Path) -> String {
+pub fn fit_summary(fit: &ScorecardFit, history: &str, calibration: &Path, lang: Lang) -> String {
     let regression = &fit.regression;
     let mut text = String::new();
-    let _ = writeln!(
-        text,
-        "{history}: fitted on {} applicants ({} defaults), {} held out; {} without an external score left out; {} iterations",
-        fit.training_rows,
-        fit.training_defaults,
-        fit.holdout_rows,
-        fit.unscored,
-        regression.iterations
+    line(
+        &mut text,
+        lang,
+        "terminal.fit.sample",
+        &[
+            ("history", &history),
+            ("rows", &fit.training_rows),
+            ("defaults", &fit.training_defaults),
+            ("holdout", &fit.holdout_rows),
+            ("unscored", &fit.unscored),
+            ("iterations", &regression.iterations),
+        ],
     );
     let _ = writeln!(
         text,
         "{:<22} {:>10} {:>10} {:>8}",
-        "feature", "beta", "std err", "z"
+        col(lang, "col.feature"),
+        "beta",
+        col(lang, "col.std_err"),
+        "z"
     );
     let _ = writeln!(
         text,
         "{:<22} {:>10.4} {:>10.4} {:>8.2}",
-        "intercept",
+        Wide(tr(lang, "word.intercept")),
         regression.intercept,
         regression.standard_errors[0],
         regression.intercept / regression.standard_errors[0]
@@ -503,35 +700,50 @@ pub fn fit_summary(fit: &ScorecardFit, history: &str, calibration: &Path) -> Str
         );
         let _ = writeln!(
             text,
-            "{:<22} {beta:>10.4} {se:>10.4} {:>8.2}",
-            Wide(name),
+            "{name:<22} {beta:>10.4} {se:>10.4} {:>8.2}",
             beta / se
         );
     }
     let (test, train) = (&fit.holdout, &fit.training);
-    let _ = writeln!(
-        text,
-        "AUC {:.4}  KS {:.4}  Gini {:.4} (hold-out);  AUC {:.4}  KS {:.4}  Gini {:.4} (training)",
-        test.auc, test.ks, test.gini, train.auc, train.ks, train.gini
+    let four = |v: f64| format!("{v:.4}");
+    line(
+        &mut text,
+        lang,
+        "terminal.fit.discrimination",
+        &[
+            ("auc", &four(test.auc)),
+            ("ks", &four(test.ks)),
+            ("gini", &four(test.gini)),
+            ("train_auc", &four(train.auc)),
+            ("train_ks", &four(train.ks)),
+            ("train_gini", &four(train.gini)),
+        ],
     );
     let outside = fit
         .calibration
         .iter()
         .filter(|b| !b.predicted_within_interval)
         .count();
-    let _ = write!(
-        text,
-        "calibration: {} of {} score bands have the predicted PD inside the 95 % interval of the observed rate ({})",
-        fit.calibration.len() - outside,
-        fit.calibration.len(),
-        calibration.display()
+    fill_into(
+        &mut text,
+        tr(lang, "terminal.fit.calibration"),
+        &[
+            ("inside", &(fit.calibration.len() - outside)),
+            ("bands", &fit.calibration.len()),
+            ("file", &calibration.display()),
+        ],
     );
     text
 }
 
 /// Which assumptions came from the scenario's calibration file and which the scenario
-/// overrode, one line each (nothing without a calibration).
+/// overrode, one line each (nothing without a calibration), in English.
 pub fn calibration_lines(assumptions: &crate::scenario::Assumptions) -> Vec<String> {
+    calibration_lines_in(Lang::En, assumptions)
+}
+
+/// [`calibration_lines`] in `lang`.
+pub fn calibration_lines_in(lang: Lang, assumptions: &crate::scenario::Assumptions) -> Vec<String> {
     let Some(c) = &assumptions.calibration else {
         return Vec::new();
     };
@@ -547,7 +759,7 @@ pub fn calibration_lines(assumptions: &crate::scenario::Assumptions) -> Vec<Stri
         "recovery_lag_months" => format!("{}", assumptions.recovery_lag_months),
         "cpr" => match &assumptions.prepayment {
             crate::scenario::Prepayment::Flat(cpr) => short(*cpr),
-            crate::scenario::Prepayment::ByTerm(_) => "by term".into(),
+            crate::scenario::Prepayment::ByTerm(_) => tr(lang, "word.by_term").into(),
         },
         _ => String::new(),
     };
@@ -555,26 +767,32 @@ pub fn calibration_lines(assumptions: &crate::scenario::Assumptions) -> Vec<Stri
         keys.iter()
             .map(|k| format!("{k} = {}", value(k)))
             .collect::<Vec<_>>()
-            .join(", ")
+            .join(tr(lang, "word.list_separator"))
     };
-    let mut lines = vec![format!(
-        "Assumptions calibrated from {} (history {}, data date {}; lifetime charge-off rate {:.3}%, rho 90% interval {:.3}–{:.3}): {}",
-        c.file.display(),
-        c.history,
-        c.data_date,
-        100.0 * c.lifetime_charge_off_rate,
-        c.rho_ci90[0],
-        c.rho_ci90[1],
-        if c.calibrated.is_empty() {
-            "none taken".to_string()
-        } else {
-            list(&c.calibrated)
-        }
+    let taken = if c.calibrated.is_empty() {
+        tr(lang, "word.none_taken").to_string()
+    } else {
+        list(&c.calibrated)
+    };
+    let mut lines = vec![fill(
+        tr(lang, "terminal.calibration.taken"),
+        &[
+            ("file", &c.file.display()),
+            ("history", &c.history),
+            ("date", &c.data_date),
+            (
+                "rate",
+                &format!("{:.3}%", 100.0 * c.lifetime_charge_off_rate),
+            ),
+            ("low", &format!("{:.3}", c.rho_ci90[0])),
+            ("high", &format!("{:.3}", c.rho_ci90[1])),
+            ("list", &taken),
+        ],
     )];
     if !c.overridden.is_empty() {
-        lines.push(format!(
-            "Set by the scenario over the calibration: {}",
-            list(&c.overridden)
+        lines.push(fill(
+            tr(lang, "terminal.calibration.overridden"),
+            &[("list", &list(&c.overridden))],
         ));
     }
     lines
