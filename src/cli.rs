@@ -224,7 +224,7 @@ pub enum Command {
         /// Report folders written by `run` (or `frontier`).
         #[arg(required = true, num_args = 1..)]
         report_dirs: Vec<PathBuf>,
-        /// Output folder (default `reports/compare`).
+        /// Output folder.
         #[arg(long, default_value = crate::report::compare::DEFAULT_OUT)]
         out: PathBuf,
     },

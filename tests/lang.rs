@@ -93,7 +93,10 @@ fn run_speaks_chinese_with_lang_zh_and_its_tables_align() {
     ] {
         assert!(chinese.contains(words), "`{words}` in:\n{chinese}");
     }
-    assert!(english.contains("Scenario small: 398 receivables"), "{english}");
+    assert!(
+        english.contains("Scenario small: 398 receivables"),
+        "{english}"
+    );
     assert!(english.ends_with("Report: en\n"), "{english}");
     // Chinese tables: each tranche row is as wide on a terminal as its heading.
     let zh_tables = tables(&chinese, "档次");
@@ -185,7 +188,15 @@ fn fit_speaks_chinese() {
     stdout(&made);
     let text = stdout(&run_in(
         dir.path(),
-        &["fit", "--history", "h.csv", "--out", "m.toml", "--lang", "zh"],
+        &[
+            "fit",
+            "--history",
+            "h.csv",
+            "--out",
+            "m.toml",
+            "--lang",
+            "zh",
+        ],
     ));
     for words in ["用 ", "位申请人拟合", "截距", "留出样本", "校准："] {
         assert!(text.contains(words), "`{words}` in:\n{text}");

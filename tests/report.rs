@@ -851,6 +851,13 @@ fn compare_two_scenarios() {
         );
     }
     assert!(stdout.contains(&format!("Comparison: {}", out.display())));
+    // each folder's whole name, however long (the table would clip it)
+    for (label, folder) in [("base", &runs.base), ("stress_aaa", &runs.stress)] {
+        assert!(
+            stdout.contains(&format!("{label}: {}", folder.display())),
+            "{stdout}"
+        );
+    }
 
     // comparison.csv: one row per scenario, one column per quantity, its unit in its name;
     // every column but the text ones holds plain numbers (what pandas loads as numbers)

@@ -461,7 +461,14 @@ impl Comparison {
             let _ = write!(out, "  {:>w$}", Wide(clip_columns(label, *w)));
         }
         out.push('\n');
+        // Folder names are often longer than a column: they are listed whole below the
+        // table instead of clipped in it.
+        let mut folders = Vec::new();
         for row in &self.rows {
+            if row.metric == "folder" {
+                folders.extend(row.cells.iter().map(|c| c.shown.clone()));
+                continue;
+            }
             let _ = write!(out, "{:<metric_width$}", Wide(&row.metric));
             for (cell, w) in row.cells.iter().zip(&widths) {
                 let shown = if row.metric == "inputs digest" {
@@ -472,6 +479,9 @@ impl Comparison {
                 let _ = write!(out, "  {:>w$}", Wide(clip_columns(&shown, *w)));
             }
             out.push('\n');
+        }
+        for (label, folder) in self.labels.iter().zip(&folders) {
+            let _ = writeln!(out, "{label}: {folder}");
         }
         out
     }

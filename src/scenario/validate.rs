@@ -93,7 +93,10 @@ pub struct Loaded {
 #[derive(Debug, thiserror::Error)]
 pub enum ScenarioError {
     /// The file could not be read.
-    #[error("{file}: cannot read the scenario: {source}")]
+    #[error(
+        "{file}: cannot read the scenario: {source}{}",
+        relative_hint(file, source)
+    )]
     Io {
         file: String,
         source: std::io::Error,
@@ -111,6 +114,22 @@ impl ScenarioError {
             ScenarioError::Io { .. } => vec![self.to_string()],
             ScenarioError::Invalid { problems, .. } => problems.clone(),
         }
+    }
+}
+
+/// For a relative path that is not there, what it was taken relative to: a scenario named on
+/// the command line is found from the current folder, not from the project's.
+fn relative_hint(file: &str, source: &std::io::Error) -> String {
+    let path = Path::new(file);
+    if source.kind() != std::io::ErrorKind::NotFound || path.is_absolute() {
+        return String::new();
+    }
+    match std::env::current_dir() {
+        Ok(dir) => format!(
+            " (a relative path is taken from the current folder, {})",
+            dir.display()
+        ),
+        Err(_) => " (a relative path is taken from the current folder)".into(),
     }
 }
 

@@ -1324,3 +1324,19 @@ fn report_language_is_english_unless_the_scenario_says_otherwise() {
     );
     assert_single_problem(&plus("[report]\nlanguage = \"zh\""), &["language"]);
 }
+
+#[test]
+fn a_missing_relative_scenario_says_what_it_is_relative_to() {
+    let relative = load(Path::new("no_such_folder/s.toml")).expect_err("no such file");
+    let cwd = std::env::current_dir().expect("current folder");
+    assert_eq!(
+        relative.to_string(),
+        format!(
+            "no_such_folder/s.toml: cannot read the scenario: No such file or directory (os error 2) (a relative path is taken from the current folder, {})",
+            cwd.display()
+        )
+    );
+    let folder = tempfile::tempdir().expect("temp dir");
+    let absolute = load(&folder.path().join("missing.toml")).expect_err("no such file");
+    assert!(!absolute.to_string().contains("relative"), "{absolute}");
+}
