@@ -9,6 +9,7 @@ use std::process::{Command, Output};
 use baitiao_abs::credit::origination::{OriginationMix, originate};
 use baitiao_abs::credit::{Policy, Scorecard, decide_all, generate_applicants};
 use baitiao_abs::engine::MonteCarloSettings;
+use baitiao_abs::report::summary::{self, Summary};
 use baitiao_abs::scenario::{self, Scenario, SizingMethod};
 use baitiao_abs::sizing::SHARE_TOLERANCE;
 use baitiao_abs::sizing::frontier::{FrontierInputs, Grid, grid_policy, run_frontier};
@@ -199,6 +200,19 @@ fn origination_is_nested_across_cutoffs() {
     }
 }
 
+/// The folder's `summary.json` read into the typed schema every reader shares, and written
+/// back by it: the same bytes (no key the schema drops, none it adds, numbers unchanged).
+fn assert_summary_round_trips(folder: &Path) {
+    let path = folder.join("summary.json");
+    let text = fs::read_to_string(&path).unwrap();
+    let summary = Summary::parse(&path, &text).unwrap();
+    assert!(summary.grid.is_some() && summary.monte_carlo.is_none());
+    assert_eq!(
+        String::from_utf8(summary::to_bytes(&summary).unwrap()).unwrap(),
+        text
+    );
+}
+
 fn run_in(dir: &Path, args: &[&str]) -> Output {
     Command::new(BIN)
         .args(args)
@@ -385,6 +399,7 @@ fn recommended_policy_round_trips_through_decide() {
     let policy = Policy::read(&folder.join("approval_policy.toml")).unwrap();
     assert_eq!(policy, grid_policy(&Policy::built_in(), 590.0, 1.1));
 
+    assert_summary_round_trips(&folder);
     let summary: serde_json::Value =
         serde_json::from_str(&fs::read_to_string(folder.join("summary.json")).unwrap()).unwrap();
     assert_eq!(summary["recommendation"]["status"], "recommended");
@@ -436,6 +451,7 @@ fn infeasible_targets_are_a_reported_result() {
     let folder = d.join("reports/inf_frontier");
     assert!(folder.join("frontier.csv").is_file());
     assert!(!folder.join("approval_policy.toml").exists());
+    assert_summary_round_trips(&folder);
     let summary: serde_json::Value =
         serde_json::from_str(&fs::read_to_string(folder.join("summary.json")).unwrap()).unwrap();
     let recommendation = &summary["recommendation"];
@@ -648,6 +664,7 @@ fn nothing_approved_is_reported_not_a_crash() {
         stdout(&out)
     );
     let folder = d.join("reports/none_frontier");
+    assert_summary_round_trips(&folder);
     assert!(!folder.join("approval_policy.toml").exists());
     let rows = frontier_rows(&folder.join("frontier.csv"));
     assert_eq!(rows[0]["approved"], "0");

@@ -327,6 +327,23 @@ const RUN_CHARTS: [&str; 7] = [
 /// The rating test's chart sits in the rating section (not among the other charts), one
 /// panel per rated tranche, and its caption names each tranche's implied rating as
 /// `rating_tests.csv` has it (the best rating it passes).
+/// Every run's `summary.json` reads into the typed schema every reader shares and writes
+/// back to the same bytes: no key the schema drops, none it adds, numbers unchanged.
+#[test]
+fn run_summaries_round_trip_through_their_schema() {
+    use baitiao_abs::report::summary::{self, Summary};
+    for dir in [&runs().base, &runs().stress] {
+        let path = dir.join("summary.json");
+        let text = fs::read_to_string(&path).unwrap();
+        let read = Summary::parse(&path, &text).unwrap();
+        assert!(read.monte_carlo.is_some() && read.grid.is_none());
+        assert_eq!(
+            String::from_utf8(summary::to_bytes(&read).unwrap()).unwrap(),
+            text
+        );
+    }
+}
+
 #[test]
 fn rating_test_chart_sits_with_the_rating_test() {
     let base = &runs().base;

@@ -247,7 +247,7 @@ fn write_file(
 /// when the default needs no flag.
 fn write_report(
     report: ReportDir,
-    summary: &serde_json::Value,
+    summary: &crate::report::summary::Summary,
     published: Option<&Path>,
 ) -> Result<PathBuf, AppError> {
     write_file(

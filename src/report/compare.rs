@@ -11,6 +11,7 @@ use super::charts::{self, Chart, CompareMetrics, CompareTrancheEl, RenderedChart
 use super::folder::ReportFolder;
 use super::format::{cny, html_escape as esc, percent, small_percent};
 use super::html::{STYLE, inline_svg};
+use super::terms::{AssumptionTerms, CprTerms};
 use super::width::{Wide, clip_columns, columns};
 use super::{ReportDir, ReportError, ReportKind, cents, decimal};
 
@@ -150,7 +151,7 @@ impl Comparison {
             "inputs_digest",
             folders
                 .iter()
-                .map(|f| f.summary.manifest.inputs_digest.clone())
+                .map(|f| non_empty(&f.summary.manifest.inputs_digest))
                 .collect(),
         );
         // an integer as its digits: a u64 seed does not survive a trip through f64
@@ -159,7 +160,7 @@ impl Comparison {
             "seed",
             folders
                 .iter()
-                .map(|f| f.summary.manifest.seed.map(|s| s.to_string()))
+                .map(|f| Some(f.summary.manifest.seed.to_string()))
                 .collect(),
         );
         let mut rows_numbers: Vec<Row> = Vec::new();
@@ -176,50 +177,47 @@ impl Comparison {
         let each = |f: &dyn Fn(&ReportFolder) -> Option<f64>| -> Vec<Option<f64>> {
             folders.iter().map(f).collect()
         };
-        let term = |pointer: &'static str| {
-            move |f: &ReportFolder| {
-                f.summary
-                    .terms
-                    .as_ref()
-                    .and_then(|t| t.pointer(pointer))
-                    .and_then(serde_json::Value::as_f64)
-            }
+        let term = |get: fn(&AssumptionTerms) -> Option<f64>| {
+            move |f: &ReportFolder| get(&f.summary.terms.as_ref()?.assumptions)
         };
         number(
             "Monte Carlo paths",
             "monte_carlo_paths",
             Unit::Count,
-            each(&|f| f.summary.manifest.paths.map(|p| p as f64)),
+            each(&|f| Some(f.summary.manifest.paths as f64)),
         );
         number(
             "PD multiplier",
             "pd_multiplier",
             Unit::Multiple,
-            each(&term("/assumptions/pd_multiplier")),
+            each(&term(|a| Some(a.pd_multiplier))),
         );
         number(
             "asset correlation",
             "asset_correlation",
             Unit::Share,
-            each(&term("/assumptions/correlation")),
+            each(&term(|a| Some(a.correlation))),
         );
         number(
             "CPR (annual)",
             "cpr_annual",
             Unit::Share,
-            each(&term("/assumptions/cpr")),
+            each(&term(|a| match a.cpr {
+                Some(CprTerms::Flat(cpr)) => Some(cpr),
+                _ => None,
+            })),
         );
         number(
             "recovery rate",
             "recovery_rate",
             Unit::Share,
-            each(&term("/assumptions/recovery_rate")),
+            each(&term(|a| Some(a.recovery_rate))),
         );
         number(
             "yield haircut",
             "yield_haircut_share",
             Unit::Share,
-            each(&term("/assumptions/yield_haircut")),
+            each(&term(|a| Some(a.yield_haircut))),
         );
         number(
             "closing balance",
@@ -231,13 +229,13 @@ impl Comparison {
             "weighted 12-month PD, tape",
             "weighted_pd_12m_tape",
             Unit::Share,
-            each(&|f| f.summary.pool.as_ref()?.weighted_pd_12m),
+            each(&|f| Some(f.summary.pool.as_ref()?.weighted_pd_12m)),
         );
         number(
             "weighted 12-month PD, stressed",
             "weighted_pd_12m_stressed",
             Unit::Share,
-            each(&|f| f.summary.pool.as_ref()?.weighted_pd_12m_stressed),
+            each(&|f| Some(f.summary.pool.as_ref()?.weighted_pd_12m_stressed)),
         );
         let pool_loss = |f: &ReportFolder| {
             f.summary
@@ -249,37 +247,37 @@ impl Comparison {
             "pool EL",
             "pool_el_share",
             Unit::Share,
-            each(&|f| pool_loss(f)?.mean),
+            each(&|f| Some(pool_loss(f)?.mean)),
         );
         number(
             "pool EL standard error",
             "pool_el_se_share",
             Unit::Share,
-            each(&|f| pool_loss(f)?.standard_error),
+            each(&|f| Some(pool_loss(f)?.standard_error)),
         );
         number(
             "pool VaR 99 %",
             "pool_var99_share",
             Unit::Share,
-            each(&|f| pool_loss(f)?.var[1]),
+            each(&|f| Some(pool_loss(f)?.var[1])),
         );
         number(
             "pool ES 99 %",
             "pool_es99_share",
             Unit::Share,
-            each(&|f| pool_loss(f)?.es[1]),
+            each(&|f| Some(pool_loss(f)?.es[1])),
         );
         number(
             "pool VaR 99.9 %",
             "pool_var999_share",
             Unit::Share,
-            each(&|f| pool_loss(f)?.var[2]),
+            each(&|f| Some(pool_loss(f)?.var[2])),
         );
         number(
             "deterministic cumulative net loss",
             "deterministic_cumulative_net_loss_share",
             Unit::Share,
-            each(&|f| f.summary.deterministic.as_ref()?.cumulative_net_loss_share),
+            each(&|f| Some(f.summary.deterministic.as_ref()?.cumulative_net_loss_share)),
         );
         number(
             "funding capacity",
@@ -291,7 +289,7 @@ impl Comparison {
             "advance rate",
             "advance_rate",
             Unit::Share,
-            each(&|f| f.summary.sizing.as_ref()?.advance_rate),
+            each(&|f| Some(f.summary.sizing()?.advance_rate)),
         );
         number(
             "funding need",
@@ -303,13 +301,13 @@ impl Comparison {
             "funding surplus (capacity − need)",
             "funding_surplus_cny",
             Unit::Cny,
-            each(&|f| f.summary.treasury.as_ref()?.surplus),
+            each(&|f| f.summary.treasury.as_ref()?.surplus()),
         );
         number(
             "clean-up call probability",
             "call_probability",
             Unit::Share,
-            each(&|f| f.summary.monte_carlo.as_ref()?.call_probability),
+            each(&|f| Some(f.summary.monte_carlo.as_ref()?.call_probability)),
         );
         let tranche_names = union(folders.iter().map(ReportFolder::tranche_names));
         for name in &tranche_names {
@@ -358,7 +356,7 @@ impl Comparison {
             f.summary
                 .monte_carlo
                 .as_ref()
-                .map(|m| m.triggers.iter().map(|t| t.0.clone()).collect())
+                .map(|m| m.triggers.iter().map(|t| t.trigger.clone()).collect())
                 .unwrap_or_default()
         }));
         for trigger in &trigger_names {
@@ -373,8 +371,8 @@ impl Comparison {
                         .as_ref()?
                         .triggers
                         .iter()
-                        .find(|t| &t.0 == trigger)
-                        .map(|t| t.1)
+                        .find(|t| &t.trigger == trigger)
+                        .map(|t| t.probability)
                 }),
             );
         }
@@ -497,8 +495,8 @@ impl Comparison {
         };
         let metrics = CompareMetrics {
             scenarios: self.labels.clone(),
-            expected_loss: folders.iter().map(|f| pool(f)?.mean).collect(),
-            var99: folders.iter().map(|f| pool(f)?.var[1]).collect(),
+            expected_loss: folders.iter().map(|f| Some(pool(f)?.mean)).collect(),
+            var99: folders.iter().map(|f| Some(pool(f)?.var[1])).collect(),
             funding_capacity: folders.iter().map(ReportFolder::funding_capacity).collect(),
         };
         let largest = |values: &[Option<f64>]| {
@@ -615,16 +613,21 @@ impl Comparison {
                 out,
                 "<tr><td>{}</td><td class=\"text\">{} {}</td><td>{}</td><td>{}</td><td class=\"text mono\">{}</td></tr>",
                 esc(label),
-                esc(m.tool.as_deref().unwrap_or("-")),
-                esc(m.version.as_deref().unwrap_or("")),
-                m.seed.map_or("-".into(), |s| s.to_string()),
-                m.paths.map_or("-".into(), |p| cny(p as f64)),
-                esc(m.inputs_digest.as_deref().unwrap_or("-"))
+                esc(non_empty(&m.tool).as_deref().unwrap_or("-")),
+                esc(&m.version),
+                m.seed,
+                cny(m.paths as f64),
+                esc(non_empty(&m.inputs_digest).as_deref().unwrap_or("-"))
             );
         }
         out.push_str("</tbody></table></section>\n</body>\n</html>\n");
         out
     }
+}
+
+/// A text of a hand-made manifest may be missing (read as empty): `None` then.
+fn non_empty(text: &str) -> Option<String> {
+    (!text.is_empty()).then(|| text.to_string())
 }
 
 /// A trigger as part of a column name: `cumulative_net_loss > 0.04` →

@@ -12,6 +12,7 @@ use serde::de::{self, DeserializeOwned, Deserializer, Visitor};
 use serde::{Deserialize, Serialize};
 
 use super::{CsvResult, ReportError, cells, into_bytes};
+use crate::engine::{PoolField, TrancheField};
 
 /// The columns of a row type, in order: the names its `Deserialize` asks for.
 pub fn columns<T: DeserializeOwned>() -> &'static [&'static str] {
@@ -408,6 +409,256 @@ pub struct FrontierRow {
     pub senior_binding_scenario: Option<String>,
 }
 
+/// `path_results.csv`, by column: one row per path with its normalised weight; SPEC §8's
+/// columns (`path`, `weight`, `pool_default`, `pool_net_loss`, `loss_<tranche>`), then each
+/// tranche's interest shortfall, the call month and each trigger's breach month (0 = none),
+/// so every probability of `triggers.csv` is a weighted count of its rows. The tranche and
+/// trigger columns are named by the deal, so this file has its own writer and reader here
+/// instead of a row type.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PathResults {
+    pub path: Vec<u64>,
+    pub weights: Vec<f64>,
+    pub pool_default: Vec<f64>,
+    pub pool_net_loss: Vec<f64>,
+    /// Tranche name and its loss share in each path (`loss_<tranche>`).
+    pub tranche_losses: Vec<(String, Vec<f64>)>,
+    /// Each tranche's interest unpaid at the legal final, CNY, in the order of
+    /// `tranche_losses` (`interest_shortfall_<tranche>`); empty in folders without them.
+    pub interest_shortfalls: Vec<Vec<f64>>,
+    /// Month of the clean-up call (0 = none); empty in folders without it.
+    pub call_month: Vec<u32>,
+    /// Each trigger's first breach month (0 = none), in the deal's order
+    /// (`trigger_<k>_breach_month`, `k` from 1).
+    pub trigger_breach_months: Vec<Vec<u32>>,
+}
+
+impl PathResults {
+    /// The header: the fixed columns, then the columns named by tranche and trigger.
+    fn header(&self) -> Vec<String> {
+        let mut header: Vec<String> = ["path", "weight", "pool_default", "pool_net_loss"]
+            .map(String::from)
+            .into();
+        header.extend(self.tranche_losses.iter().map(|(t, _)| format!("loss_{t}")));
+        header.extend(
+            self.tranche_losses
+                .iter()
+                .map(|(t, _)| format!("interest_shortfall_{t}")),
+        );
+        header.push("call_month".into());
+        // 1-based in the deal's order, as `triggers.csv` and `summary.json` list them
+        header.extend(
+            (1..=self.trigger_breach_months.len()).map(|k| format!("trigger_{k}_breach_month")),
+        );
+        header
+    }
+
+    /// The file's bytes: weights in scientific notation (they span many orders of
+    /// magnitude under importance sampling), shares as decimals, money in cents.
+    pub fn to_csv(&self) -> CsvResult {
+        let mut out = csv::Writer::from_writer(Vec::new());
+        out.write_record(self.header())?;
+        for i in 0..self.path.len() {
+            let mut row = vec![
+                self.path[i].to_string(),
+                format!("{:e}", self.weights[i]),
+                super::decimal(self.pool_default[i]),
+                super::decimal(self.pool_net_loss[i]),
+            ];
+            row.extend(
+                self.tranche_losses
+                    .iter()
+                    .map(|(_, l)| super::decimal(l[i])),
+            );
+            row.extend(self.interest_shortfalls.iter().map(|s| super::cents(s[i])));
+            row.push(self.call_month[i].to_string());
+            row.extend(self.trigger_breach_months.iter().map(|m| m[i].to_string()));
+            out.write_record(&row)?;
+        }
+        into_bytes(out)
+    }
+
+    /// Reads the file by column name: `weight` and `pool_net_loss` are required, the other
+    /// columns are read when present.
+    pub fn read(path: &Path) -> Result<PathResults, ReportError> {
+        let table = WideTable::read(path)?;
+        let tranches: Vec<String> = table
+            .header
+            .iter()
+            .filter_map(|c| c.strip_prefix("loss_").map(str::to_string))
+            .collect();
+        let optional = |name: &str| -> Result<Vec<f64>, ReportError> {
+            Ok(table.column(name)?.unwrap_or_default())
+        };
+        Ok(PathResults {
+            path: table.column("path")?.unwrap_or_default(),
+            weights: table.required("weight")?,
+            pool_default: optional("pool_default")?,
+            pool_net_loss: table.required("pool_net_loss")?,
+            tranche_losses: tranches
+                .iter()
+                .map(|t| Ok((t.clone(), table.required(&format!("loss_{t}"))?)))
+                .collect::<Result<_, ReportError>>()?,
+            interest_shortfalls: tranches
+                .iter()
+                .map_while(|t| table.column(&format!("interest_shortfall_{t}")).transpose())
+                .collect::<Result<_, _>>()?,
+            call_month: table.column("call_month")?.unwrap_or_default(),
+            trigger_breach_months: (1..)
+                .map_while(|k| {
+                    table
+                        .column(&format!("trigger_{k}_breach_month"))
+                        .transpose()
+                })
+                .collect::<Result<_, _>>()?,
+        })
+    }
+}
+
+/// `expected_cashflows.csv`, by column: the probability-weighted mean of every pool and
+/// tranche flow by period (CNY). The columns are `period`, every [`PoolField`] by its name,
+/// then every [`TrancheField`] of each tranche as `<tranche>_<name>`: the engine's enums name
+/// them, so writer and reader cannot disagree on a column.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ExpectedCashflows {
+    pub periods: Vec<u32>,
+    /// `pool[i]`: the field `PoolField::ALL[i]` by period (empty when a folder lacks it).
+    pub pool: Vec<Vec<f64>>,
+    /// Each tranche's name and, for `TrancheField::ALL[i]`, its values by period.
+    pub tranches: Vec<(String, Vec<Vec<f64>>)>,
+}
+
+impl ExpectedCashflows {
+    /// A pool field by period; `None` when the folder lacks its column.
+    pub fn pool(&self, field: PoolField) -> Option<&[f64]> {
+        Some(self.pool.get(field as usize)?.as_slice()).filter(|v| !v.is_empty())
+    }
+
+    /// A tranche's field by period; `None` when the folder lacks its column.
+    pub fn tranche(&self, name: &str, field: TrancheField) -> Option<&[f64]> {
+        let (_, fields) = self.tranches.iter().find(|(t, _)| t == name)?;
+        Some(fields.get(field as usize)?.as_slice()).filter(|v| !v.is_empty())
+    }
+
+    /// The file's bytes, money in cents.
+    pub fn to_csv(&self) -> CsvResult {
+        let mut out = csv::Writer::from_writer(Vec::new());
+        let mut header: Vec<String> = vec!["period".into()];
+        header.extend(PoolField::ALL.map(|f| f.name().to_string()));
+        for (t, _) in &self.tranches {
+            header.extend(TrancheField::ALL.map(|f| format!("{t}_{}", f.name())));
+        }
+        out.write_record(&header)?;
+        for (m, period) in self.periods.iter().enumerate() {
+            let mut row = vec![period.to_string()];
+            row.extend(self.pool.iter().map(|values| super::cents(values[m])));
+            for (_, fields) in &self.tranches {
+                row.extend(fields.iter().map(|values| super::cents(values[m])));
+            }
+            out.write_record(&row)?;
+        }
+        into_bytes(out)
+    }
+
+    /// Reads the file by column name (`period` required; a missing flow column reads as
+    /// absent); tranches are found by their `<tranche>_interest_paid` columns.
+    pub fn read(path: &Path) -> Result<ExpectedCashflows, ReportError> {
+        let table = WideTable::read(path)?;
+        let column = |name: &str| -> Result<Vec<f64>, ReportError> {
+            Ok(table.column(name)?.unwrap_or_default())
+        };
+        let suffix = format!("_{}", TrancheField::InterestPaid.name());
+        let names: Vec<String> = table
+            .header
+            .iter()
+            .filter_map(|c| c.strip_suffix(&suffix).map(str::to_string))
+            .collect();
+        Ok(ExpectedCashflows {
+            periods: table.required("period")?,
+            pool: PoolField::ALL
+                .iter()
+                .map(|f| column(f.name()))
+                .collect::<Result<_, _>>()?,
+            tranches: names
+                .into_iter()
+                .map(|t| {
+                    let fields = TrancheField::ALL
+                        .iter()
+                        .map(|f| column(&format!("{t}_{}", f.name())))
+                        .collect::<Result<_, _>>()?;
+                    Ok((t, fields))
+                })
+                .collect::<Result<_, ReportError>>()?,
+        })
+    }
+}
+
+/// A CSV file whose columns are named by the deal (`loss_<tranche>`, `<tranche>_end_balance`):
+/// read whole, its columns found by name and parsed by the type the reader asks for.
+struct WideTable {
+    path: std::path::PathBuf,
+    header: Vec<String>,
+    records: Vec<csv::StringRecord>,
+}
+
+impl WideTable {
+    fn read(path: &Path) -> Result<WideTable, ReportError> {
+        let bad = |error: csv::Error| ReportError::Parse {
+            path: path.to_path_buf(),
+            line: error.position().map(|p| p.line() as usize),
+            message: error.to_string(),
+        };
+        let text = std::fs::read(path).map_err(|source| ReportError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let mut reader = csv::ReaderBuilder::new()
+            .trim(csv::Trim::Headers)
+            .from_reader(text.as_slice());
+        let header = reader
+            .headers()
+            .map_err(bad)?
+            .iter()
+            .map(str::to_string)
+            .collect();
+        let records = reader.records().collect::<Result<_, _>>().map_err(bad)?;
+        Ok(WideTable {
+            path: path.to_path_buf(),
+            header,
+            records,
+        })
+    }
+
+    /// A whole column; `None` when the file has no such column, an error naming the line
+    /// and column when a cell does not parse.
+    fn column<T: std::str::FromStr>(&self, name: &str) -> Result<Option<Vec<T>>, ReportError> {
+        let Some(index) = self.header.iter().position(|c| c == name) else {
+            return Ok(None);
+        };
+        self.records
+            .iter()
+            .map(|record| {
+                let text = record.get(index).unwrap_or("").trim();
+                text.parse().map_err(|_| ReportError::Parse {
+                    path: self.path.clone(),
+                    line: record.position().map(|p| p.line() as usize),
+                    message: format!("column `{name}`: `{text}` is not a number"),
+                })
+            })
+            .collect::<Result<Vec<T>, _>>()
+            .map(Some)
+    }
+
+    /// A column the file must have.
+    fn required<T: std::str::FromStr>(&self, name: &str) -> Result<Vec<T>, ReportError> {
+        self.column(name)?.ok_or_else(|| ReportError::Parse {
+            path: self.path.clone(),
+            line: Some(1),
+            message: format!("missing column `{name}`"),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -494,5 +745,58 @@ mod tests {
         std::fs::write(&path, "cutoff,limit_multiplier\n1,x\n").unwrap();
         let error = read_table::<FrontierRow>(&path).unwrap_err().to_string();
         assert!(error.contains("frontier.csv:2"), "{error}");
+    }
+
+    #[test]
+    fn path_results_round_trip_and_name_a_bad_cell() {
+        let written = PathResults {
+            path: vec![0, 1],
+            weights: vec![0.25, 0.75],
+            pool_default: vec![0.02, 0.03],
+            pool_net_loss: vec![0.018, 0.027],
+            tranche_losses: vec![("A".into(), vec![0.0, 0.5]), ("Sub".into(), vec![0.1, 1.0])],
+            interest_shortfalls: vec![vec![0.0, 12.5], vec![0.0, 0.0]],
+            call_month: vec![0, 17],
+            trigger_breach_months: vec![vec![0, 4]],
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("path_results.csv");
+        let bytes = written.to_csv().unwrap();
+        assert!(String::from_utf8_lossy(&bytes).starts_with(
+            "path,weight,pool_default,pool_net_loss,loss_A,loss_Sub,interest_shortfall_A,interest_shortfall_Sub,call_month,trigger_1_breach_month\n0,2.5e-1,0.02,0.018,0,0.1,0.00,0.00,0,0\n"
+        ));
+        std::fs::write(&path, &bytes).unwrap();
+        assert_eq!(PathResults::read(&path).unwrap(), written);
+        std::fs::write(&path, "weight,pool_net_loss\n1,0.1\nx,0.2\n").unwrap();
+        let error = PathResults::read(&path).unwrap_err().to_string();
+        assert!(
+            error.contains("path_results.csv:3") && error.contains("`weight`"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn expected_cashflows_round_trip() {
+        let written = ExpectedCashflows {
+            periods: vec![1, 2],
+            pool: (0..PoolField::COUNT).map(|i| vec![i as f64, 0.5]).collect(),
+            tranches: vec![(
+                "A".into(),
+                (0..TrancheField::COUNT)
+                    .map(|i| vec![10.0 * i as f64, 1.25])
+                    .collect(),
+            )],
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("expected_cashflows.csv");
+        std::fs::write(&path, written.to_csv().unwrap()).unwrap();
+        let read = ExpectedCashflows::read(&path).unwrap();
+        assert_eq!(read, written);
+        assert_eq!(
+            read.tranche("A", TrancheField::PrincipalPaid),
+            Some(&[10.0, 1.25][..])
+        );
+        assert_eq!(read.pool(PoolField::BeginBalance), Some(&[0.0, 0.5][..]));
+        assert_eq!(read.tranche("B", TrancheField::PrincipalPaid), None);
     }
 }

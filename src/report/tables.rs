@@ -2,7 +2,9 @@
 //! `pool_loss_distribution.csv`, `triggers.csv`, `pool_balance_bands.csv`,
 //! `expected_cashflows.csv` and `paths_detail.csv`.
 
-use super::rows::{self, BalanceBand, LossBin, TrancheRow, TriggerRow};
+use super::rows::{
+    self, BalanceBand, ExpectedCashflows, LossBin, PathResults, TrancheRow, TriggerRow,
+};
 use super::{CsvResult, cents, decimal, into_bytes};
 use crate::engine::{MonteCarloRun, PoolField, TrancheField};
 use crate::metrics::summary::MonteCarloSummary;
@@ -44,41 +46,32 @@ pub fn tranches_csv(summary: &MonteCarloSummary) -> CsvResult {
     }))
 }
 
-/// `path_results.csv`: one row per path with its normalised weight; after SPEC §8's columns
-/// each tranche's interest shortfall, the call month and each trigger's breach month
-/// (0 = none), so every probability of `triggers.csv` is a weighted count of these rows.
+/// `path_results.csv` of a run (see [`PathResults`] for its columns).
 pub fn path_results_csv(run: &MonteCarloRun, deal: &Deal) -> CsvResult {
-    let mut out = csv::Writer::from_writer(Vec::new());
-    let mut header = vec![
-        "path".to_string(),
-        "weight".into(),
-        "pool_default".into(),
-        "pool_net_loss".into(),
-    ];
-    header.extend(deal.tranches.iter().map(|t| format!("loss_{}", t.name)));
-    header.extend(
-        deal.tranches
+    let paths = &run.paths;
+    let tranche = |j: usize, get: fn(&crate::engine::PathResult, usize) -> f64| -> Vec<f64> {
+        paths.iter().map(|p| get(p, j)).collect()
+    };
+    PathResults {
+        path: paths.iter().map(|p| p.path).collect(),
+        weights: run.weights(),
+        pool_default: paths.iter().map(|p| p.pool_default).collect(),
+        pool_net_loss: paths.iter().map(|p| p.pool_net_loss).collect(),
+        tranche_losses: deal
+            .tranches
             .iter()
-            .map(|t| format!("interest_shortfall_{}", t.name)),
-    );
-    header.push("call_month".into());
-    // 1-based in the deal's order, as `triggers.csv` and `summary.json` list them
-    header.extend((1..=deal.triggers.len()).map(|k| format!("trigger_{k}_breach_month")));
-    out.write_record(&header)?;
-    for (p, w) in run.paths.iter().zip(run.weights()) {
-        let mut row = vec![
-            p.path.to_string(),
-            format!("{w:e}"),
-            decimal(p.pool_default),
-            decimal(p.pool_net_loss),
-        ];
-        row.extend(p.tranche_loss.iter().map(|&l| decimal(l)));
-        row.extend(p.tranche_interest_shortfall.iter().map(|&s| cents(s)));
-        row.push(p.call_month.to_string());
-        row.extend(p.trigger_breach_month.iter().map(u32::to_string));
-        out.write_record(&row)?;
+            .enumerate()
+            .map(|(j, t)| (t.name.clone(), tranche(j, |p, j| p.tranche_loss[j])))
+            .collect(),
+        interest_shortfalls: (0..deal.tranches.len())
+            .map(|j| tranche(j, |p, j| p.tranche_interest_shortfall[j]))
+            .collect(),
+        call_month: paths.iter().map(|p| p.call_month).collect(),
+        trigger_breach_months: (0..deal.triggers.len())
+            .map(|k| paths.iter().map(|p| p.trigger_breach_month[k]).collect())
+            .collect(),
     }
-    into_bytes(out)
+    .to_csv()
 }
 
 /// `pool_loss_distribution.csv`: the weighted distribution of the pool's net loss share in
@@ -163,22 +156,32 @@ pub fn balance_bands_csv(
 /// `expected_cashflows.csv`: probability-weighted mean of every pool and tranche flow by
 /// period.
 pub fn expected_cashflows_csv(run: &MonteCarloRun, deal: &Deal) -> CsvResult {
-    let mut out = csv::Writer::from_writer(Vec::new());
-    let mut header: Vec<String> = vec!["period".into()];
-    header.extend(PoolField::ALL.map(|f| f.name().to_string()));
-    for t in &deal.tranches {
-        header.extend(TrancheField::ALL.map(|f| format!("{}_{}", t.name, f.name())));
+    let months = 1..=deal.horizon_months as usize;
+    ExpectedCashflows {
+        periods: months.clone().map(|m| m as u32).collect(),
+        pool: PoolField::ALL
+            .iter()
+            .map(|&f| months.clone().map(|m| run.expected_pool(m, f)).collect())
+            .collect(),
+        tranches: deal
+            .tranches
+            .iter()
+            .enumerate()
+            .map(|(j, t)| {
+                let fields = TrancheField::ALL
+                    .iter()
+                    .map(|&f| {
+                        months
+                            .clone()
+                            .map(|m| run.expected_tranche(m, j, f))
+                            .collect()
+                    })
+                    .collect();
+                (t.name.clone(), fields)
+            })
+            .collect(),
     }
-    out.write_record(&header)?;
-    for month in 1..=deal.horizon_months as usize {
-        let mut row = vec![month.to_string()];
-        row.extend(PoolField::ALL.map(|f| cents(run.expected_pool(month, f))));
-        for j in 0..deal.tranches.len() {
-            row.extend(TrancheField::ALL.map(|f| cents(run.expected_tranche(month, j, f))));
-        }
-        out.write_record(&row)?;
-    }
-    into_bytes(out)
+    .to_csv()
 }
 
 /// Rows of `paths_detail.csv` for one replayed path.

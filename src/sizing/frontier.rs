@@ -116,7 +116,7 @@ pub struct FrontierInputs<'a> {
 }
 
 /// A target of `[targets]`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TargetKind {
     /// Pool EL ≤ `max_pool_el`.

@@ -2,6 +2,7 @@
 //! tranches' expected balances with each trigger's cumulative probability.
 
 use super::*;
+use crate::engine::TrancheField;
 
 plot!(PoolBalance, draw_pool_balance);
 plot!(TrancheBalances, draw_tranche_balances);
@@ -91,16 +92,11 @@ pub(super) fn pool_balance_chart(folder: &ReportFolder, scenario: &str) -> Optio
 
 pub(super) fn tranche_balance_chart(folder: &ReportFolder, scenario: &str) -> Option<Chart> {
     let table = folder.expected_cashflows.as_ref()?;
-    let periods: Vec<u32> = table
-        .column("period")
-        .ok()??
-        .into_iter()
-        .map(|p| p as u32)
-        .collect();
+    let periods = table.periods.clone();
     let names = folder.tranche_names();
     let mut tranches = Vec::new();
     for (i, name) in names.iter().enumerate() {
-        let Some(balances) = table.column(&format!("{name}_end_balance")).ok().flatten() else {
+        let Some(balances) = table.tranche(name, TrancheField::EndBalance) else {
             continue;
         };
         let original = folder

@@ -1,6 +1,7 @@
 //! The expected uses of the pool's collections by period, stacked.
 
 use super::*;
+use crate::engine::{PoolField, TrancheField};
 
 plot!(Cashflows, draw_cashflows);
 
@@ -22,19 +23,15 @@ pub struct Cashflows {
 
 pub(super) fn cashflow_chart(folder: &ReportFolder, scenario: &str) -> Option<Chart> {
     let table = folder.expected_cashflows.as_ref()?;
-    let periods: Vec<u32> = table
-        .column("period")
-        .ok()??
-        .into_iter()
-        .map(|p| p as u32)
-        .collect();
-    let column = |name: &str| -> Option<Vec<f64>> {
-        table.column(name).ok().flatten().map(|v| {
-            v.into_iter()
-                .map(|x| if x.is_finite() { x } else { 0.0 })
-                .collect()
-        })
+    let periods = table.periods.clone();
+    let finite = |values: &[f64]| -> Vec<f64> {
+        values
+            .iter()
+            .map(|&x| if x.is_finite() { x } else { 0.0 })
+            .collect()
     };
+    let column = |field: PoolField| table.pool(field).map(finite);
+    let tranche = |name: &str, field: TrancheField| table.tranche(name, field).map(finite);
     let names = folder.tranche_names();
     let mut layers = Vec::new();
     let mut push = |label: String, colour: RGBColor, values: Option<Vec<f64>>| {
@@ -48,36 +45,44 @@ pub(super) fn cashflow_chart(folder: &ReportFolder, scenario: &str) -> Option<Ch
             });
         }
     };
-    push("Senior fees".into(), FEES_COLOUR, column("senior_fees"));
+    push(
+        "Senior fees".into(),
+        FEES_COLOUR,
+        column(PoolField::SeniorFees),
+    );
     for (i, name) in names.iter().enumerate() {
         push(
             format!("{name} interest"),
             lighten(tranche_colour(i), 0.5),
-            column(&format!("{name}_interest_paid")),
+            tranche(name, TrancheField::InterestPaid),
         );
     }
     for (i, name) in names.iter().enumerate() {
         push(
             format!("{name} principal"),
             tranche_colour(i),
-            column(&format!("{name}_principal_paid")),
+            tranche(name, TrancheField::PrincipalPaid),
         );
     }
-    push("Purchases".into(), PURCHASES_COLOUR, column("purchases"));
+    push(
+        "Purchases".into(),
+        PURCHASES_COLOUR,
+        column(PoolField::Purchases),
+    );
     let residual_holder = names.last().cloned().unwrap_or_else(|| "residual".into());
     push(
         format!("Residual to {residual_holder}"),
         darken(tranche_colour(names.len().saturating_sub(1)), 0.45),
-        column("residual"),
+        column(PoolField::Residual),
     );
     if layers.is_empty() {
         return None;
     }
     let zeros = vec![0.0; periods.len()];
-    let sum_of = |cols: &[&str]| -> Vec<f64> {
+    let sum_of = |cols: &[PoolField]| -> Vec<f64> {
         let mut total = zeros.clone();
         for c in cols {
-            if let Some(v) = column(c) {
+            if let Some(v) = column(*c) {
                 for (t, x) in total.iter_mut().zip(v) {
                     *t += x;
                 }
@@ -86,11 +91,11 @@ pub(super) fn cashflow_chart(folder: &ReportFolder, scenario: &str) -> Option<Ch
         total
     };
     let collections = sum_of(&[
-        "interest",
-        "scheduled_principal",
-        "prepayments",
-        "recoveries",
-        "sale_proceeds",
+        PoolField::Interest,
+        PoolField::ScheduledPrincipal,
+        PoolField::Prepayments,
+        PoolField::Recoveries,
+        PoolField::SaleProceeds,
     ]);
     // the shares of all uses over the deal, read off the layers drawn
     let total_uses: f64 = layers.iter().flat_map(|l| l.values.iter()).sum();

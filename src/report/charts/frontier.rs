@@ -1,6 +1,7 @@
 //! The approval-policy frontier (SPEC §7.2) and its caption, read from `frontier.csv`.
 
 use super::*;
+use crate::report::summary::RecommendationSummary;
 
 plot!(Frontier, draw_frontier);
 
@@ -62,7 +63,7 @@ pub(super) fn frontier_caption(folder: &ReportFolder) -> String {
     let recommended = folder.frontier.iter().find(|r| r.recommended);
     let multiplier = recommended
         .map(|r| r.limit_multiplier)
-        .or_else(|| recommendation.and_then(|r| r.limit_multiplier))
+        .or_else(|| Some(recommendation?.policy_point()?.limit_multiplier))
         .unwrap_or(folder.frontier[0].limit_multiplier);
     let mut series: Vec<&FrontierRow> = folder
         .frontier
@@ -109,7 +110,11 @@ pub(super) fn frontier_caption(folder: &ReportFolder) -> String {
         ),
         _ => String::new(),
     };
-    let verdict = match (recommended, recommendation.map(|r| r.status.as_str())) {
+    let nothing_approved = matches!(
+        recommendation,
+        Some(RecommendationSummary::NothingApproved { .. })
+    );
+    let verdict = match (recommended, nothing_approved) {
         (Some(r), _) => format!(
             "The recommended policy (ringed: cut-off {:.0}, limit × {}) has the largest pool balance among those meeting every target{}.",
             r.cutoff,
@@ -118,18 +123,17 @@ pub(super) fn frontier_caption(folder: &ReportFolder) -> String {
                 .map(|c| format!(", funding {} CNY", cny(c)))
                 .unwrap_or_default()
         ),
-        (None, Some("nothing_approved")) => {
-            "No policy on this grid approves any applicant.".to_string()
-        }
+        (None, true) => "No policy on this grid approves any applicant.".to_string(),
         (None, _) => format!(
             "No policy on this grid meets every target{}.",
             recommendation
-                .and_then(|r| Some((r.cutoff?, r.limit_multiplier?, r.binding_target.as_deref())))
-                .map(|(c, m, binding)| format!(
-                    " (closest: cut-off {c:.0}, limit × {}{})",
-                    trim_number(m),
+                .and_then(|r| Some((r.policy_point()?, r.binding_target())))
+                .map(|(p, binding)| format!(
+                    " (closest: cut-off {:.0}, limit × {}{})",
+                    p.cutoff,
+                    trim_number(p.limit_multiplier),
                     binding
-                        .map(|b| format!("; binding target {b}"))
+                        .map(|b| format!("; binding target {}", b.key()))
                         .unwrap_or_default()
                 ))
                 .unwrap_or_default()

@@ -66,15 +66,15 @@ pub(super) fn loss_distribution_chart(folder: &ReportFolder, scenario: &str) -> 
         .and_then(|p| path_loss_statistics(&p.pool_net_loss, &p.weights));
     let expected_loss = stats
         .as_ref()
-        .and_then(|s| s.mean)
+        .map(|s| s.mean)
         .or(from_paths.as_ref().map(|t| t.mean));
     let var99 = stats
         .as_ref()
-        .and_then(|s| s.var[1])
+        .map(|s| s.var[1])
         .or(from_paths.as_ref().map(|t| t.var[VAR_99]));
     let es99 = stats
         .as_ref()
-        .and_then(|s| s.es[1])
+        .map(|s| s.es[1])
         .or(from_paths.as_ref().map(|t| t.es[VAR_99]));
     let caption = match (expected_loss, var99, es99) {
         (Some(el), Some(var), Some(es)) => format!(
@@ -198,8 +198,7 @@ pub(super) fn exceedance_chart(folder: &ReportFolder, scenario: &str) -> Option<
                 .summary
                 .monte_carlo
                 .as_ref()
-                .and_then(|m| m.importance_sampling)
-                .unwrap_or(false),
+                .is_some_and(|m| m.importance_sampling),
         }),
     })
 }

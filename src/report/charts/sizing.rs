@@ -76,7 +76,7 @@ pub(super) fn sizing_chart(folder: &ReportFolder, scenario: &str) -> Option<Char
         return None;
     }
     let funding_capacity = folder.funding_capacity();
-    let advance_rate = folder.summary.sizing.as_ref().and_then(|s| s.advance_rate);
+    let advance_rate = folder.summary.sizing().map(|s| s.advance_rate);
     let sized: Vec<String> = lines
         .iter()
         .filter_map(|l| {

@@ -2,9 +2,11 @@
 //! its breakevens, the Monte Carlo metrics, sizing and the treasury view, the replayed paths
 //! and how to read `path_results.csv`.
 
-use serde_json::json;
-
-use super::{add_funding_position, round_cents, round_money_fields};
+use super::schema::*;
+use super::{
+    RunsKey, expected_loss_sizing, method_capacity, round_cents, tdr_bdr_sizing as tdr_bdr_summary,
+    treasury,
+};
 use crate::metrics::DeterministicRun;
 use crate::metrics::summary::MonteCarloSummary;
 use crate::report::manifest::Manifest;
@@ -52,175 +54,257 @@ impl RunResults<'_> {
 
 /// The treasury view: the funding capacity of the scenario's sizing method against the
 /// funding need of `[targets]`, with the other method's capacity beside it.
-fn treasury_json(results: &RunResults) -> serde_json::Value {
+fn run_treasury(results: &RunResults) -> Treasury {
     let method = results.scenario.deal.sizing_method;
-    let funding_need = results.scenario.targets.funding_need;
-    let capacity = results.capacity(method).map(|c| c.0);
-    let mut treasury = json!({
-        "method": method.as_str(),
-        "funding_capacity": capacity.map(round_cents),
-        "advance_rate": results.capacity(method).map(|c| c.1),
-        "funding_need": funding_need.map(round_cents),
-        "by_method": SizingMethod::ALL.iter().map(|&m| json!({
-            "method": m.as_str(),
-            "funding_capacity": results.capacity(m).map(|c| round_cents(c.0)),
-            "advance_rate": results.capacity(m).map(|c| c.1),
-        })).collect::<Vec<_>>(),
-    });
-    add_funding_position(&mut treasury, capacity, funding_need);
-    treasury
+    let sized = results.capacity(method);
+    treasury(
+        method,
+        sized.map(|c| c.0),
+        sized.map(|c| c.1),
+        results.scenario.targets.funding_need,
+        SizingMethod::ALL
+            .iter()
+            .map(|&m| method_capacity(m, results.capacity(m)))
+            .collect(),
+    )
 }
 
 /// The rating test (SPEC §7.3): each rated tranche's implied rating and every test row.
-fn rating_tests_json(results: &RunResults) -> serde_json::Value {
+fn rating_tests(results: &RunResults) -> RatingTestsSummary {
     let deal = &results.scenario.deal;
     let tests = results.rating_tests;
-    json!({
-        "wal": "base case: the deterministic run with the scenario's assumptions, no stress",
-        "tdr": "weighted 1 − PD_R(WAL) quantile of the paths' cumulative default rate (defaults ÷ (closing balance + purchases)); tdr_se from the tail probability's standard error (null: the paths do not reach the quantile)",
-        "stress_table": deal.stress_table.source,
-        "pd_table": deal.pd_table.source,
-        "tranches": tests.implied.iter().enumerate().map(|(j, implied)| json!({
-            "tranche": deal.tranches[j].name,
-            "target_rating": deal.tranches[j].target_rating,
-            "implied_rating": implied,
-        })).collect::<Vec<_>>(),
-        "tests": tests.tests,
-    })
+    RatingTestsSummary {
+        wal: "base case: the deterministic run with the scenario's assumptions, no stress".into(),
+        tdr: "weighted 1 − PD_R(WAL) quantile of the paths' cumulative default rate (defaults ÷ (closing balance + purchases)); tdr_se from the tail probability's standard error (null: the paths do not reach the quantile)".into(),
+        stress_table: deal.stress_table.source.clone(),
+        pd_table: deal.pd_table.source.clone(),
+        tranches: tests
+            .implied
+            .iter()
+            .enumerate()
+            .map(|(j, implied)| ImpliedRating {
+                tranche: deal.tranches[j].name.clone(),
+                target_rating: deal.tranches[j].target_rating.clone(),
+                implied_rating: implied.clone(),
+            })
+            .collect(),
+        tests: tests
+            .tests
+            .iter()
+            .map(|t| RatingTestSummary {
+                tranche: t.tranche.clone(),
+                rating: t.rating.clone(),
+                category: t.category.clone(),
+                wal: t.wal,
+                idealized_pd: t.idealized_pd,
+                tdr: t.tdr,
+                // JSON has no infinity: every version wrote `null`
+                tdr_se: t.tdr_se.is_finite().then_some(t.tdr_se),
+                bdr: t.bdr,
+                binding_scenario: t.binding_scenario.clone(),
+                margin: t.margin,
+                passes: t.passes,
+            })
+            .collect(),
+    }
 }
 
 /// How to read `path_results.csv`: whether its paths were importance-sampled (unequal
 /// weights) and how to average them, for a reader who opens the file without the report.
-fn path_results_json(importance_sampling: bool) -> serde_json::Value {
-    json!({
-        "file": "path_results.csv",
-        "importance_sampling": importance_sampling,
-        "weights": if importance_sampling {
+fn path_results_note(importance_sampling: bool) -> PathResultsNote {
+    PathResultsNote {
+        file: "path_results.csv".into(),
+        importance_sampling,
+        weights: if importance_sampling {
             "unequal: the paths over-sample bad economies and each carries its likelihood ratio, normalised to sum to 1; an unweighted mean of a column is wrong"
         } else {
             "equal: 1 / paths each"
-        },
-        "weighted_mean": "sum of weight × value over the rows; pandas: (df.loss_A * df.weight).sum()",
-    })
+        }
+        .into(),
+        weighted_mean: "sum of weight × value over the rows; pandas: (df.loss_A * df.weight).sum()"
+            .into(),
+    }
+}
+
+/// The Monte Carlo metrics, money to the cent.
+fn monte_carlo(summary: &MonteCarloSummary) -> MonteCarloBlock {
+    MonteCarloBlock {
+        paths: summary.paths,
+        importance_sampling: summary.importance_sampling,
+        sampling_shifts: summary.sampling_shifts.clone(),
+        pool_default: summary.pool_default.clone(),
+        pool_net_loss: summary.pool_net_loss.clone(),
+        tranches: summary
+            .tranches
+            .iter()
+            .map(|t| MonteCarloTranche {
+                tranche: t.tranche.clone(),
+                share: t.share,
+                amount: round_cents(t.amount),
+                coupon: t.coupon,
+                loss: t.loss.clone(),
+                wal_years: t.wal_years,
+                annual_yield: t.annual_yield,
+                rated: t.rated,
+                implied_rating: t.implied_rating.clone(),
+                target_rating: t.target_rating.clone(),
+                target_el: t.target_el,
+                expected_interest_shortfall: round_cents(t.expected_interest_shortfall),
+            })
+            .collect(),
+        triggers: summary
+            .triggers
+            .iter()
+            .map(|t| TriggerSummary {
+                trigger: t.trigger.clone(),
+                probability: t.probability,
+                probability_within_revolving_period: Some(t.probability_within_revolving_period),
+                probability_within_revolving_period_se: Some(
+                    t.probability_within_revolving_period_se,
+                ),
+                probability_by_legal_final: Some(t.probability_by_legal_final),
+                probability_by_legal_final_se: Some(t.probability_by_legal_final_se),
+                by_month: t.by_month.clone(),
+            })
+            .collect(),
+        call_probability: summary.call_probability,
+        balance_bands: summary
+            .balance_bands
+            .iter()
+            .map(|b| BalanceBandSummary {
+                month: b.month,
+                mean: round_cents(b.mean),
+                p5: round_cents(b.p5),
+                p25: round_cents(b.p25),
+                p50: round_cents(b.p50),
+                p75: round_cents(b.p75),
+                p95: round_cents(b.p95),
+            })
+            .collect(),
+        receivable_lives: summary.receivable_lives,
+    }
+}
+
+/// The deterministic case, money to the cent.
+fn deterministic(results: &RunResults) -> DeterministicSummary {
+    let RunResults {
+        scenario,
+        pool,
+        deterministic: run,
+        ..
+    } = *results;
+    let outcome = &run.outcome;
+    DeterministicSummary {
+        cdr_override: scenario.deterministic.cdr.is_some(),
+        cpr_override: scenario.deterministic.cpr.is_some(),
+        cumulative_defaults: round_cents(outcome.cumulative_defaults),
+        cumulative_recoveries: round_cents(outcome.cumulative_recoveries),
+        cumulative_purchases: round_cents(outcome.cumulative_purchases),
+        cumulative_net_loss_share: (outcome.cumulative_defaults - outcome.cumulative_recoveries)
+            / (pool.closing_balance + outcome.cumulative_purchases),
+        reserve_funding_at_closing: round_cents(outcome.reserve_funding),
+        last_revolving_month: outcome.last_revolving_month,
+        call_month: outcome.call_month,
+        triggers: scenario
+            .deal
+            .triggers
+            .iter()
+            .zip(&outcome.trigger_breach_month)
+            .map(|(t, month)| DeterministicTrigger {
+                trigger: t.label(),
+                breach_month: *month,
+                breached_within_revolving_period: month
+                    .is_some_and(|m| m <= scenario.deal.revolving_months),
+            })
+            .collect(),
+        tranches: run
+            .summaries
+            .iter()
+            .map(|t| DeterministicTranche {
+                tranche: t.tranche.clone(),
+                original_balance: round_cents(t.original_balance),
+                principal_paid: round_cents(t.principal_paid),
+                interest_paid: round_cents(t.interest_paid),
+                residual_received: round_cents(t.residual_received),
+                principal_loss: round_cents(t.principal_loss),
+                loss_share: t.loss_share,
+                interest_shortfall: round_cents(t.interest_shortfall),
+                wal_years: t.wal_years,
+                annual_yield: t.annual_yield,
+            })
+            .collect(),
+    }
 }
 
 /// A run's `summary.json`.
-pub fn run_summary(results: &RunResults) -> serde_json::Value {
+pub fn run_summary(results: &RunResults) -> Summary {
     let RunResults {
         scenario,
         pool,
         manifest,
-        deterministic: run,
         breakevens,
-        monte_carlo,
+        monte_carlo: mc,
         named_paths,
         sizing,
         tdr_bdr_sizing,
         warnings,
         ..
     } = *results;
-    let triggers: Vec<_> = scenario
-        .deal
-        .triggers
-        .iter()
-        .zip(&run.outcome.trigger_breach_month)
-        .map(|(t, month)| {
-            json!({
-                "trigger": t.label(),
-                "breach_month": month,
-                "breached_within_revolving_period": month.is_some_and(|m| m <= scenario.deal.revolving_months),
-            })
-        })
-        .collect();
-    let mut summary = json!({
-        "manifest": manifest,
-        "scenario": {
-            "name": scenario.name,
-            "description": scenario.description,
-            "file": scenario.file.as_ref().map(|f| f.display().to_string()),
-            "rating_table": scenario.deal.rating_table.source,
-            "pd_table": scenario.deal.pd_table.source,
-            "stress_table": scenario.deal.stress_table.source,
-            "sizing_method": scenario.deal.sizing_method.as_str(),
+    let deal = &scenario.deal;
+    Summary {
+        manifest: manifest.clone(),
+        scenario: ScenarioInfo {
+            name: scenario.name.clone(),
+            description: scenario.description.clone(),
+            file: scenario.file.as_ref().map(|f| f.display().to_string()),
+            rating_table: deal.rating_table.source.clone(),
+            pd_table: deal.pd_table.source.clone(),
+            stress_table: deal.stress_table.source.clone(),
+            sizing_method: deal.sizing_method,
+            tranches: None,
         },
-        "terms": crate::report::terms::Terms::of(scenario),
-        "pool": {
-            "receivables": pool.assets.len(),
-            "closing_balance": round_cents(pool.closing_balance),
-            "scale_factor": pool.scale,
-            "weighted_pd_12m": pool.weighted_pd(),
-            "pd_multiplier": scenario.assumptions.pd_multiplier,
-            "weighted_pd_12m_stressed": pool.weighted_stressed_pd(scenario.assumptions.pd_multiplier),
-            "ineligible_receivables": pool.ineligible_count,
-            "ineligible_balance_before_scaling": round_cents(pool.ineligible_balance),
-        },
-        "deterministic": {
-            "cdr_override": scenario.deterministic.cdr.is_some(),
-            "cpr_override": scenario.deterministic.cpr.is_some(),
-            "cumulative_defaults": round_cents(run.outcome.cumulative_defaults),
-            "cumulative_recoveries": round_cents(run.outcome.cumulative_recoveries),
-            "cumulative_purchases": round_cents(run.outcome.cumulative_purchases),
-            "cumulative_net_loss_share": (run.outcome.cumulative_defaults - run.outcome.cumulative_recoveries)
-                / (pool.closing_balance + run.outcome.cumulative_purchases),
-            "reserve_funding_at_closing": round_cents(run.outcome.reserve_funding),
-            "last_revolving_month": run.outcome.last_revolving_month,
-            "call_month": run.outcome.call_month,
-            "triggers": triggers,
-            "tranches": run.summaries,
-        },
-        "breakevens": breakevens,
-        "monte_carlo": monte_carlo,
-        "sizing": sizing.map(|result| json!({
-            "funding_capacity": round_cents(result.funding_capacity),
-            "advance_rate": result.advance_rate,
-            "share_tolerance": result.share_tolerance,
-            "evaluations": result.evaluations,
-            "rounds": result.rounds,
-            "differing_paths": result.differing_paths,
-            "tranches": result.tranches,
-        })),
-        "rating_tests": rating_tests_json(results),
-        "sizing_tdr_bdr": tdr_bdr_sizing.map(|result| json!({
-            "funding_capacity": round_cents(result.funding_capacity),
-            "advance_rate": result.advance_rate,
-            "evaluations": result.evaluations,
-            "deterministic_runs": result.runs,
-            "tranches": result.tranches,
-        })),
-        "treasury": treasury_json(results),
-        "named_paths": named_paths.iter().map(|d| json!({
-            "label": d.label, "path": d.path, "weight": d.weight, "pool_net_loss": d.pool_net_loss,
-        })).collect::<Vec<_>>(),
-        "path_results": path_results_json(monte_carlo.importance_sampling),
-        "warnings": warnings,
-    });
-    // money is rounded to cents when written (SPEC), in the engine's structs too
-    for (pointer, keys) in [
-        (
-            "/deterministic/tranches",
-            &[
-                "original_balance",
-                "principal_paid",
-                "interest_paid",
-                "residual_received",
-                "principal_loss",
-                "interest_shortfall",
-            ][..],
+        terms: Some(crate::report::terms::Terms::of(scenario)),
+        pool: Some(PoolSummary {
+            receivables: pool.assets.len(),
+            closing_balance: round_cents(pool.closing_balance),
+            scale_factor: pool.scale,
+            weighted_pd_12m: pool.weighted_pd(),
+            pd_multiplier: scenario.assumptions.pd_multiplier,
+            weighted_pd_12m_stressed: pool.weighted_stressed_pd(scenario.assumptions.pd_multiplier),
+            ineligible_receivables: pool.ineligible_count,
+            ineligible_balance_before_scaling: round_cents(pool.ineligible_balance),
+        }),
+        deterministic: Some(deterministic(results)),
+        breakevens: Some(
+            breakevens
+                .iter()
+                .map(|b| BreakevenSummary {
+                    tranche: b.tranche.clone(),
+                    pd_multiple: b.pd_multiple,
+                    cdr: b.cdr,
+                })
+                .collect(),
         ),
-        (
-            "/monte_carlo/tranches",
-            &["amount", "expected_interest_shortfall"],
+        monte_carlo: Some(monte_carlo(mc)),
+        sizing: Some(sizing.map(|s| expected_loss_sizing(s, false))),
+        rating_tests: Some(rating_tests(results)),
+        sizing_tdr_bdr: Some(
+            tdr_bdr_sizing.map(|s| tdr_bdr_summary(s, RunsKey::DeterministicRuns)),
         ),
-        (
-            "/monte_carlo/balance_bands",
-            &["mean", "p5", "p25", "p50", "p75", "p95"],
+        treasury: Some(run_treasury(results)),
+        named_paths: Some(
+            named_paths
+                .iter()
+                .map(|d| NamedPath {
+                    label: d.label.clone(),
+                    path: d.path,
+                    weight: d.weight,
+                    pool_net_loss: d.pool_net_loss,
+                })
+                .collect(),
         ),
-        ("/sizing/tranches", &["amount"]),
-        ("/sizing_tdr_bdr/tranches", &["amount"]),
-    ] {
-        if let Some(value) = summary.pointer_mut(pointer) {
-            round_money_fields(value, keys);
-        }
+        path_results: Some(path_results_note(mc.importance_sampling)),
+        warnings: warnings.to_vec(),
+        ..Summary::default()
     }
-    summary
 }
