@@ -166,7 +166,12 @@ pub fn frontier(request: &FrontierRequest) -> Result<FrontierReport, AppError> {
         warnings: &warnings,
     };
     // the frontier chart and report.html, drawn from the files just written
-    let out_dir = write_report(report, &frontier_summary(&results), Some(&out_dir))?;
+    let out_dir = write_report(
+        report,
+        &frontier_summary(&results),
+        Some(&out_dir),
+        scenario.report.lang,
+    )?;
     let terminal_summary = terminal::frontier_summary(&results, seconds, &out_dir);
     Ok(FrontierReport {
         terminal_summary,

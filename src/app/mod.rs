@@ -24,7 +24,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::report::format::cny;
 use crate::report::manifest::InputDigest;
-use crate::report::{OutputError, ReportDir, render_charts_and_html, render_charts_and_html_as};
+use crate::report::{OutputError, ReportDir, render_report};
 use crate::scenario::{self, PoolSource, Scenario};
 use crate::sim::Pool;
 use crate::tape::{self, Receivable};
@@ -249,16 +249,14 @@ fn write_report(
     report: ReportDir,
     summary: &crate::report::summary::Summary,
     published: Option<&Path>,
+    lang: crate::i18n::Lang,
 ) -> Result<PathBuf, AppError> {
     write_file(
         &report,
         "summary.json",
         crate::report::summary::to_bytes(summary),
     )?;
-    match published {
-        Some(out) => render_charts_and_html_as(report.path(), out),
-        None => render_charts_and_html(report.path()),
-    }
-    .map_err(|e| failure("charts and report.html", e))?;
+    render_report(report.path(), published, lang)
+        .map_err(|e| failure("charts and report.html", e))?;
     report.commit().map_err(output_error)
 }

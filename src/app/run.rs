@@ -147,7 +147,12 @@ pub fn run(request: &RunRequest) -> Result<RunResult, AppError> {
         tdr_bdr_sizing: sizing.as_ref().map(|s| &s.tdr_bdr),
         warnings: &prepared.warnings,
     };
-    let out_dir = write_report(report, &run_summary(&results), request.out.as_deref())?;
+    let out_dir = write_report(
+        report,
+        &run_summary(&results),
+        request.out.as_deref(),
+        scenario.report.lang,
+    )?;
 
     let timings = RunTimings {
         monte_carlo: monte_carlo.seconds,

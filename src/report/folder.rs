@@ -93,6 +93,9 @@ pub struct ReportFolder {
     /// Where the folder is published when it is read from a temporary folder (the `--out`
     /// folder of the command writing it); `None` when unknown.
     pub published_path: Option<PathBuf>,
+    /// The language the folder's charts and report.html are drawn in (not a file of the
+    /// folder: the command rendering it chooses).
+    pub lang: crate::i18n::Lang,
 }
 
 /// The file every report folder has.

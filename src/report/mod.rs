@@ -30,6 +30,8 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
+use crate::i18n::Lang;
+
 pub use output::{OutputError, ReportDir, ReportKind};
 
 /// Why reading a report folder or writing its charts and pages failed.
@@ -87,7 +89,7 @@ pub struct RenderedReport {
 /// paths, sizing, frontier and the rest are each optional), so `run` calls it on its
 /// temporary folder just before committing it, and `frontier` can call it on its own.
 pub fn render_charts_and_html(dir: &Path) -> Result<RenderedReport, ReportError> {
-    render(dir, None)
+    render_report(dir, None, Lang::En)
 }
 
 /// As [`render_charts_and_html`], for a folder written at `dir` (a temporary folder) that
@@ -97,14 +99,22 @@ pub fn render_charts_and_html_as(
     dir: &Path,
     published: &Path,
 ) -> Result<RenderedReport, ReportError> {
-    render(dir, Some(published))
+    render_report(dir, Some(published), Lang::En)
 }
 
-fn render(dir: &Path, published: Option<&Path>) -> Result<RenderedReport, ReportError> {
+/// As [`render_charts_and_html`], in `lang` (chart titles, axes and legends, and every word
+/// of report.html; the files' names and columns stay as they are), for a folder that will be
+/// published as `published` when that is known.
+pub fn render_report(
+    dir: &Path,
+    published: Option<&Path>,
+    lang: Lang,
+) -> Result<RenderedReport, ReportError> {
     use rayon::prelude::*;
 
     let mut report_folder = folder::ReportFolder::read(dir)?;
     report_folder.published_path = published.map(Path::to_path_buf);
+    report_folder.lang = lang;
     let charts_dir = dir.join("charts");
     fs::create_dir_all(&charts_dir).map_err(|source| ReportError::Write {
         path: charts_dir.clone(),
