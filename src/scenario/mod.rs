@@ -373,7 +373,7 @@ pub struct Deal {
 }
 
 /// `[deal] sizing_method`: which sizing the funding capacity and the frontier use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SizingMethod {
     /// Target against break-even default rates under stress scenarios (SPEC §7.3).
