@@ -12,35 +12,9 @@ const BIN: &str = env!("CARGO_BIN_EXE_baitiao-abs");
 
 /// A small revolving deal with target ratings (so both sizings run) and importance
 /// sampling on (the default), on a synthetic pool; 9,000 paths are 3 blocks of 4,096, the
-/// last one short.
-const SCENARIO: &str = r#"name = "small"
-[pool]
-synthetic = { receivables = 300, seed = 7 }
-[assumptions]
-correlation = 0.1
-cpr = 0.15
-recovery_rate = 0.1
-recovery_lag_months = 3
-[deal]
-horizon_months = 12
-revolving_months = 3
-senior_fee_bps = 30
-reserve_pct = 0.01
-clean_up_call = 0.1
-tranches = [
-  { name = "A", share = 0.8, coupon = 0.05, target_rating = "Aaa" },
-  { name = "B", share = 0.1, coupon = 0.07, target_rating = "A2" },
-  { name = "Sub", share = 0.1 },
-]
-triggers = [ { metric = "cumulative_net_loss", above = 0.04, effect = "early_amortization" } ]
-[simulation]
-paths = 9000
-seed = 1
-[frontier]
-cutoffs = [580, 600, 620]
-limit_multipliers = [1.0]
-paths = 150
-"#;
+/// last one short; a frontier of three policy points. The scale-out drivers' CI check
+/// (scale/check_drivers.sh) runs on it too.
+const SCENARIO: &str = include_str!("../scale/example.toml");
 
 fn run_in(dir: &Path, args: &[&str]) -> Output {
     run_with(dir, args, &[])
