@@ -87,7 +87,7 @@ def parse_args(argv):
 
 
 def shard_command(binary, options, index):
-    """The command line of shard `index`."""
+    """The command line of shard `index` (its progress lines go to its stderr, its log)."""
     command = "frontier" if options.frontier else "run"
     flag = "--point" if options.frontier else "--shard"
     return [
@@ -98,7 +98,6 @@ def shard_command(binary, options, index):
         f"{index}/{options.shards}",
         "--partial-out",
         partial_folder(options.partials, index),
-        "--quiet",
     ]
 
 
@@ -195,6 +194,8 @@ def main(argv):
     )
     for row in sorted(rows, key=lambda r: r.shard):
         print(f"  shard {row.shard}/{k}: {row.seconds:.1f} s -> {row.partial}", file=sys.stderr)
+        for line in row.log.splitlines():
+            print(f"    {line}", file=sys.stderr)
     spark.stop()
 
     merge = [binary, "merge", *[partial_folder(options.partials, i) for i in range(k)]]
