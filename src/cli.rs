@@ -8,7 +8,11 @@ use clap::builder::{RangedU64ValueParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand};
 
 use crate::app::grid::{Axis, GridList};
-use crate::app::{self, AppError, FrontierRequest, GridRequest, PathCount, RunRequest};
+use crate::app::partial::{Share, ShareSpec};
+use crate::app::{
+    self, AppError, FrontierRequest, GridRequest, MergeRequest, PathCount, PointShardRequest,
+    RunRequest, ShardRequest, ShardResult,
+};
 use crate::i18n::{Lang, fill, tr};
 use crate::report::format::cny;
 use crate::units::{MAX_APPLICANTS, MAX_PATHS, MAX_RECEIVABLES, MAX_THREADS};
@@ -114,10 +118,52 @@ pub struct GridArgs {
     pub quiet: bool,
 }
 
+/// `--shard` and `--point`: `I/K` or `auto/K` (SPEC §9).
+fn share_spec(text: &str) -> Result<ShareSpec, String> {
+    ShareSpec::parse(text)
+}
+
+/// `run`'s flags: the shared ones, and a shard's (SPEC §9).
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub common: ScenarioArgs,
+    /// Run only shard I (0-based) of K: a contiguous range of whole 4,096-path blocks,
+    /// written to `--partial-out` for `merge`. `auto/K` reads I from SLURM_ARRAY_TASK_ID,
+    /// JOB_COMPLETION_INDEX or AWS_BATCH_JOB_ARRAY_INDEX.
+    #[arg(long, value_name = "I/K", value_parser = share_spec, requires = "partial_out", conflicts_with = "out")]
+    pub shard: Option<ShareSpec>,
+    /// The shard's partial folder (new, empty, or an earlier partial, which it replaces).
+    #[arg(long, value_name = "DIR", requires = "shard")]
+    pub partial_out: Option<PathBuf>,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the whole pipeline on a scenario and write its report folder.
-    Run(ScenarioArgs),
+    /// Run the whole pipeline on a scenario and write its report folder (or, with
+    /// `--shard`, one shard's partial for `merge`).
+    Run(RunArgs),
+    /// Merge the partials of every shard of a run (or a frontier) into the single run's
+    /// report folder: the same bytes, but for `summary.json`'s `split` record.
+    Merge {
+        /// The shards' partial folders (`--partial-out`), in any order.
+        #[arg(required = true, num_args = 1..)]
+        partials: Vec<PathBuf>,
+        /// Report folder (default: as `run`, `reports/<scenario name>/`; for a frontier
+        /// `reports/<scenario name>_frontier/`).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Worker threads (speed only), at most 1,024.
+        #[arg(long, value_parser = count_from_one_to(MAX_THREADS))]
+        threads: Option<usize>,
+        /// No log of the partials found, no summary table.
+        #[arg(long)]
+        quiet: bool,
+        /// Language of the summary and the report: en or zh (default: the scenario's
+        /// `[report] lang`, else en).
+        #[arg(long)]
+        lang: Option<Lang>,
+    },
     /// Check a scenario and every file it names; run nothing.
     Validate {
         /// Scenario file (TOML).
@@ -271,6 +317,13 @@ pub enum Command {
         /// Base approval policy (default: the scenario's `[credit] policy`, else the built-in).
         #[arg(long)]
         policy: Option<PathBuf>,
+        /// Evaluate only shard I (0-based) of K of the policy points, written to
+        /// `--partial-out` for `merge`; `auto/K` as `run --shard`.
+        #[arg(long, value_name = "I/K", value_parser = share_spec, requires = "partial_out", conflicts_with = "out")]
+        point: Option<ShareSpec>,
+        /// The shard's partial folder (new, empty, or an earlier partial, which it replaces).
+        #[arg(long, value_name = "DIR", requires = "point")]
+        partial_out: Option<PathBuf>,
         #[command(flatten)]
         common: ScenarioArgs,
     },
@@ -307,7 +360,22 @@ fn set_threads(threads: Option<usize>) -> Result<(), AppError> {
 
 fn dispatch(cli: Cli) -> Result<(), AppError> {
     match cli.command {
-        Command::Run(args) => {
+        Command::Run(RunArgs {
+            common: args,
+            shard: Some(shard),
+            partial_out: Some(partial_out),
+        }) => {
+            set_threads(args.threads)?;
+            let share = resolve_share(shard, "--shard")?;
+            let result = app::run_shard(&ShardRequest {
+                run: args.request(),
+                share,
+                partial_out,
+            })?;
+            shard_written(&result);
+            Ok(())
+        }
+        Command::Run(RunArgs { common: args, .. }) => {
             set_threads(args.threads)?;
             let quiet = args.quiet;
             let result = app::run(&args.request())?;
@@ -494,11 +562,57 @@ fn dispatch(cli: Cli) -> Result<(), AppError> {
             );
             Ok(())
         }
+        Command::Merge {
+            partials,
+            out,
+            threads,
+            quiet,
+            lang,
+        } => {
+            set_threads(threads)?;
+            let result = app::merge(&MergeRequest {
+                partials,
+                out,
+                quiet,
+                lang,
+            })?;
+            report_written(
+                &result.warnings,
+                quiet,
+                &result.out_dir,
+                &result.terminal_summary,
+            );
+            Ok(())
+        }
+        Command::Frontier {
+            applicants,
+            model,
+            policy,
+            point: Some(point),
+            partial_out: Some(partial_out),
+            common,
+        } => {
+            set_threads(common.threads)?;
+            let share = resolve_share(point, "--point")?;
+            let result = app::frontier_point_shard(&PointShardRequest {
+                frontier: FrontierRequest {
+                    common: common.request(),
+                    applicants,
+                    model,
+                    policy,
+                },
+                share,
+                partial_out,
+            })?;
+            shard_written(&result);
+            Ok(())
+        }
         Command::Frontier {
             applicants,
             model,
             policy,
             common,
+            ..
         } => {
             set_threads(common.threads)?;
             let quiet = common.quiet;
@@ -517,6 +631,22 @@ fn dispatch(cli: Cli) -> Result<(), AppError> {
             Ok(())
         }
     }
+}
+
+/// `auto/K` resolved from the environment (a missing or bad index is a usage error).
+fn resolve_share(spec: ShareSpec, flag: &str) -> Result<Share, AppError> {
+    spec.resolve(flag, |name| std::env::var(name).ok())
+        .map_err(AppError::Input)
+}
+
+/// After a shard: its warnings and what it did on its log (stderr), its partial folder on
+/// stdout.
+fn shard_written(result: &ShardResult) {
+    for warning in &result.warnings {
+        eprintln!("warning: {warning}");
+    }
+    eprintln!("{}", result.line);
+    println!("{}", result.partial.display());
 }
 
 /// After `run` or `frontier`: the warnings on stderr, then the folder alone (`--quiet`) or

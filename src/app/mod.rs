@@ -9,6 +9,8 @@
 //! - [`calibrate`](calibrate()): a static-pool history into its calibration folder (SPEC §4.6);
 //! - [`credit`]: `gen-applicants`, `decide`, `fit` and `gen-tape --from-applicants`;
 //! - `gen-history`, the synthetic static-pool history, in [`history`];
+//! - [`run_shard`] and [`frontier_point_shard`]: one shard's partial of a run or a frontier,
+//!   and [`merge`](merge()): the partials into the single run's folder (SPEC §9);
 //! - here: loading a scenario with its pool ([`prepare`]), `validate` and `gen-tape`.
 
 pub mod calibrate;
@@ -16,7 +18,10 @@ pub mod credit;
 pub mod frontier;
 pub mod grid;
 pub mod history;
+pub mod merge;
+pub mod partial;
 pub mod run;
+pub mod shard;
 
 use std::path::{Path, PathBuf};
 
@@ -37,7 +42,9 @@ pub use credit::{
 pub use frontier::{FrontierReport, FrontierRequest, frontier};
 pub use grid::{GridRequest, GridResult, grid};
 pub use history::{GenHistoryReport, GenHistoryRequest, gen_history};
+pub use merge::{MergeRequest, MergeResult, merge};
 pub use run::{RunRequest, RunResult, run};
+pub use shard::{PointShardRequest, ShardRequest, ShardResult, frontier_point_shard, run_shard};
 
 /// Why a job failed, and which exit code that earns.
 #[derive(Debug, thiserror::Error)]

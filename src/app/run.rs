@@ -81,15 +81,86 @@ pub struct RatingStage {
 /// `run`: the pipeline on a scenario, written atomically into its report folder.
 pub fn run(request: &RunRequest) -> Result<RunResult, AppError> {
     let prepared = prepare_run(request)?;
-    let scenario = &prepared.scenario;
-    let deal = &scenario.deal;
     // the destination is checked, locked and found writable before any work (SPEC §8)
-    let out_dir = request
+    let report = ReportDir::create(&report_folder(request, &prepared), ReportKind::Run)
+        .map_err(output_error)?;
+    let model = stochastic_pool(&prepared);
+    // the base-case WAL the target default rates are read at, known before the paths so
+    // that importance sampling can aim at those quantiles
+    let wal = run_wal(&prepared)?;
+    let (run, logs, seconds) = simulate(&model, &prepared, &wal, request.quiet)?;
+    finish_run(
+        request,
+        &prepared,
+        &model,
+        report,
+        MonteCarloPaths { run, logs, seconds },
+        &wal,
+        None,
+    )
+}
+
+/// The report folder of a run: `--out`, else `reports/<scenario name>/`.
+pub fn report_folder(request: &RunRequest, prepared: &Prepared) -> PathBuf {
+    request
         .out
         .clone()
-        .unwrap_or_else(|| Path::new("reports").join(&scenario.name));
-    let report = ReportDir::create(&out_dir, ReportKind::Run).map_err(output_error)?;
+        .unwrap_or_else(|| Path::new("reports").join(&prepared.scenario.name))
+}
 
+/// The scenario's pool as the Monte Carlo draws it.
+pub fn stochastic_pool(prepared: &Prepared) -> StochasticPool<'_> {
+    let scenario = &prepared.scenario;
+    StochasticPool::new(
+        &prepared.pool,
+        &scenario.assumptions,
+        scenario.deal.horizon_months,
+        scenario.deal.revolving_months,
+    )
+}
+
+/// Each tranche's WAL in the deterministic base case: where the target default rates are
+/// read, and so where importance sampling aims.
+pub fn run_wal(prepared: &Prepared) -> Result<Vec<f64>, AppError> {
+    let scenario = &prepared.scenario;
+    base_case_wal(&prepared.pool, &scenario.assumptions, &scenario.deal)
+        .map_err(|e| AppError::Failure(e.into()))
+}
+
+/// The Monte Carlo settings of a run: the scenario's paths, seed and importance sampling,
+/// aimed at the target ratings' tails at the base-case WAL.
+pub fn monte_carlo_settings(prepared: &Prepared, wal: &[f64]) -> MonteCarloSettings {
+    let scenario = &prepared.scenario;
+    MonteCarloSettings {
+        paths: scenario.simulation.paths,
+        seed: scenario.simulation.seed,
+        importance_sampling: scenario.simulation.importance_sampling,
+        tail_targets: tail_targets(&scenario.deal, wal),
+    }
+}
+
+/// A run's paths as simulated (by one process, or assembled from shards by `merge`), with
+/// their logs when the run sizes, and the seconds they took.
+pub struct MonteCarloPaths {
+    pub run: MonteCarloRun,
+    pub logs: Vec<PathLog>,
+    pub seconds: f64,
+}
+
+/// Everything after the paths, in one process: the deterministic case and breakevens, the
+/// Monte Carlo tables, the rating test and sizing, the files, `summary.json` (with the
+/// record of a split, for `merge`), charts and report — then the folder put in place.
+pub fn finish_run(
+    request: &RunRequest,
+    prepared: &Prepared,
+    model: &StochasticPool,
+    report: ReportDir,
+    paths: MonteCarloPaths,
+    wal: &[f64],
+    split: Option<&crate::report::summary::SplitRecord>,
+) -> Result<RunResult, AppError> {
+    let scenario = &prepared.scenario;
+    let deal = &scenario.deal;
     let deterministic = run_deterministic(
         &prepared.pool,
         &scenario.assumptions,
@@ -104,24 +175,21 @@ pub fn run(request: &RunRequest) -> Result<RunResult, AppError> {
         deal,
     )
     .map_err(|e| AppError::Failure(e.into()))?;
-    let model = StochasticPool::new(
-        &prepared.pool,
-        &scenario.assumptions,
-        deal.horizon_months,
-        deal.revolving_months,
-    );
-    // the base-case WAL the target default rates are read at, known before the paths so
-    // that importance sampling can aim at those quantiles
-    let wal = base_case_wal(&prepared.pool, &scenario.assumptions, deal)
-        .map_err(|e| AppError::Failure(e.into()))?;
-    let (monte_carlo, logs) =
-        monte_carlo_stage(&model, &prepared, &tail_targets(deal, &wal), request.quiet)?;
-    let rating = rating_stage(&prepared, &monte_carlo.run, &wal)?;
-    let sizing = sizing_stage(&model, &monte_carlo.run, logs, &prepared, &rating)?;
+    let MonteCarloPaths { run, logs, seconds } = paths;
+    let summary = summarize(&run, deal);
+    let details = named_paths(model, deal, &run)?;
+    let monte_carlo = MonteCarloStage {
+        run,
+        summary,
+        details,
+        seconds,
+    };
+    let rating = rating_stage(prepared, &monte_carlo.run, wal)?;
+    let sizing = sizing_stage(model, &monte_carlo.run, logs, prepared, &rating)?;
 
     write_tables(
         &report,
-        &prepared,
+        prepared,
         &deterministic,
         &breakevens,
         &monte_carlo,
@@ -147,9 +215,13 @@ pub fn run(request: &RunRequest) -> Result<RunResult, AppError> {
         tdr_bdr_sizing: sizing.as_ref().map(|s| &s.tdr_bdr),
         warnings: &prepared.warnings,
     };
+    let mut summary = run_summary(&results);
+    if let Some(split) = split {
+        super::partial::add_split_record(&mut summary, split);
+    }
     let out_dir = write_report(
         report,
-        &run_summary(&results),
+        &summary,
         request.out.as_deref(),
         scenario.report.lang,
     )?;
@@ -168,7 +240,7 @@ pub fn run(request: &RunRequest) -> Result<RunResult, AppError> {
 }
 
 /// The scenario with its pool, `--paths` and `--seed` applied.
-fn prepare_run(request: &RunRequest) -> Result<Prepared, AppError> {
+pub fn prepare_run(request: &RunRequest) -> Result<Prepared, AppError> {
     let mut prepared = prepare(&request.scenario)?;
     let simulation = &mut prepared.scenario.simulation;
     if let Some(paths) = request.paths {
@@ -183,22 +255,16 @@ fn prepare_run(request: &RunRequest) -> Result<Prepared, AppError> {
     Ok(prepared)
 }
 
-/// Runs the scenario's paths with a progress bar, summarises them and replays the named
-/// paths. The paths' logs are kept when a tranche has a target rating, for sizing.
-pub fn monte_carlo_stage(
+/// Runs the scenario's paths with a progress bar. The paths' logs are kept when a tranche
+/// has a target rating, for sizing.
+fn simulate(
     model: &StochasticPool,
     prepared: &Prepared,
-    tail_targets: &[f64],
+    wal: &[f64],
     quiet: bool,
-) -> Result<(MonteCarloStage, Vec<PathLog>), AppError> {
-    let scenario = &prepared.scenario;
-    let deal = &scenario.deal;
-    let settings = MonteCarloSettings {
-        paths: scenario.simulation.paths,
-        seed: scenario.simulation.seed,
-        importance_sampling: scenario.simulation.importance_sampling,
-        tail_targets: tail_targets.to_vec(),
-    };
+) -> Result<(MonteCarloRun, Vec<PathLog>, f64), AppError> {
+    let deal = &prepared.scenario.deal;
+    let settings = monte_carlo_settings(prepared, wal);
     let bar = progress_bar(
         quiet,
         settings.paths,
@@ -211,22 +277,11 @@ pub fn monte_carlo_stage(
     })
     .map_err(|e| AppError::Failure(e.into()))?;
     bar.finish_and_clear();
-    let seconds = started.elapsed().as_secs_f64();
-    let summary = summarize(&run, deal);
-    let details = named_paths(model, deal, &run)?;
-    Ok((
-        MonteCarloStage {
-            run,
-            summary,
-            details,
-            seconds,
-        },
-        logs,
-    ))
+    Ok((run, logs, started.elapsed().as_secs_f64()))
 }
 
 /// Whether the run sizes the deal: when any tranche has a target rating.
-fn sizes(deal: &Deal) -> bool {
+pub fn sizes(deal: &Deal) -> bool {
     deal.tranches.iter().any(|t| t.target_rating.is_some())
 }
 
@@ -272,7 +327,7 @@ fn named_paths(
 
 /// The rating test of the scenario's structure: every rated tranche at every rating of
 /// the table, the TDRs from the Monte Carlo distribution of the cumulative default rate.
-pub fn rating_stage(
+fn rating_stage(
     prepared: &Prepared,
     run: &MonteCarloRun,
     wal: &[f64],
@@ -302,7 +357,7 @@ pub fn rating_stage(
 
 /// Sizes the deal both ways: by expected loss on the Monte Carlo stage's own paths (SPEC
 /// §7.1) and by TDR/BDR (SPEC §7.3); `None` when no tranche has a target rating.
-pub fn sizing_stage(
+fn sizing_stage(
     model: &StochasticPool,
     run: &MonteCarloRun,
     logs: Vec<PathLog>,

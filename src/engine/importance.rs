@@ -42,7 +42,7 @@ const PILOT_SEED_SALT: u64 = 0x5049_4c4f_545f_4953;
 /// probabilities `p_k`, weighted by the likelihood ratio
 /// `φ(W) / Σ_k p_k φ(W − m_k) = 1 / Σ_k p_k exp(m_k·W − |m_k|²/2)`.
 /// One component with a zero shift is plain Monte Carlo (ratio 1).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FactorSampling {
     /// `(p_k, m_k)` per component.
     pub components: Vec<(f64, Vec<f64>)>,

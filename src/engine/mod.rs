@@ -16,7 +16,10 @@
 
 pub mod importance;
 
+use std::ops::Range;
+
 use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
 
 pub use importance::{
     FactorSampling, PILOT_MAX_SHIFT, factor_sampling, find_tail_shifts, run_sampling,
@@ -103,7 +106,7 @@ period_fields! {
 
 /// What one path leaves for the distributions (shares of the closing pool or of each
 /// tranche's original balance).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PathResult {
     pub path: u64,
     /// Likelihood ratio of the path's factors (1 for plain Monte Carlo), not normalised.
@@ -133,7 +136,7 @@ pub struct PathResult {
 }
 
 /// Sums over paths of `likelihood ratio × flow`, by period.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PeriodSums {
     pub months: usize,
     pub tranches: usize,
@@ -313,7 +316,7 @@ pub fn run_monte_carlo_logged(
     deal: &Deal,
     settings: &MonteCarloSettings,
     logged: bool,
-    mut on_progress: impl FnMut(usize),
+    on_progress: impl FnMut(usize),
 ) -> Result<(MonteCarloRun, Vec<PathLog>), WaterfallError> {
     let (sampling, tail_shifts) = run_sampling(
         model,
@@ -322,18 +325,88 @@ pub fn run_monte_carlo_logged(
         settings.importance_sampling,
         &settings.tail_targets,
     )?;
+    let blocks = 0..block_count(settings.paths);
+    let run = run_blocks(
+        model,
+        deal,
+        settings,
+        &sampling,
+        blocks,
+        logged,
+        on_progress,
+    )?;
+    let (blocks, paths, logs) = (run.blocks, run.paths, run.logs);
+    let run = assemble_run(
+        deal,
+        settings,
+        model.pool.closing_balance,
+        sampling,
+        tail_shifts,
+        &blocks,
+        paths,
+    );
+    Ok((run, logs))
+}
+
+/// Number of [`BLOCK_PATHS`]-path blocks of a run of `paths` paths (the last one may be
+/// short).
+pub fn block_count(paths: usize) -> usize {
+    paths.div_ceil(BLOCK_PATHS)
+}
+
+/// The paths of blocks `blocks` of a run of `paths` paths.
+pub fn block_paths(blocks: &Range<usize>, paths: usize) -> Range<usize> {
+    (blocks.start * BLOCK_PATHS).min(paths)..(blocks.end * BLOCK_PATHS).min(paths)
+}
+
+/// One block's totals: Σ ratio × flow by period over the block's paths (in path order), the
+/// sum of their likelihood ratios and the receivables they simulated. A run's totals are
+/// these summed in block order ([`assemble_run`]), so any split of a run into ranges of
+/// whole blocks (SPEC §9) adds up to the same bits.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BlockTotals {
+    pub period_sums: PeriodSums,
+    pub ratio_sum: f64,
+    pub receivable_lives: u64,
+}
+
+/// What a range of whole blocks of a run leaves: each block's totals, its paths' results in
+/// path order and, when logged, their logs.
+#[derive(Debug, Clone)]
+pub struct BlockRun {
+    /// Block indices run.
+    pub range: Range<usize>,
+    pub blocks: Vec<BlockTotals>,
+    pub paths: Vec<PathResult>,
+    pub logs: Vec<PathLog>,
+}
+
+/// Runs blocks `range` of a run of `settings.paths` paths, their factors drawn from
+/// `sampling` (the run's, [`run_sampling`]). `on_progress` is called with the number of
+/// paths of the range finished, every [`PROGRESS_SLICE_PATHS`] paths.
+pub fn run_blocks(
+    model: &StochasticPool,
+    deal: &Deal,
+    settings: &MonteCarloSettings,
+    sampling: &FactorSampling,
+    range: Range<usize>,
+    logged: bool,
+    mut on_progress: impl FnMut(usize),
+) -> Result<BlockRun, WaterfallError> {
     let months = deal.horizon_months as usize;
     let tranche_count = deal.tranches.len();
-    let mut totals = PeriodSums::new(months, tranche_count);
-    let mut ratio_sum = 0.0;
-    let mut paths = Vec::with_capacity(settings.paths);
-    let mut receivable_lives = 0;
-    let mut logs = Vec::with_capacity(if logged { settings.paths } else { 0 });
-    let mut start = 0;
-    while start < settings.paths {
-        let end = (start + BLOCK_PATHS).min(settings.paths);
-        let mut block = PeriodSums::new(months, tranche_count);
-        let mut block_ratio = 0.0;
+    let path_range = block_paths(&range, settings.paths);
+    let mut paths = Vec::with_capacity(path_range.len());
+    let mut logs = Vec::with_capacity(if logged { path_range.len() } else { 0 });
+    let mut blocks = Vec::with_capacity(range.len());
+    let mut start = path_range.start;
+    while start < path_range.end {
+        let end = (start + BLOCK_PATHS).min(path_range.end);
+        let mut block = BlockTotals {
+            period_sums: PeriodSums::new(months, tranche_count),
+            ratio_sum: 0.0,
+            receivable_lives: 0,
+        };
         // the block runs in slices so the progress bar moves; sums stay in path order
         let mut slice_start = start;
         while slice_start < end {
@@ -349,7 +422,7 @@ pub fn run_monte_carlo_logged(
                             scratch,
                             settings.seed,
                             path as u64,
-                            &sampling,
+                            sampling,
                             logged,
                         )
                     },
@@ -357,30 +430,57 @@ pub fn run_monte_carlo_logged(
                 .collect();
             for output in outputs {
                 let output = output?;
-                block.add_scaled(&output.periods, output.result.likelihood_ratio);
-                block_ratio += output.result.likelihood_ratio;
-                receivable_lives += output.result.receivable_lives;
+                block
+                    .period_sums
+                    .add_scaled(&output.periods, output.result.likelihood_ratio);
+                block.ratio_sum += output.result.likelihood_ratio;
+                block.receivable_lives += output.result.receivable_lives;
                 logs.extend(output.log);
                 paths.push(output.result);
             }
-            on_progress(slice_end);
+            on_progress(slice_end - path_range.start);
             slice_start = slice_end;
         }
-        totals.add_scaled(&block, 1.0);
-        ratio_sum += block_ratio;
+        blocks.push(block);
         start = end;
     }
-    let run = MonteCarloRun {
+    Ok(BlockRun {
+        range,
+        blocks,
+        paths,
+        logs,
+    })
+}
+
+/// The run made of every block's totals, in block order, and every path's result, in path
+/// order (from one [`run_blocks`] over all blocks, or from the shards of SPEC §9).
+pub fn assemble_run(
+    deal: &Deal,
+    settings: &MonteCarloSettings,
+    closing_balance: f64,
+    sampling: FactorSampling,
+    tail_shifts: Vec<Option<f64>>,
+    blocks: &[BlockTotals],
+    paths: Vec<PathResult>,
+) -> MonteCarloRun {
+    let mut totals = PeriodSums::new(deal.horizon_months as usize, deal.tranches.len());
+    let mut ratio_sum = 0.0;
+    let mut receivable_lives = 0;
+    for block in blocks {
+        totals.add_scaled(&block.period_sums, 1.0);
+        ratio_sum += block.ratio_sum;
+        receivable_lives += block.receivable_lives;
+    }
+    MonteCarloRun {
         settings: settings.clone(),
-        closing_balance: model.pool.closing_balance,
+        closing_balance,
         sampling,
         tail_shifts,
         paths,
         ratio_sum,
         period_sums: totals,
         receivable_lives,
-    };
-    Ok((run, logs))
+    }
 }
 
 /// Re-runs one path and returns its per-period report (for `paths_detail.csv`): the same

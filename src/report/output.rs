@@ -42,6 +42,10 @@ pub enum ReportKind {
     Grid,
     /// `calibrate`: calibration.toml, calibration.json, vintages.csv (SPEC §4.6).
     Calibration,
+    /// One shard's partial of a run or a frontier (`--partial-out`, SPEC §9). A partial
+    /// replaces only a partial, and a report only a report: a shard pointed at a report
+    /// folder by mistake is refused, not let to replace the report.
+    Partial,
 }
 
 /// `manifest.json`: the tool that wrote the folder and every file it wrote there.
@@ -176,8 +180,8 @@ fn some_of(names: &[String]) -> String {
     }
 }
 
-/// Decides whether the tool may write its report at `path` (see the module's rule).
-fn inspect(path: &Path) -> Result<Existing, OutputError> {
+/// Decides whether the tool may write a folder of `kind` at `path` (see the module's rule).
+fn inspect(path: &Path, kind: ReportKind) -> Result<Existing, OutputError> {
     let metadata = match fs::symlink_metadata(path) {
         Ok(metadata) => metadata,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Existing::Absent),
@@ -208,6 +212,17 @@ fn inspect(path: &Path) -> Result<Existing, OutputError> {
         .ok()
         .and_then(|bytes| serde_json::from_slice::<FolderManifest>(&bytes).ok())
         .filter(|m| m.tool == TOOL_NAME);
+    let existing_partial = manifest
+        .as_ref()
+        .is_some_and(|m| m.kind == ReportKind::Partial);
+    if existing_partial != (kind == ReportKind::Partial) {
+        let rule = if existing_partial {
+            "holds a shard's partial (`run --shard ... --partial-out`), which only another partial replaces: give another --out"
+        } else {
+            "holds a baitiao-abs report, which a shard's partial does not replace: give another --partial-out"
+        };
+        return Err(refused(path, rule));
+    }
     let foreign: Vec<String> = match &manifest {
         Some(manifest) => {
             let written: BTreeSet<&str> = manifest.files.iter().map(String::as_str).collect();
@@ -389,7 +404,7 @@ impl ReportDir {
     /// the work, so a refused or unwritable destination is reported at once.
     pub fn create(final_path: &Path, kind: ReportKind) -> Result<ReportDir, OutputError> {
         let final_path = resolve(final_path)?;
-        inspect(&final_path)?;
+        inspect(&final_path, kind)?;
         let parent = parent_of(&final_path).to_path_buf();
         let created_folders = create_folders(&parent).map_err(io_error(&parent))?;
         let name = final_path
@@ -402,7 +417,7 @@ impl ReportDir {
         let started = (|| {
             let lock = FolderLock::acquire(&final_path, parent.join(lock_name))?;
             clean_after_killed_runs(&parent, &name, &final_path).map_err(io_error(&parent))?;
-            inspect(&final_path)?;
+            inspect(&final_path, kind)?;
             let temp_path = temporary_path(&final_path).map_err(io_error(&final_path))?;
             fs::create_dir(&temp_path).map_err(io_error(&temp_path))?;
             Ok((lock, temp_path))
@@ -473,7 +488,7 @@ impl ReportDir {
         self.write(MANIFEST_FILE, &bytes)
             .map_err(io_error(&self.file(MANIFEST_FILE)))?;
         // checked again: a file may have been put into the folder during the run
-        let result = match inspect(&self.final_path)? {
+        let result = match inspect(&self.final_path, self.kind)? {
             Existing::Absent | Existing::Empty => fs::rename(&self.temp_path, &self.final_path),
             Existing::Report => replace(&self.temp_path, &self.final_path, swap),
         };
@@ -716,6 +731,31 @@ mod tests {
         )
         .unwrap();
         assert!(ReportDir::create(&other, ReportKind::Run).is_err());
+    }
+
+    #[test]
+    fn a_partial_replaces_only_a_partial_and_a_report_only_a_report() {
+        let root = tempfile::tempdir().unwrap();
+        let target = root.path().join("base");
+        report(&target, "1");
+        let error = ReportDir::create(&target, ReportKind::Partial).unwrap_err();
+        assert!(error.is_bad_input());
+        assert!(error.to_string().contains("--partial-out"), "{error}");
+        let partial = root.path().join("shard0");
+        let dir = ReportDir::create(&partial, ReportKind::Partial).unwrap();
+        dir.write("partial.json", b"{}").unwrap();
+        dir.commit().unwrap();
+        let error = ReportDir::create(&partial, ReportKind::Run).unwrap_err();
+        assert!(
+            error.to_string().contains("only another partial"),
+            "{error}"
+        );
+        // a rerun of the shard replaces its partial
+        let dir = ReportDir::create(&partial, ReportKind::Partial).unwrap();
+        dir.write("partial.json", b"2").unwrap();
+        dir.commit().unwrap();
+        assert_eq!(fs::read(partial.join("partial.json")).unwrap(), b"2");
+        assert_eq!(fs::read(target.join("summary.json")).unwrap(), b"1");
     }
 
     #[test]

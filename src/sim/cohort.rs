@@ -18,7 +18,10 @@
 use super::schedule::ScheduleTable;
 
 /// One month's pool cash flows, before the waterfall (SPEC §8 `deterministic_pool.csv`).
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+// serialised as a plain array of its seven numbers (a shard's partial holds one per month
+// of every logged path: field names would more than double it)
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(from = "[f64; 7]", into = "[f64; 7]")]
 pub struct PoolFlows {
     /// Performing balance at the start of the month.
     pub begin_balance: f64,
@@ -32,6 +35,43 @@ pub struct PoolFlows {
     pub recoveries: f64,
     /// Performing balance after the month's flows, before purchases, call or buy-back.
     pub end_balance: f64,
+}
+
+impl From<PoolFlows> for [f64; 7] {
+    fn from(f: PoolFlows) -> [f64; 7] {
+        [
+            f.begin_balance,
+            f.defaults,
+            f.interest,
+            f.scheduled_principal,
+            f.prepayments,
+            f.recoveries,
+            f.end_balance,
+        ]
+    }
+}
+
+impl From<[f64; 7]> for PoolFlows {
+    fn from(v: [f64; 7]) -> PoolFlows {
+        let [
+            begin_balance,
+            defaults,
+            interest,
+            scheduled_principal,
+            prepayments,
+            recoveries,
+            end_balance,
+        ] = v;
+        PoolFlows {
+            begin_balance,
+            defaults,
+            interest,
+            scheduled_principal,
+            prepayments,
+            recoveries,
+            end_balance,
+        }
+    }
 }
 
 impl PoolFlows {

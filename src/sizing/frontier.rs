@@ -28,7 +28,7 @@
 //! stream at every point (the importance-sampling centres can move with the pool).
 //! Results are bit-identical for any number of threads (each stage is).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::rating_test::{base_case_wal, tail_targets};
 use super::tdr::WeightedDistribution;
@@ -116,7 +116,7 @@ pub struct FrontierInputs<'a> {
 }
 
 /// A target of `[targets]`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TargetKind {
     /// Pool EL ≤ `max_pool_el`.
@@ -139,7 +139,7 @@ impl TargetKind {
 }
 
 /// A target a grid point misses, and by how much.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Shortfall {
     pub target: TargetKind,
     /// The target's level (a share, or CNY for `funding_need`).
@@ -155,7 +155,7 @@ pub struct Shortfall {
 }
 
 /// One grid point: the policy, what it approves and originates, and the deal it funds.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FrontierPoint {
     pub cutoff: f64,
     pub limit_multiplier: f64,

@@ -22,7 +22,7 @@ pub mod tdr;
 pub mod tdr_bdr;
 
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::engine::{FactorSampling, MonteCarloRun, MonteCarloSettings, run_monte_carlo_logged};
 use crate::metrics::cashflow::weighted_average_life_years;
@@ -96,7 +96,7 @@ pub struct SizingPaths<'m, 'p> {
 }
 
 /// Result of evaluating one candidate structure.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CandidateMetrics {
     pub el: Vec<f64>,
     pub el_se: Vec<f64>,
@@ -215,7 +215,7 @@ impl<'m, 'p> SizingPaths<'m, 'p> {
 }
 
 /// One row of `sizing.csv`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SizedTranche {
     pub tranche: String,
     pub target_rating: Option<String>,
@@ -234,7 +234,7 @@ pub struct SizedTranche {
 }
 
 /// One candidate evaluated while sizing a tranche (a row of `sizing_curve.csv`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CurvePoint {
     pub tranche: String,
     pub share: f64,
@@ -246,7 +246,7 @@ pub struct CurvePoint {
 }
 
 /// The sized structure.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SizingResult {
     pub tranches: Vec<SizedTranche>,
     /// Rated notes' total, CNY.

@@ -19,7 +19,7 @@
 //! [`SHARE_STEPS`]: super::SHARE_STEPS
 
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::bdr::{
     LEVEL_TOLERANCE, MAX_LEVEL, MIN_LEVEL, StressCase, cumulative_default_rate, repaid,
@@ -35,7 +35,7 @@ use crate::sim::{DeterministicLayout, Pool};
 use crate::waterfall::WaterfallError;
 
 /// One tranche of the TDR/BDR-sized structure (the `tdr_bdr` rows of `sizing.csv`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TdrBdrTranche {
     pub tranche: String,
     pub target_rating: Option<String>,
@@ -56,7 +56,7 @@ pub struct TdrBdrTranche {
 }
 
 /// The TDR/BDR-sized structure.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TdrBdrSizing {
     pub tranches: Vec<TdrBdrTranche>,
     /// Rated notes' total, CNY.

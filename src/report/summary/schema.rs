@@ -110,6 +110,43 @@ pub struct Summary {
     /// A frontier's: every grid point.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub points: Option<Vec<PointSummary>>,
+
+    /// A merged run's or frontier's: how it was split into shards (SPEC §9); a single run has
+    /// none. The only part of a merged folder that differs from the single run's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub split: Option<SplitRecord>,
+}
+
+/// `split`: the shards `merge` assembled, in shard order.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SplitRecord {
+    /// The command that assembled the folder: `merge`.
+    pub command: String,
+    /// What a shard holds a range of: `block` (of `block_paths` paths) or `point`.
+    pub unit: String,
+    /// Paths per block (runs).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub block_paths: Option<usize>,
+    /// Blocks in the run (runs).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blocks: Option<usize>,
+    /// Policy points in the frontier (frontiers).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub points: Option<usize>,
+    /// How many shards.
+    pub shards: usize,
+    /// Each shard's range of units.
+    pub partials: Vec<ShardSpan>,
+}
+
+/// One shard of a split: `shard` as `I/K`, units `first..end`, and its paths for a run.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ShardSpan {
+    pub shard: String,
+    pub first: usize,
+    pub end: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub paths: Option<[usize; 2]>,
 }
 
 /// `scenario`: what was run.

@@ -15,7 +15,9 @@ use crate::sim::cohort::{Collateral, PoolFlows};
 pub const CHECKPOINT_PICKS: u32 = 256;
 
 /// What a month's purchases were in a logged path.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+// serialised as a tuple, for the size of a shard's partial (as `PoolFlows`)
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(from = "(f64, u32, f64, u32)", into = "(f64, u32, f64, u32)")]
 pub(super) struct MonthPurchases {
     /// CNY bought (0: none).
     pub(super) amount: f64,
@@ -27,10 +29,28 @@ pub(super) struct MonthPurchases {
     pub(super) first_checkpoint: u32,
 }
 
+impl From<MonthPurchases> for (f64, u32, f64, u32) {
+    fn from(m: MonthPurchases) -> (f64, u32, f64, u32) {
+        (m.amount, m.picks, m.spent_before_last, m.first_checkpoint)
+    }
+}
+
+impl From<(f64, u32, f64, u32)> for MonthPurchases {
+    fn from((amount, picks, spent_before_last, first_checkpoint): (f64, u32, f64, u32)) -> Self {
+        MonthPurchases {
+            amount,
+            picks,
+            spent_before_last,
+            first_checkpoint,
+        }
+    }
+}
+
 /// What a [`ReplayCollateral`] needs of a path simulated once: the pool's own flows by
 /// month (before recoveries, as if never sold) and each month's purchases, with the amount
-/// bought before every [`CHECKPOINT_PICKS`]-th pick. A few kilobytes a path.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// bought before every [`CHECKPOINT_PICKS`]-th pick. A few kilobytes a path; serialisable,
+/// so a shard of a run can hand its paths' logs to the merge that sizes (SPEC §9).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PathLog {
     pub(super) flows: Vec<PoolFlows>,
     pub(super) purchases: Vec<MonthPurchases>,
