@@ -4,13 +4,16 @@ use super::*;
 
 /// The infeasible recommendation in one sentence: the closest policy and the target that
 /// binds, with its shortfall.
-pub(super) fn infeasible_sentence(r: &RecommendationSummary) -> String {
+pub(super) fn infeasible_sentence(lang: Lang, r: &RecommendationSummary) -> String {
     let closest = match r.policy_point() {
-        Some(p) => format!(
-            " The closest is cut-off {:.0}, limit × {}",
-            p.cutoff, p.limit_multiplier
+        Some(p) => fill(
+            tr(lang, "html.frontier.closest_is"),
+            &[
+                ("cutoff", &format!("{:.0}", p.cutoff)),
+                ("multiplier", &p.limit_multiplier),
+            ],
         ),
-        None => " The closest policy".to_string(),
+        None => tr(lang, "html.frontier.closest_policy").to_string(),
     };
     let binding_text = match r {
         RecommendationSummary::Infeasible { binding_text, .. } => binding_text.as_deref(),
@@ -18,12 +21,16 @@ pub(super) fn infeasible_sentence(r: &RecommendationSummary) -> String {
     };
     let binding = match (r.binding_target(), binding_text) {
         // the text starts with the target's key
-        (_, Some(text)) => format!("; the binding target: {text}"),
-        (Some(target), None) => format!("; the binding target is {}", target.key()),
+        (_, Some(text)) => fill(tr(lang, "html.frontier.binding_text"), &[("text", &text)]),
+        (Some(target), None) => fill(
+            tr(lang, "html.frontier.binding_is"),
+            &[("target", &target.key())],
+        ),
         _ => String::new(),
     };
-    format!(
-        "No policy on the grid meets every target, so no approval policy was written.{closest}{binding}."
+    fill(
+        tr(lang, "html.frontier.infeasible"),
+        &[("closest", &closest), ("binding", &binding)],
     )
 }
 
@@ -33,21 +40,37 @@ pub(super) fn recommendation_text(folder: &ReportFolder) -> String {
     let Some(r) = &folder.summary.recommendation else {
         return String::new();
     };
+    let lang = folder.lang;
     let asked = folder.summary.targets.clone().unwrap_or_default();
     let mut targets = Vec::new();
     if let Some(v) = asked.max_pool_el {
-        targets.push(format!("pool EL at most {}", percent(v, 3)));
+        targets.push(fill(
+            tr(lang, "html.frontier.target_el"),
+            &[("value", &percent(v, 3))],
+        ));
     }
     if let Some(v) = asked.min_advance_rate {
-        targets.push(format!("advance rate at least {}", percent(v, 2)));
+        targets.push(fill(
+            tr(lang, "html.frontier.target_advance"),
+            &[("value", &percent(v, 2))],
+        ));
     }
     if let Some(v) = asked.funding_need {
-        targets.push(format!("funding capacity at least {} CNY", cny(v)));
+        targets.push(fill(
+            tr(lang, "html.frontier.target_need"),
+            &[("value", &cny(v))],
+        ));
     }
     let targets = if targets.is_empty() {
-        "The scenario sets no [targets]: every policy with a pool qualifies.".to_string()
+        tr(lang, "html.frontier.no_targets").to_string()
     } else {
-        format!("Targets: {}.", targets.join("; "))
+        fill(
+            tr(lang, "html.frontier.targets"),
+            &[(
+                "list",
+                &targets.join(tr(lang, "html.frontier.target_separator")),
+            )],
+        )
     };
     let mut out = format!("<p>{}</p>", esc(&targets));
     match r {
@@ -59,8 +82,15 @@ pub(super) fn recommendation_text(folder: &ReportFolder) -> String {
         } => {
             let _ = write!(
                 out,
-                "<p class=\"good\">Recommended: cut-off {cutoff:.0}, limit × {limit_multiplier}, the largest pool balance on the grid that meets every target; written to {}, which decide --policy applies.</p>",
-                esc(policy_file)
+                "<p class=\"good\">{}</p>",
+                fill(
+                    tr(lang, "html.frontier.recommended"),
+                    &[
+                        ("cutoff", &format!("{cutoff:.0}")),
+                        ("multiplier", limit_multiplier),
+                        ("file", &esc(policy_file)),
+                    ],
+                )
             );
         }
         RecommendationSummary::Infeasible {
@@ -68,10 +98,16 @@ pub(super) fn recommendation_text(folder: &ReportFolder) -> String {
             relaxation_needed,
             ..
         } => {
-            let _ = write!(out, "<p class=\"bad\">{}</p>", esc(&infeasible_sentence(r)));
+            let _ = write!(
+                out,
+                "<p class=\"bad\">{}</p>",
+                esc(&infeasible_sentence(lang, r))
+            );
             if !shortfalls.is_empty() {
-                out.push_str(
-                    "<p>Every target the closest policy misses:</p><ul class=\"findings\">",
+                let _ = write!(
+                    out,
+                    "<p>{}</p><ul class=\"findings\">",
+                    tr(lang, "html.frontier.every_miss")
                 );
                 for shortfall in shortfalls {
                     let _ = write!(out, "<li>{}</li>", esc(shortfall));
@@ -81,8 +117,11 @@ pub(super) fn recommendation_text(folder: &ReportFolder) -> String {
             if let Some(relaxation) = relaxation_needed {
                 let _ = write!(
                     out,
-                    "<p class=\"note\">Relaxing every target by {} of its level would let the closest policy qualify.</p>",
-                    percent(*relaxation, 1)
+                    "<p class=\"note\">{}</p>",
+                    fill(
+                        tr(lang, "html.frontier.relaxation"),
+                        &[("share", &percent(*relaxation, 1))],
+                    )
                 );
             }
         }
@@ -97,6 +136,7 @@ pub(super) fn frontier_section(folder: &ReportFolder) -> String {
     if folder.frontier.is_empty() {
         return String::new();
     }
+    let lang = folder.lang;
     let with_need = folder.frontier.iter().any(|r| r.funding_surplus.is_some());
     // folders from before the TDR/BDR method have the expected-loss sizing alone
     let method = folder.frontier.iter().find_map(|r| r.sizing_method.clone());
@@ -126,39 +166,39 @@ pub(super) fn frontier_section(folder: &ReportFolder) -> String {
                     format!(
                         "<span class=\"{}\">{}</span>",
                         funding_class(s),
-                        esc(&funding_position_text(s))
+                        esc(&funding_position_text_in(lang, s))
                     )
                 }));
             }
             row.push(match (r.recommended, r.meets_targets) {
-                (true, _) => "<b>recommended</b>".into(),
-                (false, Some(true)) => "meets".into(),
-                (false, Some(false)) => "misses".into(),
+                (true, _) => format!("<b>{}</b>", tr(lang, "html.word.recommended")),
+                (false, Some(true)) => tr(lang, "html.word.meets").into(),
+                (false, Some(false)) => tr(lang, "html.word.misses").into(),
                 _ => "-".into(),
             });
             row
         })
         .collect();
     let mut header = vec![
-        "Cut-off",
-        "Limit ×",
-        "Approval rate",
-        "Approved limits (CNY)",
-        "Pool balance (CNY)",
-        "Weighted PD",
-        "Pool EL",
-        "Senior CE",
-        "Funding capacity (CNY)",
-        "Advance rate",
+        tr(lang, "html.col.cutoff"),
+        tr(lang, "html.col.limit_multiplier"),
+        tr(lang, "html.col.approval_rate"),
+        tr(lang, "html.col.approved_limits"),
+        tr(lang, "html.col.pool_balance"),
+        tr(lang, "html.col.weighted_pd"),
+        tr(lang, "html.col.pool_el"),
+        tr(lang, "html.col.senior_ce"),
+        tr(lang, "html.col.funding_capacity"),
+        tr(lang, "html.col.advance_rate"),
     ];
     if by_method {
-        header.push("Advance rate, TDR/BDR");
-        header.push("Advance rate, expected loss");
+        header.push(tr(lang, "html.col.advance_rate_tdr_bdr"));
+        header.push(tr(lang, "html.col.advance_rate_el"));
     }
     if with_need {
-        header.push("Against the funding need");
+        header.push(tr(lang, "html.col.against_need"));
     }
-    header.push("Targets");
+    header.push(tr(lang, "html.col.targets"));
     let mut html = table(&header, &rows);
     // mark the recommended policy's row
     if let Some(index) = folder.frontier.iter().position(|r| r.recommended) {
@@ -181,13 +221,24 @@ pub(super) fn frontier_section(folder: &ReportFolder) -> String {
     }
     let note = match method.as_deref() {
         Some(m) => format!(
-            "<p class=\"note\">Senior CE, funding capacity, advance rate and the targets are sized by <code>{}</code> ({}, the scenario's <code>sizing_method</code>); the last columns give the advance rate by both methods.</p>",
-            esc(m),
-            if m == "tdr_bdr" {
-                "target against break-even default rates under the stress scenarios, SPEC §7.3"
-            } else {
-                "expected loss against the idealized EL, SPEC §7.1"
-            }
+            "<p class=\"note\">{}</p>",
+            fill(
+                tr(lang, "html.frontier.method_note"),
+                &[
+                    ("method", &esc(m)),
+                    (
+                        "meaning",
+                        &tr(
+                            lang,
+                            if m == "tdr_bdr" {
+                                "html.frontier.method_tdr_bdr"
+                            } else {
+                                "html.frontier.method_el"
+                            },
+                        ),
+                    ),
+                ],
+            )
         ),
         None => String::new(),
     };

@@ -14,10 +14,12 @@ use std::fmt::Write as _;
 use super::charts::{RenderedChart, short_trigger};
 use super::folder::{RatingTestRow, ReportFolder};
 use super::format::{
-    cny, funding_position_text, html_escape as esc, or_dash, percent, points, small_percent, years,
+    cny, funding_position_text_in, html_escape as esc, or_dash, percent, points, small_percent,
+    years,
 };
 use super::summary::{RecommendationSummary, Treasury};
 use super::terms::{CprTerms, PoolSourceTerms, RateCurveTerms};
+use crate::i18n::{Lang, fill, tr};
 use crate::ratings::RatingTable;
 
 mod assumptions;
@@ -82,8 +84,8 @@ ul.findings li { margin-bottom: 4px; }
 }
 "#;
 
-/// A section of the page: its anchor, its title, and the function writing its body from
-/// the folder and its rendered charts (empty: the section is left out).
+/// A section of the page: its anchor, its title's catalogue key, and the function writing
+/// its body from the folder and its rendered charts (empty: the section is left out).
 type Section = (
     &'static str,
     &'static str,
@@ -92,31 +94,27 @@ type Section = (
 
 /// The page's sections, in order.
 const SECTIONS: [Section; 11] = [
-    ("summary", "Deal summary", |f, _| summary_section(f)),
-    ("assumptions", "Assumptions", |f, _| assumptions_section(f)),
-    ("tranches", "Tranches", |f, _| tranche_section(f)),
-    ("sizing", "Sizing and funding capacity", |f, _| {
-        sizing_section(f)
+    ("summary", "html.section.summary", |f, _| summary_section(f)),
+    ("assumptions", "html.section.assumptions", |f, _| {
+        assumptions_section(f)
     }),
-    (
-        "rating",
-        "Rating test: target against break-even default rates",
-        rating_section,
-    ),
-    ("stress", "Stress results and breakevens", |f, _| {
-        stress_section(f)
+    ("tranches", "html.section.tranches", |f, _| {
+        tranche_section(f)
     }),
-    ("frontier", "Approval-policy frontier", |f, _| {
+    ("sizing", "html.section.sizing", |f, _| sizing_section(f)),
+    ("rating", "html.section.rating", rating_section),
+    ("stress", "html.section.stress", |f, _| stress_section(f)),
+    ("frontier", "html.section.frontier", |f, _| {
         frontier_section(f)
     }),
-    ("charts", "Charts", |_, charts| {
+    ("charts", "html.section.charts", |_, charts| {
         chart_section(charts.iter().filter(|c| c.name != RATING_CHART))
     }),
-    ("pool", "Pool stratification", |f, _| strats_section(f)),
-    ("methodology", "Methodology and limits", |f, _| {
+    ("pool", "html.section.pool", |f, _| strats_section(f)),
+    ("methodology", "html.section.methodology", |f, _| {
         methodology_section(f)
     }),
-    ("reproducibility", "Reproducibility", |f, _| {
+    ("reproducibility", "html.section.reproducibility", |f, _| {
         stamp_section(f)
     }),
 ];
@@ -124,26 +122,37 @@ const SECTIONS: [Section; 11] = [
 /// The whole `report.html` of a folder, with its rendered charts inlined.
 pub fn report_html(folder: &ReportFolder, charts: &[RenderedChart]) -> String {
     let scenario = folder.scenario_name();
+    let lang = folder.lang;
     let sections: Vec<(&str, &str, String)> = SECTIONS
         .iter()
-        .map(|&(id, title, section)| (id, title, section(folder, charts)))
+        .map(|&(id, title, section)| (id, tr(lang, title), section(folder, charts)))
         .filter(|(_, _, body)| !body.is_empty())
         .collect();
 
     let mut out =
         String::with_capacity(64 * 1024 + charts.iter().map(|c| c.svg.len()).sum::<usize>());
-    out.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
+    let _ = write!(
+        out,
+        "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n",
+        lang.html_lang()
+    );
     out.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
     let _ = writeln!(
         out,
-        "<title>{} — risk committee report</title>",
-        esc(&scenario)
+        "<title>{}</title>",
+        fill(
+            tr(lang, "html.page.title"),
+            &[("scenario", &esc(&scenario))]
+        )
     );
     let _ = writeln!(out, "<style>{STYLE}</style>\n</head>\n<body>");
     let _ = writeln!(
         out,
-        "<header><h1>Consumer-receivable ABS: {}</h1>",
-        esc(&scenario)
+        "<header><h1>{}</h1>",
+        fill(
+            tr(lang, "html.page.heading"),
+            &[("scenario", &esc(&scenario))]
+        )
     );
     let _ = writeln!(
         out,
@@ -156,21 +165,32 @@ pub fn report_html(folder: &ReportFolder, charts: &[RenderedChart]) -> String {
     let m = &folder.summary.manifest;
     let _ = writeln!(
         out,
-        "<p class=\"note\">{} {} · seed {} · {} Monte Carlo paths{} · inputs digest <span class=\"mono\">{}</span></p>",
-        esc(tool_name(&m.tool)),
-        esc(&m.version),
-        m.seed,
-        cny(m.paths as f64),
-        if folder.is_frontier() {
-            " per policy"
-        } else {
-            ""
-        },
-        esc(if m.inputs_digest.is_empty() {
-            "-"
-        } else {
-            &m.inputs_digest[..m.inputs_digest.len().min(16)]
-        })
+        "<p class=\"note\">{}</p>",
+        fill(
+            tr(lang, "html.page.stamp"),
+            &[
+                ("tool", &esc(tool_name(&m.tool))),
+                ("version", &esc(&m.version)),
+                ("seed", &m.seed),
+                ("paths", &cny(m.paths as f64)),
+                (
+                    "per_policy",
+                    &if folder.is_frontier() {
+                        tr(lang, "html.page.per_policy")
+                    } else {
+                        ""
+                    },
+                ),
+                (
+                    "digest",
+                    &esc(if m.inputs_digest.is_empty() {
+                        "-"
+                    } else {
+                        &m.inputs_digest[..m.inputs_digest.len().min(16)]
+                    }),
+                ),
+            ],
+        )
     );
     out.push_str("<nav><ol>");
     for (id, title, _) in &sections {
@@ -204,6 +224,17 @@ mod tests {
         );
         assert!(!inline.contains("http"));
         assert!(inline.ends_with("<text>x</text></svg>"));
+    }
+
+    #[test]
+    fn the_assumption_rows_have_words_in_both_languages() {
+        for lang in Lang::ALL {
+            let catalogue = crate::i18n::catalogue(lang);
+            for key in assumptions::ASSUMPTION_KEYS {
+                let key = format!("html.assumptions.{key}");
+                assert!(catalogue.contains_key(key.as_str()), "{lang}: {key}");
+            }
+        }
     }
 
     #[test]

@@ -144,20 +144,20 @@ pub(super) fn chart_section<'a>(charts: impl Iterator<Item = &'a RenderedChart>)
 }
 
 /// Whether a sized tranche's target could be met, as a table cell.
-pub(super) fn feasible_cell(feasible: Option<bool>) -> String {
+pub(super) fn feasible_cell(lang: Lang, feasible: Option<bool>) -> String {
     match feasible {
-        Some(true) => "<span class=\"good\">yes</span>".into(),
-        Some(false) => "<span class=\"bad\">no</span>".into(),
+        Some(true) => format!("<span class=\"good\">{}</span>", tr(lang, "html.word.yes")),
+        Some(false) => format!("<span class=\"bad\">{}</span>", tr(lang, "html.word.no")),
         None => "-".into(),
     }
 }
 
 /// A sizing method in words.
-pub(super) fn method_words(method: &str) -> &'static str {
+pub(super) fn method_words(lang: Lang, method: &str) -> &'static str {
     match method {
         "tdr_bdr" => "TDR/BDR",
-        "expected_loss" => "expected loss",
-        _ => "another method",
+        "expected_loss" => tr(lang, "html.word.expected_loss"),
+        _ => tr(lang, "html.word.another_method"),
     }
 }
 
@@ -176,5 +176,15 @@ pub(crate) fn shell_word(word: &str) -> String {
         word.to_string()
     } else {
         format!("'{}'", word.replace('\'', "'\\''"))
+    }
+}
+
+/// Whose capacity a frontier folder's treasury names (`recommended`, `closest`), in words of
+/// `lang`; any other value as recorded.
+pub(super) fn policy_word(lang: Lang, policy: &str) -> &str {
+    match policy {
+        "recommended" => tr(lang, "html.word.recommended"),
+        "closest" => tr(lang, "html.word.closest"),
+        other => other,
     }
 }

@@ -5,28 +5,33 @@ use super::*;
 
 pub(super) fn sizing_section(folder: &ReportFolder) -> String {
     let s = &folder.summary;
+    let lang = folder.lang;
+    let money = |amount: f64| fill(tr(lang, "money.cny"), &[("amount", &cny(amount))]);
     if folder.sizing.is_empty() && s.sizing().is_none() && s.treasury.is_none() {
         if folder.tranches.is_empty() {
             return String::new();
         }
-        return "<p>This run did not size the tranches: the sizes above are the scenario's. Sizing finds, in order of seniority, the largest share of each rated tranche whose EL stays within its target rating's idealized EL; the rated notes' total is the funding capacity.</p>".into();
+        return format!("<p>{}</p>", tr(lang, "html.sizing.not_sized"));
     }
     let mut out = String::new();
     let mut facts = Vec::new();
     if let Some(capacity) = folder.funding_capacity() {
         facts.push(fact(
-            "Funding capacity",
-            &format!("{} CNY", cny(capacity)),
+            tr(lang, "html.summary.funding_capacity"),
+            &money(capacity),
             &match s.treasury.as_ref().and_then(Treasury::policy) {
-                Some(policy) => format!("rated notes of the {policy} policy at their sized shares"),
-                None => "rated notes at their sized shares".to_string(),
+                Some(policy) => fill(
+                    tr(lang, "html.sizing.capacity_of_policy"),
+                    &[("policy", &policy_word(lang, policy))],
+                ),
+                None => tr(lang, "html.sizing.capacity_sub").to_string(),
             },
         ));
     }
     let treasury_advance = s.treasury.as_ref().and_then(|t| t.advance_rate);
     if let Some(a) = treasury_advance.or_else(|| s.sizing().map(|z| z.advance_rate)) {
         facts.push(fact(
-            "Advance rate",
+            tr(lang, "html.col.advance_rate"),
             &percent(a, 2),
             &match s
                 .treasury
@@ -34,11 +39,11 @@ pub(super) fn sizing_section(folder: &ReportFolder) -> String {
                 .and_then(|t| t.method)
                 .map(|m| m.as_str())
             {
-                Some(method) => format!(
-                    "rated notes ÷ closing pool, sized by {}",
-                    method_words(method)
+                Some(method) => fill(
+                    tr(lang, "html.sizing.advance_by"),
+                    &[("method", &method_words(lang, method))],
                 ),
-                None => "rated notes ÷ closing pool".to_string(),
+                None => tr(lang, "html.sizing.advance_sub").to_string(),
             },
         ));
     }
@@ -49,11 +54,14 @@ pub(super) fn sizing_section(folder: &ReportFolder) -> String {
             }
             if let Some(capacity) = by.funding_capacity {
                 facts.push(fact(
-                    &format!("Capacity by {}", method_words(by.method.as_str())),
-                    &format!("{} CNY", cny(capacity)),
-                    &format!(
-                        "advance rate {}; shown beside, not used",
-                        or_dash(by.advance_rate, |a| percent(a, 2))
+                    &fill(
+                        tr(lang, "html.sizing.capacity_by"),
+                        &[("method", &method_words(lang, by.method.as_str()))],
+                    ),
+                    &money(capacity),
+                    &fill(
+                        tr(lang, "html.sizing.capacity_by_sub"),
+                        &[("rate", &or_dash(by.advance_rate, |a| percent(a, 2)))],
                     ),
                 ));
             }
@@ -62,24 +70,21 @@ pub(super) fn sizing_section(folder: &ReportFolder) -> String {
     if let Some(t) = &s.treasury {
         if let Some(need) = t.funding_need {
             facts.push(fact(
-                "Funding need",
-                &format!("{} CNY", cny(need)),
-                "treasury target",
+                tr(lang, "html.sizing.need"),
+                &money(need),
+                tr(lang, "html.sizing.need_sub"),
             ));
         }
         if let Some(surplus) = t.surplus() {
             let (label, sub) = if surplus >= 0.0 {
-                (
-                    "Funding surplus",
-                    "capacity − need: capacity covers the need",
-                )
+                ("html.sizing.surplus", "html.sizing.surplus_sub")
             } else {
-                ("Funding shortfall", "need − capacity: need above capacity")
+                ("html.sizing.shortfall", "html.sizing.shortfall_sub")
             };
             facts.push(fact_classed(
-                label,
-                &format!("{} CNY", cny(surplus.abs())),
-                sub,
+                tr(lang, label),
+                &money(surplus.abs()),
+                tr(lang, sub),
                 funding_class(surplus),
             ));
         }
@@ -88,7 +93,7 @@ pub(super) fn sizing_section(folder: &ReportFolder) -> String {
         let _ = write!(out, "<div class=\"facts\">{}</div>", facts.join(""));
     }
     if !folder.sizing_tdr_bdr.is_empty() {
-        out.push_str("<h3>Sized by target against break-even default rates (SPEC §7.3)</h3>");
+        let _ = write!(out, "<h3>{}</h3>", tr(lang, "html.sizing.by_tdr_bdr"));
         let rows: Vec<Vec<String>> = folder
             .sizing_tdr_bdr
             .iter()
@@ -111,29 +116,29 @@ pub(super) fn sizing_section(folder: &ReportFolder) -> String {
                     or_dash(r.bdr, |b| percent(b, 2)),
                     esc(r.binding_scenario.as_deref().unwrap_or("-")),
                     years(r.wal),
-                    feasible_cell(r.feasible),
+                    feasible_cell(lang, r.feasible),
                 ]
             })
             .collect();
         out.push_str(&table(
             &[
-                "Tranche",
-                "Target",
-                "Sized share",
-                "Amount (CNY)",
-                "Credit enhancement",
-                "TDR ± SE",
+                tr(lang, "html.col.tranche"),
+                tr(lang, "html.col.target"),
+                tr(lang, "html.col.sized_share"),
+                tr(lang, "html.col.amount"),
+                tr(lang, "html.col.credit_enhancement"),
+                tr(lang, "html.col.tdr_se"),
                 "BDR",
-                "Binding scenario",
-                "WAL (years, base case)",
-                "Feasible",
+                tr(lang, "html.col.binding_scenario"),
+                tr(lang, "html.col.wal_base_case"),
+                tr(lang, "html.col.feasible"),
             ],
             &rows,
         ));
     }
     if !folder.sizing.is_empty() {
         if !folder.sizing_tdr_bdr.is_empty() {
-            out.push_str("<h3>Sized by expected loss (SPEC §7.1)</h3>");
+            let _ = write!(out, "<h3>{}</h3>", tr(lang, "html.sizing.by_el"));
         }
         let rows: Vec<Vec<String>> = folder
             .sizing
@@ -148,21 +153,21 @@ pub(super) fn sizing_section(folder: &ReportFolder) -> String {
                     el_with_se(r.el, r.el_se),
                     or_dash(r.target_el, small_percent),
                     years(r.wal),
-                    feasible_cell(r.feasible),
+                    feasible_cell(lang, r.feasible),
                 ]
             })
             .collect();
         out.push_str(&table(
             &[
-                "Tranche",
-                "Target",
-                "Sized share",
-                "Amount (CNY)",
-                "Credit enhancement",
-                "EL ± SE",
-                "Target EL",
-                "WAL (years)",
-                "Feasible",
+                tr(lang, "html.col.tranche"),
+                tr(lang, "html.col.target"),
+                tr(lang, "html.col.sized_share"),
+                tr(lang, "html.col.amount"),
+                tr(lang, "html.col.credit_enhancement"),
+                tr(lang, "html.col.el_se"),
+                tr(lang, "html.col.target_el"),
+                tr(lang, "html.col.wal_years"),
+                tr(lang, "html.col.feasible"),
             ],
             &rows,
         ));
@@ -180,9 +185,8 @@ pub(super) fn rating_section(folder: &ReportFolder, charts: &[RenderedChart]) ->
     if folder.rating_tests.is_empty() {
         return String::new();
     }
-    let mut out = String::from(
-        "<p>Each rated tranche is tested as rating agencies test consumer-loan ABS: its break-even default rate (BDR) — the pool's cumulative default rate, defaults ÷ (closing balance + purchases), at the largest default stress under which it still receives all its principal (the senior also all interest when due) — under every stress scenario of the rating's category (default timing, prepayment, yield compression, recovery haircut and delay), against the target default rate (TDR): the quantile of the Monte Carlo cumulative default rate that the rating's idealized default probability at the tranche's WAL leaves above it. A tranche passes a rating when its lowest BDR is at least the TDR.</p>",
-    );
+    let lang = folder.lang;
+    let mut out = format!("<p>{}</p>", tr(lang, "html.rating.intro"));
     // the chart of the test sits with it, not among the other charts
     out.push_str(&chart_section(
         charts.iter().filter(|c| c.name == RATING_CHART),
@@ -211,26 +215,46 @@ pub(super) fn rating_section(folder: &ReportFolder, charts: &[RenderedChart]) ->
             .or(implied)
             .or(tests.last());
         let Some(shown) = shown else { continue };
+        let verdict = match implied {
+            Some(r) => fill(
+                tr(lang, "html.rating.passes_from"),
+                &[("rating", &esc(&r.rating))],
+            ),
+            None => tr(lang, "html.rating.passes_none").to_string(),
+        };
+        let se = if shown.tdr_se.is_finite() {
+            percent(shown.tdr_se, 2)
+        } else {
+            tr(lang, "html.rating.se_unreached").to_string()
+        };
         let _ = write!(
             out,
-            "<p><strong>{}</strong>: {}. At {} (WAL {} years) the TDR is {} ± {} and the BDR {} under <em>{}</em>, a margin of {}: it {}.</p>",
-            esc(name),
-            match implied {
-                Some(r) => format!("passes {} and every rating below it", esc(&r.rating)),
-                None => "passes no rating of the table".to_string(),
-            },
-            esc(&shown.rating),
-            years(Some(shown.wal)),
-            percent(shown.tdr, 2),
-            if shown.tdr_se.is_finite() {
-                percent(shown.tdr_se, 2)
-            } else {
-                "∞ (the paths do not reach this quantile)".into()
-            },
-            percent(shown.bdr, 2),
-            esc(&shown.binding_scenario),
-            points(shown.margin, 2),
-            if shown.passes { "passes" } else { "fails" }
+            "<p>{}</p>",
+            fill(
+                tr(lang, "html.rating.tranche"),
+                &[
+                    ("tranche", &esc(name)),
+                    ("verdict", &verdict),
+                    ("rating", &esc(&shown.rating)),
+                    ("wal", &years(Some(shown.wal))),
+                    ("tdr", &percent(shown.tdr, 2)),
+                    ("se", &se),
+                    ("bdr", &percent(shown.bdr, 2)),
+                    ("scenario", &esc(&shown.binding_scenario)),
+                    ("margin", &points(shown.margin, 2)),
+                    (
+                        "result",
+                        &tr(
+                            lang,
+                            if shown.passes {
+                                "html.rating.passes"
+                            } else {
+                                "html.rating.fails"
+                            },
+                        ),
+                    ),
+                ],
+            )
         );
         let rows: Vec<Vec<String>> = tests
             .iter()
@@ -252,23 +276,29 @@ pub(super) fn rating_section(folder: &ReportFolder, charts: &[RenderedChart]) ->
                     esc(&r.binding_scenario),
                     points(r.margin, 2),
                     if r.passes {
-                        "<span class=\"good\">passes</span>".into()
+                        format!(
+                            "<span class=\"good\">{}</span>",
+                            tr(lang, "html.rating.passes")
+                        )
                     } else {
-                        "<span class=\"bad\">fails</span>".into()
+                        format!(
+                            "<span class=\"bad\">{}</span>",
+                            tr(lang, "html.rating.fails")
+                        )
                     },
                 ]
             })
             .collect();
         out.push_str(&table(
             &[
-                "Rating",
-                "Stress category",
-                "Idealized PD",
-                "TDR ± SE",
+                tr(lang, "html.col.rating"),
+                tr(lang, "html.col.stress_category"),
+                tr(lang, "html.col.idealized_pd"),
+                tr(lang, "html.col.tdr_se"),
                 "BDR",
-                "Binding scenario",
-                "Margin",
-                "Test",
+                tr(lang, "html.col.binding_scenario"),
+                tr(lang, "html.col.margin"),
+                tr(lang, "html.col.test"),
             ],
             &rows,
         ));

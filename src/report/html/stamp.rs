@@ -11,6 +11,7 @@ pub(super) fn strats_section(folder: &ReportFolder) -> String {
         .strats
         .iter()
         .any(|r| r.annualised_yield_on_balance.is_some());
+    let lang = folder.lang;
     let rows: Vec<Vec<String>> = folder
         .strats
         .iter()
@@ -35,23 +36,27 @@ pub(super) fn strats_section(folder: &ReportFolder) -> String {
         })
         .collect();
     let mut header = vec![
-        "Bucket",
-        "Receivables",
-        "Balance (CNY)",
-        "Share",
-        "WA 12-month PD (tape)",
+        tr(lang, "html.col.bucket"),
+        tr(lang, "html.col.receivables"),
+        tr(lang, "html.col.balance"),
+        tr(lang, "html.col.share"),
+        tr(lang, "html.col.wa_pd"),
     ];
     if split {
         header.extend([
-            "Instalment fee, monthly, on original principal",
-            "Bullet fee, monthly, on balance",
-            "Annuity interest, annual",
-            "Fees and interest, annualised, on balance",
+            tr(lang, "html.col.instalment_fee"),
+            tr(lang, "html.col.bullet_fee"),
+            tr(lang, "html.col.annuity_interest"),
+            tr(lang, "html.col.annualised_yield"),
         ]);
     }
-    header.push("WA months left");
+    header.push(tr(lang, "html.col.wa_months_left"));
     let mut out = table(&header, &rows);
-    out.push_str("<p class=\"note\">Rates are balance-weighted within each bucket, by product, since an instalment's or a bullet's monthly fee and an annuity's annual interest do not average: “-” where the bucket holds none of the product. The annualised yield puts every product on one footing: a month's contractual fees and interest × 12 ÷ the bucket's balance.</p>");
+    let _ = write!(
+        out,
+        "<p class=\"note\">{}</p>",
+        tr(lang, "html.strats.note")
+    );
     out
 }
 
@@ -59,33 +64,34 @@ pub(super) fn methodology_section(folder: &ReportFolder) -> String {
     if folder.tranches.is_empty() && folder.frontier.is_empty() {
         return String::new();
     }
+    let lang = folder.lang;
     let importance = folder.summary.importance_sampling();
     let mut out = String::new();
-    out.push_str("<h3>The model in plain words</h3><ul>");
-    out.push_str("<li><b>Defaults.</b> Each receivable has a 12-month probability of default from the tape or its credit score. Consumers do not default independently: a bad economy raises everyone's risk at once. Each simulated path draws one hidden “economy” number, held for the life of the deal, and each receivable adds its own luck; the asset correlation says how much the economy matters (a one-factor Gaussian copula on default times).</li>");
-    out.push_str("<li><b>Cash.</b> Survivors pay their fees, interest and scheduled principal; some prepay at the scenario's CPR; defaulted balances recover the recovery rate after the lag. Receivables bought while the deal revolves are simulated the same way under the same economy.</li>");
-    out.push_str("<li><b>Deal.</b> Every path runs through the deal's actual waterfall — senior fees, note interest in order of seniority, reserve, purchases or principal, residual — with the triggers, clean-up call and legal-final buy-back, so tranche losses reflect the structure, not a formula.</li>");
+    out.push_str(tr(lang, "html.method.heading_model"));
+    out.push_str(tr(lang, "html.method.defaults"));
+    out.push_str(tr(lang, "html.method.cash"));
+    out.push_str(tr(lang, "html.method.deal"));
     if importance == Some(true) {
-        out.push_str("<li><b>Rare losses.</b> Senior notes lose only in extreme economies that plain simulation rarely visits, so the paths over-sample bad economies and every statistic weights each path by how likely it really is (importance sampling). Each expected loss carries its standard error. Anyone reading the paths themselves (path_results.csv) must use the weight column too.</li>");
+        out.push_str(tr(lang, "html.method.rare_losses"));
     } else if importance == Some(false) {
-        out.push_str("<li><b>Sampling.</b> Every path has the same weight; each expected loss carries its standard error, which is large for tranches that lose only in rare economies.</li>");
+        out.push_str(tr(lang, "html.method.sampling_plain"));
     } else {
-        out.push_str("<li><b>Sampling.</b> Each expected loss carries its standard error, which is large for tranches that lose only in rare economies.</li>");
+        out.push_str(tr(lang, "html.method.sampling"));
     }
-    out.push_str("<li><b>Ratings.</b> A tranche's implied rating is the best rating whose idealized expected loss at the tranche's weighted average life covers the tranche's expected loss.</li>");
+    out.push_str(tr(lang, "html.method.ratings"));
     if !folder.frontier.is_empty() {
-        out.push_str("<li><b>Frontier.</b> For each score cut-off and limit multiplier the applicants are decided, the receivables they would draw are originated and simulated, and the tranches sized; the recommended policy is the one with the largest pool balance among those that meet the scenario's targets.</li>");
+        out.push_str(tr(lang, "html.method.frontier"));
     }
-    out.push_str("</ul><h3>Limits</h3><ul>");
-    out.push_str("<li>Gaussian dependence has thinner joint tails than observed in crises; tail measures (VaR, ES, senior EL) may be understated.</li>");
-    out.push_str("<li>PDs, prepayment rates and recovery rates are constant over a receivable's life: no seasoning curve, no prepayment that slows in a downturn, no recovery rate that falls with defaults.</li>");
-    out.push_str("<li>The economy is drawn once per path, not as a time series; a recession that starts late in the deal is not modelled separately.</li>");
-    out.push_str("<li>Results are only as good as the PDs: a credit model that under-predicts defaults understates every loss here.");
+    out.push_str(tr(lang, "html.method.limits_heading"));
+    out.push_str(tr(lang, "html.method.gaussian"));
+    out.push_str(tr(lang, "html.method.constant_rates"));
+    out.push_str(tr(lang, "html.method.one_draw"));
+    out.push_str(tr(lang, "html.method.pds"));
     if !folder.breakevens.is_empty() {
-        out.push_str(" The stress results and breakeven multiples show how far the PDs can be wrong before each tranche loses.");
+        out.push_str(tr(lang, "html.method.breakevens"));
     }
     out.push_str("</li>");
-    out.push_str("<li>Monte Carlo results carry sampling error (the ± figures); rerun with more paths to narrow it.</li>");
+    out.push_str(tr(lang, "html.method.sampling_error"));
     out.push_str("</ul>");
     out
 }
@@ -143,30 +149,32 @@ pub fn reproduce_command(folder: &ReportFolder) -> Option<String> {
 pub(super) fn stamp_section(folder: &ReportFolder) -> String {
     let s = &folder.summary;
     let m = &s.manifest;
+    let lang = folder.lang;
+    let item = |key: &str| tr(lang, key).to_string();
     let mut rows: Vec<Vec<String>> = vec![
         vec![
-            "Tool".into(),
+            item("html.stamp.tool"),
             esc(&format!("{} {}", tool_name(&m.tool), m.version)),
         ],
-        vec!["Scenario".into(), esc(&folder.scenario_name())],
+        vec![item("html.stamp.scenario"), esc(&folder.scenario_name())],
     ];
     if let Some(file) = &s.scenario.file {
         rows.push(vec![
-            "Scenario file".into(),
+            item("html.stamp.scenario_file"),
             format!("<span class=\"mono\">{}</span>", esc(file)),
         ]);
     }
-    rows.push(vec!["Seed".into(), m.seed.to_string()]);
+    rows.push(vec![item("html.stamp.seed"), m.seed.to_string()]);
     rows.push(vec![
         if folder.is_frontier() {
-            "Monte Carlo paths per policy".into()
+            item("html.stamp.paths_per_policy")
         } else {
-            "Monte Carlo paths".into()
+            item("html.stamp.paths")
         },
         cny(m.paths as f64),
     ]);
     rows.push(vec![
-        "Inputs digest (SHA-256)".into(),
+        item("html.stamp.digest"),
         format!(
             "<span class=\"mono\">{}</span>",
             esc(if m.inputs_digest.is_empty() {
@@ -178,7 +186,7 @@ pub(super) fn stamp_section(folder: &ReportFolder) -> String {
     ]);
     if !m.inputs.is_empty() {
         rows.push(vec![
-            "Inputs".into(),
+            item("html.stamp.inputs"),
             m.inputs
                 .iter()
                 .map(|i| format!("<span class=\"mono\">{}</span>", esc(i)))
@@ -187,15 +195,21 @@ pub(super) fn stamp_section(folder: &ReportFolder) -> String {
         ]);
     }
     if !s.scenario.rating_table.is_empty() {
-        rows.push(vec!["Rating table".into(), esc(&s.scenario.rating_table)]);
+        rows.push(vec![
+            item("html.stamp.rating_table"),
+            esc(&s.scenario.rating_table),
+        ]);
     }
     if let Some(command) = reproduce_command(folder) {
         rows.push(vec![
-            "Reproduce with".into(),
+            item("html.stamp.reproduce"),
             format!("<span class=\"mono\">{}</span>", esc(&command)),
         ]);
     }
-    let mut out = text_table(&["Item", "Value"], &rows);
-    out.push_str("<p class=\"note\">The same inputs, seed and number of paths give the same files byte for byte, on any number of threads. This page was built from the report folder's files and needs nothing outside itself.</p>");
+    let mut out = text_table(
+        &[tr(lang, "html.col.item"), tr(lang, "html.col.value")],
+        &rows,
+    );
+    let _ = write!(out, "<p class=\"note\">{}</p>", tr(lang, "html.stamp.note"));
     out
 }

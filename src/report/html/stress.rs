@@ -6,25 +6,34 @@ pub(super) fn stress_section(folder: &ReportFolder) -> String {
     let Some(d) = &folder.summary.deterministic else {
         return String::new();
     };
+    let lang = folder.lang;
     let mut out = String::new();
-    let basis = match (d.cdr_override, d.cpr_override) {
-        (false, false) => {
-            "each receivable's PD and the scenario's CPR, at their expected rates".to_string()
-        }
-        (true, false) => "the scenario's fixed CDR stress and its CPR".to_string(),
-        (false, true) => "each receivable's PD and the scenario's fixed CPR stress".to_string(),
-        (true, true) => "the scenario's fixed CDR and CPR stresses".to_string(),
-    };
+    let basis = tr(
+        lang,
+        match (d.cdr_override, d.cpr_override) {
+            (false, false) => "html.stress.basis_expected",
+            (true, false) => "html.stress.basis_cdr",
+            (false, true) => "html.stress.basis_cpr",
+            (true, true) => "html.stress.basis_both",
+        },
+    );
+    let call = d.call_month.map_or_else(String::new, |month| {
+        fill(tr(lang, "html.stress.call"), &[("month", &month)])
+    });
     let _ = write!(
         out,
-        "<p>The deterministic case runs the pool once on {basis}: cumulative defaults {} CNY, recoveries {} CNY, purchases {} CNY; cumulative net loss {} of the closing balance plus purchases{}.</p>",
-        cny(d.cumulative_defaults),
-        cny(d.cumulative_recoveries),
-        cny(d.cumulative_purchases),
-        percent(d.cumulative_net_loss_share, 2),
-        d.call_month
-            .map(|m| format!("; clean-up call in month {m}"))
-            .unwrap_or_default()
+        "<p>{}</p>",
+        fill(
+            tr(lang, "html.stress.deterministic"),
+            &[
+                ("basis", &basis),
+                ("defaults", &cny(d.cumulative_defaults)),
+                ("recoveries", &cny(d.cumulative_recoveries)),
+                ("purchases", &cny(d.cumulative_purchases)),
+                ("net_loss", &percent(d.cumulative_net_loss_share, 2)),
+                ("call", &call),
+            ],
+        )
     );
     let breakeven = |name: &str| {
         folder
@@ -46,7 +55,7 @@ pub(super) fn stress_section(folder: &ReportFolder) -> String {
                 or_dash(t.annual_yield, |v| percent(v, 2)),
                 match breakeven(&t.tranche) {
                     Some(Some(m)) => format!("{m:.2} ×"),
-                    Some(None) => "no loss up to 1,000 ×".into(),
+                    Some(None) => tr(lang, "html.stress.no_loss_up_to").into(),
                     None => "-".into(),
                 },
             ]
@@ -54,17 +63,21 @@ pub(super) fn stress_section(folder: &ReportFolder) -> String {
         .collect();
     out.push_str(&table(
         &[
-            "Tranche",
-            "Principal loss (CNY)",
-            "Loss share",
-            "Interest shortfall (CNY)",
-            "WAL (years)",
-            "Yield",
-            "Breakeven PD multiple",
+            tr(lang, "html.col.tranche"),
+            tr(lang, "html.col.principal_loss"),
+            tr(lang, "html.col.loss_share"),
+            tr(lang, "html.col.interest_shortfall"),
+            tr(lang, "html.col.wal_years"),
+            tr(lang, "html.col.yield"),
+            tr(lang, "html.col.breakeven_multiple"),
         ],
         &rows,
     ));
-    out.push_str("<p class=\"note\">Breakeven PD multiple: the smallest factor on every receivable's PD at which the tranche first loses principal in the deterministic run; the larger it is, the more deterioration the tranche withstands.</p>");
+    let _ = write!(
+        out,
+        "<p class=\"note\">{}</p>",
+        tr(lang, "html.stress.breakeven_note")
+    );
     let triggers: Vec<Vec<String>> = d
         .triggers
         .iter()
@@ -78,7 +91,9 @@ pub(super) fn stress_section(folder: &ReportFolder) -> String {
                 esc(&trigger.trigger.replace("->", "→")),
                 trigger
                     .breach_month
-                    .map_or("never".into(), |m| format!("month {m}")),
+                    .map_or(tr(lang, "word.never").into(), |m| {
+                        fill(tr(lang, "html.word.month_n"), &[("month", &m)])
+                    }),
                 or_dash(within_revolving, small_percent),
                 or_dash(by_legal_final, small_percent),
             ]
@@ -87,14 +102,18 @@ pub(super) fn stress_section(folder: &ReportFolder) -> String {
     if !triggers.is_empty() {
         out.push_str(&table(
             &[
-                "Trigger",
-                "Deterministic breach",
-                "Monte Carlo breach probability within the revolving period",
-                "Monte Carlo breach probability by the legal final",
+                tr(lang, "html.col.trigger"),
+                tr(lang, "html.col.deterministic_breach"),
+                tr(lang, "html.col.breach_within_revolving"),
+                tr(lang, "html.col.breach_by_final"),
             ],
             &triggers,
         ));
-        out.push_str("<p class=\"note\">Every trigger is tested each month until the pool is sold (clean-up call or legal final), after the revolving period too; any breach ends pro-rata principal. Within the revolving period: a first breach in one of the scheduled revolving months, including a breach that itself ends the revolving period early.</p>");
+        let _ = write!(
+            out,
+            "<p class=\"note\">{}</p>",
+            tr(lang, "html.stress.trigger_note")
+        );
     }
     out
 }

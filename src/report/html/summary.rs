@@ -8,113 +8,155 @@ pub(super) fn frontier_lead(folder: &ReportFolder) -> Option<String> {
         return None;
     }
     let applicants = folder.summary.applicants.as_ref()?;
-    Some(format!(
-        "Approval-policy frontier on {} applicants of {}: at each score cut-off and limit multiplier, the pool is what the approved applicants would draw, funded by this scenario's deal; the scenario's own pool lends only its term and fee mix.",
-        cny(applicants.count as f64),
-        applicants.file
+    Some(fill(
+        tr(folder.lang, "html.summary.frontier_lead"),
+        &[
+            ("count", &cny(applicants.count as f64)),
+            ("file", &applicants.file),
+        ],
     ))
 }
 
 pub(super) fn summary_section(folder: &ReportFolder) -> String {
     let s = &folder.summary;
+    let lang = folder.lang;
+    let money = |amount: f64| fill(tr(lang, "money.cny"), &[("amount", &cny(amount))]);
     let mut facts = Vec::new();
     let mut findings = Vec::new();
     if let Some(pool) = &s.pool {
         facts.push(fact(
-            "Closing pool balance",
-            &format!("{} CNY", cny(pool.closing_balance)),
-            &format!("{} eligible receivables", cny(pool.receivables as f64)),
+            tr(lang, "html.summary.closing_balance"),
+            &money(pool.closing_balance),
+            &fill(
+                tr(lang, "html.summary.eligible"),
+                &[("count", &cny(pool.receivables as f64))],
+            ),
         ));
         facts.push(fact(
-            "Tape 12-month PD",
+            tr(lang, "html.summary.tape_pd"),
             &percent(pool.weighted_pd_12m, 2),
-            "balance-weighted, as on the tape, before the PD multiplier",
+            tr(lang, "html.summary.tape_pd_sub"),
         ));
         facts.push(fact(
-            "Stressed 12-month PD",
+            tr(lang, "html.summary.stressed_pd"),
             &percent(pool.weighted_pd_12m_stressed, 2),
-            &format!(
-                "used by the model: tape PDs × PD multiplier {} (capped at 99.9 %)",
-                pool.pd_multiplier
+            &fill(
+                tr(lang, "html.summary.stressed_pd_sub"),
+                &[("multiplier", &pool.pd_multiplier)],
             ),
         ));
     }
     if let Some(terms) = &s.terms {
         let (h, r) = (terms.deal.horizon_months, terms.deal.revolving_months);
         facts.push(fact(
-            "Term",
-            &format!("{h} months"),
-            &format!("{r} revolving, {} amortizing", h.saturating_sub(r)),
+            tr(lang, "html.summary.term"),
+            &fill(tr(lang, "html.summary.months"), &[("months", &h)]),
+            &fill(
+                tr(lang, "html.summary.term_sub"),
+                &[("revolving", &r), ("amortizing", &h.saturating_sub(r))],
+            ),
         ));
     }
     if let Some(mc) = &s.monte_carlo {
         let l = &mc.pool_net_loss;
         facts.push(fact(
-            "Pool expected net loss",
+            tr(lang, "html.summary.pool_el"),
             &percent(l.mean, 2),
-            &format!(
-                "± {} standard error{}",
-                percent(l.standard_error, 2),
-                folder
-                    .closing_balance()
-                    .map(|b| format!("; {} CNY", cny(l.mean * b)))
-                    .unwrap_or_default()
+            &fill(
+                tr(lang, "html.summary.pool_el_sub"),
+                &[
+                    ("se", &percent(l.standard_error, 2)),
+                    (
+                        "amount",
+                        &folder
+                            .closing_balance()
+                            .map(|b| {
+                                fill(
+                                    tr(lang, "html.summary.pool_el_amount"),
+                                    &[("amount", &cny(l.mean * b))],
+                                )
+                            })
+                            .unwrap_or_default(),
+                    ),
+                ],
             ),
         ));
         facts.push(fact(
-            "Pool VaR 99 % / ES 99 %",
+            tr(lang, "html.summary.var_es"),
             &format!("{} / {}", percent(l.var[1], 2), percent(l.es[1], 2)),
-            "net loss in the worst 1 % of economies",
+            tr(lang, "html.summary.var_es_sub"),
         ));
         facts.push(fact(
-            "Clean-up call probability",
+            tr(lang, "html.summary.call_probability"),
             &small_percent(mc.call_probability),
-            "pool sold at par before the legal final",
+            tr(lang, "html.summary.call_probability_sub"),
         ));
     }
     if let Some(capacity) = folder.funding_capacity() {
         let whose = s.treasury.as_ref().and_then(Treasury::policy);
         facts.push(fact(
-            "Funding capacity",
-            &format!("{} CNY", cny(capacity)),
+            tr(lang, "html.summary.funding_capacity"),
+            &money(capacity),
             &match (whose, s.sizing().map(|z| z.advance_rate)) {
-                (Some(policy), _) => format!("rated notes of the {policy} policy, sized"),
-                (None, Some(a)) => format!("advance rate {}", percent(a, 1)),
-                (None, None) => "rated notes sized to their targets".into(),
+                (Some(policy), _) => fill(
+                    tr(lang, "html.summary.capacity_of_policy"),
+                    &[("policy", &policy_word(lang, policy))],
+                ),
+                (None, Some(a)) => fill(
+                    tr(lang, "html.summary.advance_rate"),
+                    &[("rate", &percent(a, 1))],
+                ),
+                (None, None) => tr(lang, "html.summary.capacity_sized").into(),
             },
         ));
     }
     if !folder.frontier.is_empty() {
         facts.push(fact(
-            "Policies evaluated",
+            tr(lang, "html.summary.policies"),
             &folder.frontier.len().to_string(),
-            "score cut-off × limit multiplier",
+            tr(lang, "html.summary.policies_sub"),
         ));
         let recommendation = s.recommendation.as_ref();
         match folder.frontier.iter().find(|r| r.recommended) {
             Some(r) => facts.push(fact(
-                "Recommended policy",
-                &format!("cut-off {:.0}, limit × {}", r.cutoff, r.limit_multiplier),
-                &format!(
-                    "approval rate {}; funding capacity {} CNY",
-                    or_dash(r.approval_rate, |v| percent(v, 1)),
-                    or_dash(r.funding_capacity, cny)
+                tr(lang, "html.summary.recommended"),
+                &fill(
+                    tr(lang, "html.summary.policy_value"),
+                    &[
+                        ("cutoff", &format!("{:.0}", r.cutoff)),
+                        ("multiplier", &r.limit_multiplier),
+                    ],
+                ),
+                &fill(
+                    tr(lang, "html.summary.policy_sub"),
+                    &[
+                        ("approval", &or_dash(r.approval_rate, |v| percent(v, 1))),
+                        ("capacity", &or_dash(r.funding_capacity, cny)),
+                    ],
                 ),
             )),
             None => facts.push(fact(
-                "Recommended policy",
-                "none",
+                tr(lang, "html.summary.recommended"),
+                tr(lang, "word.none"),
                 &match recommendation {
                     Some(RecommendationSummary::NothingApproved { .. }) => {
-                        "no policy on the grid approves any applicant".to_string()
+                        tr(lang, "html.summary.nothing_approved").to_string()
                     }
-                    Some(r) => format!(
-                        "no policy on the grid meets every target{}",
-                        r.binding_target()
-                            .map(|b| format!("; binding target {}", b.key()))
-                            .unwrap_or_default()
+                    Some(r) => fill(
+                        tr(lang, "html.summary.none_meets"),
+                        &[(
+                            "binding",
+                            &r.binding_target()
+                                .map(|b| {
+                                    fill(
+                                        tr(lang, "html.summary.binding_target"),
+                                        &[("target", &b.key())],
+                                    )
+                                })
+                                .unwrap_or_default(),
+                        )],
                     ),
-                    None => "no policy on the grid meets every target".into(),
+                    None => fill(tr(lang, "html.summary.none_meets"), &[("binding", &"")]),
                 },
             )),
         }
@@ -123,28 +165,42 @@ pub(super) fn summary_section(folder: &ReportFolder) -> String {
         {
             findings.push(format!(
                 "<li class=\"bad\">{}</li>",
-                esc(&infeasible_sentence(r))
+                esc(&infeasible_sentence(lang, r))
             ));
         }
     }
 
     let scale = rating_scale(folder);
     for t in &folder.tranches {
-        match meets_target(&scale, t.implied_rating.as_deref(), t.target_rating.as_deref()) {
-            Some(true) => findings.push(format!(
-                "<li>Tranche {} is consistent with its target <b>{}</b> (implied {}; EL {}).</li>",
-                esc(&t.tranche),
-                esc(t.target_rating.as_deref().unwrap_or("")),
-                esc(t.implied_rating.as_deref().unwrap_or("")),
-                small_percent(t.el.unwrap_or(0.0))
+        match meets_target(
+            &scale,
+            t.implied_rating.as_deref(),
+            t.target_rating.as_deref(),
+        ) {
+            Some(true) => findings.push(fill(
+                tr(lang, "html.summary.tranche_meets"),
+                &[
+                    ("tranche", &esc(&t.tranche)),
+                    ("target", &esc(t.target_rating.as_deref().unwrap_or(""))),
+                    ("implied", &esc(t.implied_rating.as_deref().unwrap_or(""))),
+                    ("el", &small_percent(t.el.unwrap_or(0.0))),
+                ],
             )),
-            Some(false) => findings.push(format!(
-                "<li class=\"bad\">Tranche {} falls short of its target {}: implied {} (EL {} against the target's {}).</li>",
-                esc(&t.tranche),
-                esc(t.target_rating.as_deref().unwrap_or("")),
-                esc(t.implied_rating.as_deref().unwrap_or("below the scale")),
-                small_percent(t.el.unwrap_or(0.0)),
-                or_dash(t.target_el, small_percent)
+            Some(false) => findings.push(fill(
+                tr(lang, "html.summary.tranche_short"),
+                &[
+                    ("tranche", &esc(&t.tranche)),
+                    ("target", &esc(t.target_rating.as_deref().unwrap_or(""))),
+                    (
+                        "implied",
+                        &esc(t
+                            .implied_rating
+                            .as_deref()
+                            .unwrap_or_else(|| tr(lang, "html.summary.below_the_scale"))),
+                    ),
+                    ("el", &small_percent(t.el.unwrap_or(0.0))),
+                    ("target_el", &or_dash(t.target_el, small_percent)),
+                ],
             )),
             None => {}
         }
@@ -155,23 +211,32 @@ pub(super) fn summary_section(folder: &ReportFolder) -> String {
             .iter()
             .filter_map(|t| {
                 let month = t.breach_month?;
-                Some(format!("{} in month {month}", short_trigger(&t.trigger)))
+                Some(fill(
+                    tr(lang, "html.summary.trigger_in_month"),
+                    &[("trigger", &short_trigger(&t.trigger)), ("month", &month)],
+                ))
             })
             .collect();
         if !breached.is_empty() {
-            findings.push(format!(
-                "<li>In the deterministic case the trigger {} breaches.</li>",
-                esc(&breached.join(", "))
+            findings.push(fill(
+                tr(lang, "html.summary.deterministic_breach"),
+                &[(
+                    "triggers",
+                    &esc(&breached.join(tr(lang, "word.list_separator"))),
+                )],
             ));
         }
     }
     if let Some(t) = &s.treasury
-        && let Some(finding) = treasury_finding(t)
+        && let Some(finding) = treasury_finding(lang, t)
     {
         findings.push(finding);
     }
     for w in &s.warnings {
-        findings.push(format!("<li class=\"note\">Warning: {}</li>", esc(w)));
+        findings.push(fill(
+            tr(lang, "html.summary.warning"),
+            &[("warning", &esc(w))],
+        ));
     }
     if facts.is_empty() && findings.is_empty() {
         return String::new();
@@ -185,25 +250,37 @@ pub(super) fn summary_section(folder: &ReportFolder) -> String {
 
 /// The treasury's funding position in one sentence, coloured by its sign; `None` without a
 /// funding need.
-pub(super) fn treasury_finding(t: &Treasury) -> Option<String> {
+pub(super) fn treasury_finding(lang: Lang, t: &Treasury) -> Option<String> {
     let (need, surplus) = (t.funding_need?, t.surplus()?);
     let whose = match t.policy() {
-        Some(policy) => format!("Funding capacity of the {} policy", esc(policy)),
-        None => "Funding capacity".to_string(),
+        Some(policy) => fill(
+            tr(lang, "html.summary.capacity_of_the_policy"),
+            &[("policy", &esc(policy_word(lang, policy)))],
+        ),
+        None => tr(lang, "html.summary.funding_capacity").to_string(),
     };
     let capacity = t
         .funding_capacity
-        .map(|c| format!(" {} CNY", cny(c)))
+        .map(|c| {
+            fill(
+                tr(lang, "html.summary.capacity_amount"),
+                &[("amount", &cny(c))],
+            )
+        })
         .unwrap_or_default();
-    let verb = if surplus >= 0.0 {
-        "covers"
+    let key = if surplus >= 0.0 {
+        "html.summary.treasury_covers"
     } else {
-        "falls short of"
+        "html.summary.treasury_short"
     };
-    Some(format!(
-        "<li class=\"{}\">{whose}{capacity} {verb} the treasury's funding need of {} CNY: {}.</li>",
-        funding_class(surplus),
-        cny(need),
-        esc(&funding_position_text(surplus))
+    Some(fill(
+        tr(lang, key),
+        &[
+            ("class", &funding_class(surplus)),
+            ("whose", &whose),
+            ("capacity", &capacity),
+            ("need", &cny(need)),
+            ("position", &esc(&funding_position_text_in(lang, surplus))),
+        ],
     ))
 }

@@ -6,6 +6,7 @@ pub(super) fn tranche_section(folder: &ReportFolder) -> String {
     if folder.tranches.is_empty() {
         return String::new();
     }
+    let lang = folder.lang;
     let scale = rating_scale(folder);
     let residual = folder.tranches.len() - 1;
     let rows: Vec<Vec<String>> = folder
@@ -18,8 +19,13 @@ pub(super) fn tranche_section(folder: &ReportFolder) -> String {
                 t.implied_rating.as_deref(),
                 t.target_rating.as_deref(),
             ) {
-                Some(true) => "<span class=\"good\">meets</span>".to_string(),
-                Some(false) => "<span class=\"bad\">below</span>".to_string(),
+                Some(true) => format!(
+                    "<span class=\"good\">{}</span>",
+                    tr(lang, "html.word.meets")
+                ),
+                Some(false) => {
+                    format!("<span class=\"bad\">{}</span>", tr(lang, "html.word.below"))
+                }
                 None => "-".to_string(),
             };
             vec![
@@ -38,9 +44,15 @@ pub(super) fn tranche_section(folder: &ReportFolder) -> String {
                 or_dash(t.annual_yield, |y| percent(y, 2)),
                 if i == residual {
                     // the residual holder has no coupon and is not rated (SPEC §5)
-                    "— <span class=\"note\">not rated</span>".to_string()
+                    format!(
+                        "— <span class=\"note\">{}</span>",
+                        tr(lang, "word.not_rated")
+                    )
                 } else {
-                    esc(t.implied_rating.as_deref().unwrap_or("below scale"))
+                    esc(t
+                        .implied_rating
+                        .as_deref()
+                        .unwrap_or_else(|| tr(lang, "word.below_scale")))
                 },
                 esc(t.target_rating.as_deref().unwrap_or("-")),
                 verdict,
@@ -49,22 +61,26 @@ pub(super) fn tranche_section(folder: &ReportFolder) -> String {
         .collect();
     let mut out = table(
         &[
-            "Tranche",
-            "Size (CNY, share)",
-            "Coupon",
-            "EL ± SE",
-            "PD",
+            tr(lang, "html.col.tranche"),
+            tr(lang, "html.col.size"),
+            tr(lang, "html.col.coupon"),
+            tr(lang, "html.col.el_se"),
+            tr(lang, "html.col.pd"),
             "VaR 99 %",
             "ES 99 %",
-            "WAL (years)",
-            "Yield",
-            "Implied",
-            "Target",
+            tr(lang, "html.col.wal_years"),
+            tr(lang, "html.col.yield"),
+            tr(lang, "html.col.implied"),
+            tr(lang, "html.col.target"),
             "",
         ],
         &rows,
     );
-    out.push_str("<p class=\"note\">EL: expected principal loss as a share of the tranche's original balance, ± its Monte Carlo standard error. PD: probability of any principal loss. VaR and ES at 99 %: the loss exceeded in 1 % of simulated economies, and the average loss in that worst 1 %. Yield: annual rate of the expected cash flows at par (the residual tranche's includes its residual cash). Implied rating: the best rating whose idealized expected loss at the tranche's WAL covers its EL; the residual tranche, the last, has no coupon and is not rated.</p>");
+    let _ = write!(
+        out,
+        "<p class=\"note\">{}</p>",
+        tr(lang, "html.tranches.note")
+    );
     out.push_str(&path_weights_note(folder));
     out
 }
@@ -76,8 +92,16 @@ pub(super) fn path_weights_note(folder: &ReportFolder) -> String {
     if folder.summary.importance_sampling() != Some(true) {
         return String::new();
     }
-    let mut note = String::from(
-        "<p class=\"bad\">Paths are importance-sampled; use the weight column. The rows of path_results.csv over-sample bad economies and each carries its weight (they sum to 1): a statistic of the file is Σ weight × value, in pandas <code>(df.loss_A * df.weight).sum()</code>, never an unweighted <code>df.loss_A.mean()</code>.",
+    let lang = folder.lang;
+    let mut note = format!(
+        "<p class=\"bad\">{}",
+        fill(
+            tr(lang, "html.tranches.weights"),
+            &[
+                ("weighted", &"<code>(df.loss_A * df.weight).sum()</code>"),
+                ("unweighted", &"<code>df.loss_A.mean()</code>"),
+            ],
+        )
     );
     if let Some(paths) = &folder.path_results
         && let Some((name, losses)) = paths.tranche_losses.first()
@@ -91,13 +115,14 @@ pub(super) fn path_weights_note(folder: &ReportFolder) -> String {
             .map(|(l, w)| l * w)
             .sum::<f64>()
             / total;
-        let _ = write!(
-            note,
-            " Here loss_{} averages {} unweighted against its weighted mean, the EL, of {}.",
-            esc(name),
-            small_percent(unweighted),
-            small_percent(weighted)
-        );
+        note.push_str(&fill(
+            tr(lang, "html.tranches.weights_here"),
+            &[
+                ("tranche", &esc(name)),
+                ("unweighted", &small_percent(unweighted)),
+                ("weighted", &small_percent(weighted)),
+            ],
+        ));
     }
     note.push_str("</p>");
     note
