@@ -101,6 +101,7 @@ fn calibrate_120x36(c: &mut Criterion) {
             pd_12m: 0.02,
         },
         segment_references: Default::default(),
+        reference_tape: None,
     };
     let scratch = tempfile::tempdir().expect("a scratch folder");
     let mut group = c.benchmark_group("calibrate_120x36");

@@ -1376,3 +1376,197 @@ fn run_captions_are_read_from_the_numbers() {
         );
     }
 }
+
+/// The calibration folder of the shipped history (`calibrate --history data/history.csv`),
+/// written once by the real binary for the calibration tests.
+fn calibration_folder() -> &'static Path {
+    static FOLDER: OnceLock<PathBuf> = OnceLock::new();
+    FOLDER.get_or_init(|| {
+        let out = scratch().join("calibration");
+        let _ = fs::remove_dir_all(&out);
+        fs::create_dir_all(scratch()).unwrap();
+        let output = binary(&[
+            "calibrate",
+            "--history",
+            "data/history.csv",
+            "--bootstrap",
+            "200",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(
+            output.status.success(),
+            "calibrate: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        out
+    })
+}
+
+/// The charts of a calibration folder, in the order of calibration.html.
+const CALIBRATION_CHARTS: [&str; 3] = ["vintage_curves", "roll_rates", "vasicek_fit"];
+
+#[test]
+fn calibration_writes_every_chart_with_text_and_data() {
+    let dir = calibration_folder();
+    let manifest = fs::read_to_string(dir.join("manifest.json")).unwrap();
+    for name in CALIBRATION_CHARTS {
+        check_chart(dir, name);
+        for ext in ["png", "svg"] {
+            assert!(
+                manifest.contains(&format!("charts/{name}.{ext}")),
+                "{manifest}"
+            );
+        }
+    }
+    assert!(manifest.contains("calibration.html"), "{manifest}");
+}
+
+/// calibration.html refers to nothing outside itself, inlines every chart with a caption
+/// read from calibration.json's numbers, and has every section, estimate and vintage.
+#[test]
+fn calibration_html_is_self_contained_and_complete() {
+    let dir = calibration_folder();
+    let html = fs::read_to_string(dir.join("calibration.html")).unwrap();
+    assert_self_contained(&html, "calibration.html");
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    let mut captions = Vec::new();
+    for chart in CALIBRATION_CHARTS {
+        let start = html
+            .find(&format!("<figure id=\"chart-{chart}\">"))
+            .unwrap_or_else(|| panic!("calibration.html lacks the chart {chart}"));
+        let figure = &html[start..start + html[start..].find("</figure>").unwrap()];
+        assert!(
+            figure.contains("<svg") && figure.contains("</svg>") && figure.contains("<text"),
+            "{chart} is not inline SVG with text"
+        );
+        let caption = figure.find("<figcaption>").expect("a caption");
+        captions.push(figure[caption..].to_string());
+    }
+    assert_eq!(html.matches("<svg").count(), CALIBRATION_CHARTS.len());
+    let json: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(dir.join("calibration.json")).unwrap()).unwrap();
+    let all = &json["all"];
+    let rho = all["rho"]["estimate"].as_f64().unwrap();
+    let ci = all["rho"]["ci90"].as_array().unwrap();
+    let (lo, hi) = (ci[0].as_f64().unwrap(), ci[1].as_f64().unwrap());
+    let m_star = all["m_star"].as_u64().unwrap();
+    let used = all["rho"]["vintages_used"].as_u64().unwrap();
+    let lifetime = all["lifetime_charge_off_rate"].as_f64().unwrap();
+    let pd_scale = all["pd_scale"].as_f64().unwrap();
+    let cv = all["cv"].as_f64().unwrap();
+    for expected in [
+        "History",
+        "Base case",
+        "Dispersion",
+        "PD scale",
+        "Vintages",
+        "Methodology and limits",
+        "No development beyond the longest observed age",
+        "percentile bootstrap",
+        "What ρ's interval does",
+        "Reproducibility",
+        "baitiao-abs calibrate --history data/history.csv --seed 20151024 --bootstrap 200",
+        "@media print",
+        "2017-01 to 2020-12",
+        "dpd_31_60",
+        &format!("{:.3} %", 100.0 * lifetime),
+        &format!("{rho:.4}"),
+        &format!("{lo:.4} – {hi:.4}"),
+        &format!("{pd_scale:.4}"),
+        &format!("{cv:.3}"),
+        &format!("<td>{m_star}</td>"),
+    ] {
+        assert!(
+            html.contains(expected),
+            "calibration.html lacks `{expected}`"
+        );
+    }
+    // one row per vintage, with its projected lifetime rate
+    for v in all["vintages"].as_array().unwrap() {
+        let name = v["vintage"].as_str().unwrap();
+        let projected = v["projected_lifetime_rate"].as_f64().unwrap();
+        let row = format!(
+            "<tr><td>{name}</td><td>all</td><td>{}</td><td>{}</td>",
+            cny(v["originated"].as_f64().unwrap()),
+            v["months_on_book"].as_u64().unwrap()
+        );
+        let at = html
+            .find(&row)
+            .unwrap_or_else(|| panic!("no row for vintage {name}"));
+        let end = at + html[at..].find("</tr>").unwrap();
+        assert!(
+            html[at..end].contains(&format!("{:.3} %", 100.0 * projected)),
+            "{}",
+            &html[at..end]
+        );
+    }
+    // the captions are read from the numbers
+    let roll = all["roll_rates"]["rolls"][0]["rate"].as_f64().unwrap();
+    assert!(
+        captions[1].contains(&format!(
+            "{:.1} % of dpd_1_30 rolls to dpd_31_60",
+            100.0 * roll
+        )),
+        "{}",
+        captions[1]
+    );
+    assert!(
+        captions[2].contains(&format!("the {used} vintages"))
+            && captions[2].contains(&format!("m* = {m_star}"))
+            && captions[2].contains(&format!("ρ = {rho:.4}"))
+            && captions[2].contains(&format!("{lo:.4}–{hi:.4}")),
+        "{}",
+        captions[2]
+    );
+    assert!(
+        !html.contains(".tmp-"),
+        "calibration.html names the temporary folder"
+    );
+}
+
+#[test]
+fn browser_renders_the_calibration_report_without_console_errors() {
+    let Some(browser) = chromium() else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must have chromium: .ci/run installs Debian's chromium"
+        );
+        println!("SKIPPED browser test: no chromium on this machine (CI installs it)");
+        return;
+    };
+    let work = scratch().join("browser-calibration");
+    let _ = fs::remove_dir_all(&work);
+    fs::create_dir_all(&work).unwrap();
+    let profile = work.join("profile");
+    let page = calibration_folder()
+        .join("calibration.html")
+        .canonicalize()
+        .unwrap();
+    let screenshot = work.join("calibration.png");
+    let (_, log) = headless(
+        &browser,
+        &page,
+        &profile,
+        &[
+            format!("--screenshot={}", screenshot.display()),
+            "--window-size=1200,2000".into(),
+        ],
+    );
+    assert_eq!(console_errors(&log), Vec::<String>::new(), "console errors");
+    let census = PixelCensus::read(&screenshot);
+    assert_eq!((census.width, census.height), (1200, 2000));
+    assert!(
+        census.share_not_white() > 0.05,
+        "the screenshot is nearly blank: {:.1} % drawn",
+        100.0 * census.share_not_white()
+    );
+    assert!(
+        census.dark_in_rows(0..200) > 2_000,
+        "no heading text at the top"
+    );
+    let (dom, log) = headless(&browser, &page, &profile, &["--dump-dom".into()]);
+    assert_eq!(console_errors(&log), Vec::<String>::new(), "console errors");
+    assert!(dom.contains("Methodology and limits") && dom.contains("Dispersion"));
+    assert_eq!(dom.matches("<svg").count(), CALIBRATION_CHARTS.len());
+}

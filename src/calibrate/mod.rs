@@ -58,6 +58,9 @@ pub struct CalibrationOptions {
     /// group.
     pub reference: PdReference,
     pub segment_references: BTreeMap<String, PdReference>,
+    /// The tape the references were taken from, as the user named it (for the record in
+    /// `calibration.json`); `None`: the built-in synthetic tape.
+    pub reference_tape: Option<String>,
 }
 
 /// The default number of bootstrap resamples.
