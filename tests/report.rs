@@ -519,7 +519,16 @@ fn treasury_shortfall_reads_as_a_shortfall_everywhere() {
     let _ = fs::remove_dir_all(&dir);
     fs::create_dir_all(&dir).unwrap();
     let base = fs::read_to_string(repo().join("scenarios/base.toml")).unwrap();
-    let needy = base.replace("funding_need = 300_000_000", "funding_need = 900_000_000");
+    // written outside scenarios/: the calibration it reads is named by its absolute path
+    let needy = base
+        .replace("funding_need = 300_000_000", "funding_need = 900_000_000")
+        .replace(
+            "calibration = \"../data/base_calibration.toml\"",
+            &format!(
+                "calibration = \"{}\"",
+                repo().join("data/base_calibration.toml").display()
+            ),
+        );
     assert_ne!(base, needy, "base.toml has a funding need to raise");
     let scenario = dir.join("needy.toml");
     fs::write(&scenario, needy).unwrap();
@@ -1463,7 +1472,7 @@ fn calibration_html_is_self_contained_and_complete() {
         "Vintages",
         "Methodology and limits",
         "No development beyond the longest observed age",
-        "percentile bootstrap",
+        "The bootstrap interval is too narrow with few vintages",
         "What ρ's interval does",
         "Reproducibility",
         "baitiao-abs calibrate --history data/history.csv --seed 20151024 --bootstrap 200",

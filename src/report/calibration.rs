@@ -166,7 +166,7 @@ pub struct VintageRow {
 
 const DEVELOPMENT: &str =
     "chain ladder: no development beyond the longest observed month on book (no tail factor)";
-const RHO_METHOD: &str = "Vasicek maximum likelihood on the vintages' cumulative charge-off rates at m* (closed form rho = s^2/(1+s^2) of their probits); bootstrap percentile interval";
+const RHO_METHOD: &str = "Vasicek maximum likelihood on the vintages' cumulative charge-off rates at m* (closed form rho = s^2/(1+s^2) of their probits); bootstrap BCa interval (bias-corrected and accelerated)";
 
 /// Why a calibration folder was not written.
 #[derive(Debug, thiserror::Error)]
