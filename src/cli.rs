@@ -235,11 +235,17 @@ pub enum Command {
         params: Option<PathBuf>,
     },
     /// Calibrate the base case and the factor model from a static-pool history (SPEC §4.6):
-    /// `calibration.toml`, `calibration.json` and `vintages.csv` in a report folder.
+    /// `calibration.toml`, `calibration.json`, `vintages.csv`, charts and `calibration.html`
+    /// in a report folder.
     Calibrate {
         /// Static-pool history (CSV, SPEC §2.4).
         #[arg(long)]
         history: PathBuf,
+        /// Receivables tape (SPEC §2.1) whose mix gives the PD scale's reference receivable,
+        /// per segment where the tape has the history's segment (default: the base
+        /// scenario's synthetic pool).
+        #[arg(long)]
+        tape: Option<PathBuf>,
         /// Output folder (default `reports/calibration`): new, empty, or an earlier report.
         #[arg(long)]
         out: Option<PathBuf>,
@@ -494,13 +500,19 @@ fn dispatch(cli: Cli) -> Result<(), AppError> {
         }
         Command::Calibrate {
             history,
+            tape,
             out,
             seed,
             bootstrap,
         } => {
             let out = out.unwrap_or_else(|| PathBuf::from(app::calibrate::DEFAULT_CALIBRATION_DIR));
-            let (result, warnings) =
-                app::calibrate::calibrate_history_file(&history, out, seed, bootstrap)?;
+            let (result, warnings) = app::calibrate::calibrate_history_file(
+                &history,
+                tape.as_deref(),
+                out,
+                seed,
+                bootstrap,
+            )?;
             for warning in &warnings {
                 eprintln!("warning: {warning}");
             }
@@ -508,7 +520,7 @@ fn dispatch(cli: Cli) -> Result<(), AppError> {
                 println!("{line}");
             }
             println!(
-                "{}: calibration.toml, calibration.json, vintages.csv (seed {seed}, {bootstrap} resamples)",
+                "{}: calibration.toml, calibration.json, vintages.csv, charts/, calibration.html (seed {seed}, {bootstrap} resamples)",
                 result.out_dir.display()
             );
             Ok(())

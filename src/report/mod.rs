@@ -8,6 +8,7 @@
 //! Last stage of the flow before `cli`.
 
 pub mod calibration;
+pub mod calibration_html;
 pub mod cells;
 pub mod charts;
 pub mod compare;

@@ -54,8 +54,10 @@ pub mod flows;
 pub mod frontier;
 pub mod loss;
 pub mod rating;
+pub mod roll_rates;
 pub mod sizing;
 pub mod style;
+pub mod vasicek;
 
 pub use balances::short_trigger;
 use balances::{pool_balance_chart, tranche_balance_chart};
