@@ -11,6 +11,10 @@
 //! - `gen-history`, the synthetic static-pool history, in [`history`];
 //! - here: loading a scenario with its pool ([`prepare`]), `validate` and `gen-tape`.
 
+// Not every public item here is documented yet (issue 12, item 8): `missing_docs` is
+// allowed for this module until its items are.
+#![allow(missing_docs)]
+
 pub mod calibrate;
 pub mod credit;
 pub mod frontier;
