@@ -13,6 +13,10 @@
 //!   and [`merge`](merge()): the partials into the single run's folder (SPEC §9);
 //! - here: loading a scenario with its pool ([`prepare`]), `validate` and `gen-tape`.
 
+// Not every public item here is documented yet (issue 12, item 8): `missing_docs` is
+// allowed for this module until its items are.
+#![allow(missing_docs)]
+
 pub mod calibrate;
 pub mod credit;
 pub mod frontier;

@@ -28,6 +28,10 @@
 //! Depends on `history`, `sim` (the deterministic conventions), `tape`, `units`, `normal`,
 //! `rng`.
 
+// Not every public item here is documented yet (issue 12, item 8): `missing_docs` is
+// allowed for this module until its items are.
+#![allow(missing_docs)]
+
 pub mod base_case;
 pub mod chain_ladder;
 pub mod curves;

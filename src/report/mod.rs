@@ -7,6 +7,10 @@
 //!
 //! Last stage of the flow before `cli`.
 
+// Not every public item here is documented yet (issue 12, item 8): `missing_docs` is
+// allowed for this module until its items are.
+#![allow(missing_docs)]
+
 pub mod calibration;
 pub mod calibration_html;
 pub mod cells;

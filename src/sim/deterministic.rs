@@ -1,3 +1,5 @@
+// Size: about 780 lines of code and 250 of unit tests beside it. The code is one concern (the
+// expected-path pool and its layout); the tests stay beside the private helpers they check.
 //! The deterministic (Intex-style) pool (SPEC §4.4): every receivable, or group of identical
 //! receivables, follows its expected path — a share `MDR` of what is alive defaults each
 //! month, survivors pay their schedule, and a share `SMM` of the balance left after

@@ -14,6 +14,10 @@
 //! candidate is evaluated on exactly the paths a full simulation would give (up to the
 //! rounding of sums).
 
+// Not every public item here is documented yet (issue 12, item 8): `missing_docs` is
+// allowed for this module until its items are.
+#![allow(missing_docs)]
+
 pub mod bdr;
 pub mod breakeven;
 pub mod frontier;

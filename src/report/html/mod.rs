@@ -32,8 +32,8 @@ mod tranches;
 use assumptions::*;
 use frontier::*;
 use shared::*;
+pub(crate) use shared::{figure, page_head, shell_word, table};
 pub use shared::{inline_svg, meets_target, rating_scale};
-pub(crate) use shared::{shell_word, table};
 use sizing::*;
 pub use stamp::reproduce_command;
 use stamp::*;
@@ -132,14 +132,10 @@ pub fn report_html(folder: &ReportFolder, charts: &[RenderedChart]) -> String {
 
     let mut out =
         String::with_capacity(64 * 1024 + charts.iter().map(|c| c.svg.len()).sum::<usize>());
-    out.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
-    out.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
-    let _ = writeln!(
-        out,
-        "<title>{} — risk committee report</title>",
+    out.push_str(&page_head(&format!(
+        "{} — risk committee report",
         esc(&scenario)
-    );
-    let _ = writeln!(out, "<style>{STYLE}</style>\n</head>\n<body>");
+    )));
     let _ = writeln!(
         out,
         "<header><h1>Consumer-receivable ABS: {}</h1>",
