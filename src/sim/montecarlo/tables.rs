@@ -230,8 +230,29 @@ impl PathTables {
     /// the cell has needed [`REFINE_AFTER`] exact months in this path), and exact `S(U)`
     /// only when those disagree too. Brackets only narrow the range the exact month lies
     /// in, so the month is the same whichever decides it.
-    #[inline]
+    #[inline(always)]
     pub(super) fn months_before_default(
+        &mut self,
+        grids: &TableGrids,
+        segment: usize,
+        months_per_hazard: f64,
+        draw: u32,
+        life: u32,
+    ) -> u32 {
+        let j = (draw >> (32 - MONTH_TABLE_BITS)) as usize;
+        let [lower, upper] = self.month_bounds[segment * MONTH_TABLE_CELLS + j];
+        // `as u32` saturates (∞ → u32::MAX) and floors non-negative values
+        let low = ((f64::from(lower) * months_per_hazard) as u32).min(life);
+        let high = ((f64::from(upper) * months_per_hazard) as u32).min(life);
+        if low == high {
+            return low;
+        }
+        self.straddling_months_before_default(grids, segment, months_per_hazard, draw, life)
+    }
+
+    /// [`Self::months_before_default`] of a draw whose cell's bracket straddles a month.
+    #[inline(never)]
+    fn straddling_months_before_default(
         &mut self,
         grids: &TableGrids,
         segment: usize,
@@ -242,12 +263,8 @@ impl PathTables {
         let j = (draw >> (32 - MONTH_TABLE_BITS)) as usize;
         let cell = segment * MONTH_TABLE_CELLS + j;
         let [lower, upper] = self.month_bounds[cell];
-        // `as u32` saturates (∞ → u32::MAX) and floors non-negative values
         let months = |bound: f32| ((f64::from(bound) * months_per_hazard) as u32).min(life);
         let (mut low, mut high) = (months(lower), months(upper));
-        if low == high {
-            return low;
-        }
         let refined = &mut self.refined;
         if refined.stamp[cell] != refined.generation {
             refined.stamp[cell] = refined.generation;
