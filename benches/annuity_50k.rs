@@ -158,6 +158,7 @@ fn stages(c: &mut Criterion) {
                 seed: None,
                 out: Some(out.clone()),
                 quiet: true,
+                overrides: Vec::new(),
             })
             .unwrap()
         })

@@ -22,6 +22,7 @@ fn base_report_folder() -> PathBuf {
             seed: None,
             out: Some(folder.clone()),
             quiet: true,
+            overrides: Vec::new(),
         })
         .unwrap_or_else(|e| panic!("the base run for the benchmark failed: {e}"));
     }

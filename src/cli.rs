@@ -10,6 +10,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::app::grid::{Axis, GridList};
 use crate::app::{self, AppError, FrontierRequest, GridRequest, PathCount, RunRequest};
 use crate::report::format::cny;
+use crate::scenario::overrides::Override;
 use crate::units::{MAX_APPLICANTS, MAX_PATHS, MAX_RECEIVABLES, MAX_THREADS};
 
 /// A count flag's parser: a whole number from 1 to `most` (the limits of [`crate::units`]),
@@ -54,6 +55,11 @@ pub struct ScenarioArgs {
     /// No progress bar or summary table.
     #[arg(long)]
     pub quiet: bool,
+    /// Override a scenario value, `KEY=VALUE` with a TOML value
+    /// (`assumptions.pd_multiplier=5.5`, `deal.principal="pro_rata"`); repeatable, checked
+    /// like the file.
+    #[arg(long = "set", value_name = "KEY=VALUE", value_parser = Override::parse)]
+    pub set: Vec<Override>,
 }
 
 impl ScenarioArgs {
@@ -66,6 +72,7 @@ impl ScenarioArgs {
             seed: self.seed,
             out: self.out,
             quiet: self.quiet,
+            overrides: self.set,
         }
     }
 }
@@ -106,6 +113,11 @@ pub struct GridArgs {
     /// No progress bar or summary.
     #[arg(long)]
     pub quiet: bool,
+    /// Override a scenario value, `KEY=VALUE` with a TOML value
+    /// (`assumptions.pd_multiplier=5.5`, `deal.principal="pro_rata"`); repeatable, checked
+    /// like the file.
+    #[arg(long = "set", value_name = "KEY=VALUE", value_parser = Override::parse)]
+    pub set: Vec<Override>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -116,6 +128,11 @@ pub enum Command {
     Validate {
         /// Scenario file (TOML).
         scenario: PathBuf,
+        /// Override a scenario value, `KEY=VALUE` with a TOML value
+        /// (`assumptions.pd_multiplier=5.5`, `deal.principal="pro_rata"`); repeatable, checked
+        /// like the file.
+        #[arg(long = "set", value_name = "KEY=VALUE", value_parser = Override::parse)]
+        set: Vec<Override>,
     },
     /// Write a receivables tape: synthetic Baitiao-like receivables, or the receivables the
     /// approved applicants of a file would draw (`--from-applicants`).
@@ -317,6 +334,7 @@ fn dispatch(cli: Cli) -> Result<(), AppError> {
                 yield_haircut: args.yield_haircut,
                 out: args.out,
                 quiet: args.quiet,
+                overrides: args.set,
             })?;
             report_written(
                 &result.warnings,
@@ -326,8 +344,8 @@ fn dispatch(cli: Cli) -> Result<(), AppError> {
             );
             Ok(())
         }
-        Command::Validate { scenario } => {
-            for line in app::validate(&scenario)? {
+        Command::Validate { scenario, set } => {
+            for line in app::validate(&scenario, &set)? {
                 println!("{line}");
             }
             Ok(())

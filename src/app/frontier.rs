@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use super::credit::{applicant_error, load_model_and_policy};
 use super::{
-    AppError, Prepared, add_input_file, output_error, prepare, progress_bar, write_file,
+    AppError, Prepared, add_input_file, output_error, prepare_with, progress_bar, write_file,
     write_report,
 };
 use crate::credit::{self, origination::OriginationMix};
@@ -178,7 +178,7 @@ pub fn frontier(request: &FrontierRequest) -> Result<FrontierReport, AppError> {
 
 /// The scenario with its pool, `--paths` (paths per policy) and `--seed` applied.
 fn prepare_frontier(common: &RunRequest) -> Result<Prepared, AppError> {
-    let mut prepared = prepare(&common.scenario)?;
+    let mut prepared = prepare_with(&common.scenario, &common.overrides)?;
     if let Some(paths) = common.paths {
         prepared.scenario.frontier.paths = paths.get();
     }

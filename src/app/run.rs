@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use super::{
-    AppError, PathCount, Prepared, output_error, prepare, progress_bar, write_file, write_report,
+    AppError, PathCount, Prepared, output_error, prepare_with, progress_bar, write_file,
+    write_report,
 };
 use crate::engine::{MonteCarloRun, MonteCarloSettings, replay_path, run_monte_carlo_logged};
 use crate::metrics::distribution::quantile_path;
@@ -39,6 +40,8 @@ pub struct RunRequest {
     pub out: Option<PathBuf>,
     /// No progress bar.
     pub quiet: bool,
+    /// `--set KEY=VALUE` on the scenario, in order.
+    pub overrides: Vec<crate::scenario::overrides::Override>,
 }
 
 /// What `run` produced, for the terminal.
@@ -161,7 +164,7 @@ pub fn run(request: &RunRequest) -> Result<RunResult, AppError> {
 
 /// The scenario with its pool, `--paths` and `--seed` applied.
 fn prepare_run(request: &RunRequest) -> Result<Prepared, AppError> {
-    let mut prepared = prepare(&request.scenario)?;
+    let mut prepared = prepare_with(&request.scenario, &request.overrides)?;
     let simulation = &mut prepared.scenario.simulation;
     if let Some(paths) = request.paths {
         simulation.paths = paths.get();

@@ -12,6 +12,7 @@ use stress::StressTable;
 
 pub mod calibration;
 mod names;
+pub mod overrides;
 pub mod schema;
 pub mod stress;
 mod validate;
