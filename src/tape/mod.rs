@@ -7,6 +7,7 @@
 
 use std::fmt;
 
+pub mod encoding;
 pub(crate) mod problems;
 pub mod reader;
 pub mod strats;
