@@ -159,6 +159,7 @@ fn stages(c: &mut Criterion) {
                 out: Some(out.clone()),
                 quiet: true,
                 overrides: Vec::new(),
+                xlsx: false,
             })
             .unwrap()
         })

@@ -23,6 +23,7 @@ fn base_report_folder() -> PathBuf {
             out: Some(folder.clone()),
             quiet: true,
             overrides: Vec::new(),
+            xlsx: false,
         })
         .unwrap_or_else(|e| panic!("the base run for the benchmark failed: {e}"));
     }

@@ -55,6 +55,9 @@ pub struct ScenarioArgs {
     /// No progress bar or summary table.
     #[arg(long)]
     pub quiet: bool,
+    /// Also write the folder's tables as one Excel workbook, `report.xlsx` (a sheet per CSV).
+    #[arg(long)]
+    pub xlsx: bool,
     /// Override a scenario value, `KEY=VALUE` with a TOML value
     /// (`assumptions.pd_multiplier=5.5`, `deal.principal="pro_rata"`); repeatable, checked
     /// like the file.
@@ -73,6 +76,7 @@ impl ScenarioArgs {
             out: self.out,
             quiet: self.quiet,
             overrides: self.set,
+            xlsx: self.xlsx,
         }
     }
 }

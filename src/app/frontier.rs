@@ -165,6 +165,9 @@ pub fn frontier(request: &FrontierRequest) -> Result<FrontierReport, AppError> {
         recommended_policy: recommended_policy.as_ref(),
         warnings: &warnings,
     };
+    if common.xlsx {
+        super::write_workbook(&report)?;
+    }
     // the frontier chart and report.html, drawn from the files just written
     let out_dir = write_report(report, &frontier_summary(&results), Some(&out_dir))?;
     let terminal_summary = terminal::frontier_summary(&results, seconds, &out_dir);

@@ -246,6 +246,15 @@ fn write_file(
         .map_err(|e| failure(&report.file(name).display().to_string(), e))
 }
 
+/// `report.xlsx`: the folder's CSV tables written so far, one sheet each.
+fn write_workbook(report: &ReportDir) -> Result<(), AppError> {
+    write_file(
+        report,
+        crate::report::xlsx::XLSX_FILE,
+        crate::report::xlsx::workbook(report.path()),
+    )
+}
+
 /// The last steps of every report folder (SPEC §8): `summary.json`, then the charts and
 /// `report.html` drawn from the folder's files, then the folder put in place. `published`
 /// is the folder `--out` chose, which the page's "reproduce with" command names; `None`

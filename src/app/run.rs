@@ -42,6 +42,8 @@ pub struct RunRequest {
     pub quiet: bool,
     /// `--set KEY=VALUE` on the scenario, in order.
     pub overrides: Vec<crate::scenario::overrides::Override>,
+    /// Also write the tables as one workbook, `report.xlsx` (`--xlsx`).
+    pub xlsx: bool,
 }
 
 /// What `run` produced, for the terminal.
@@ -128,6 +130,9 @@ pub fn run(request: &RunRequest) -> Result<RunResult, AppError> {
         &rating,
         sizing.as_ref(),
     )?;
+    if request.xlsx {
+        super::write_workbook(&report)?;
+    }
     let manifest = Manifest::new(
         &scenario.name,
         prepared.digest.clone(),
