@@ -19,6 +19,7 @@ use crate::app::{
 };
 use crate::i18n::{Lang, fill, tr};
 use crate::report::format::cny;
+use crate::scenario::overrides::Override;
 use crate::units::{MAX_APPLICANTS, MAX_PATHS, MAX_RECEIVABLES, MAX_THREADS};
 
 /// A count flag's parser: a whole number from 1 to `most` (the limits of [`crate::units`]),
@@ -67,6 +68,14 @@ pub struct ScenarioArgs {
     /// scenario's `[report] lang`, else en).
     #[arg(long)]
     pub lang: Option<Lang>,
+    /// Also write the folder's tables as one Excel workbook, `report.xlsx` (a sheet per CSV).
+    #[arg(long)]
+    pub xlsx: bool,
+    /// Override a scenario value, `KEY=VALUE` with a TOML value
+    /// (`assumptions.pd_multiplier=5.5`, `deal.principal="pro_rata"`); repeatable, checked
+    /// like the file.
+    #[arg(long = "set", value_name = "KEY=VALUE", value_parser = Override::parse)]
+    pub set: Vec<Override>,
 }
 
 impl ScenarioArgs {
@@ -80,6 +89,8 @@ impl ScenarioArgs {
             out: self.out,
             quiet: self.quiet,
             lang: self.lang,
+            overrides: self.set,
+            xlsx: self.xlsx,
         }
     }
 }
@@ -120,6 +131,11 @@ pub struct GridArgs {
     /// No progress bar or summary.
     #[arg(long)]
     pub quiet: bool,
+    /// Override a scenario value, `KEY=VALUE` with a TOML value
+    /// (`assumptions.pd_multiplier=5.5`, `deal.principal="pro_rata"`); repeatable, checked
+    /// like the file.
+    #[arg(long = "set", value_name = "KEY=VALUE", value_parser = Override::parse)]
+    pub set: Vec<Override>,
 }
 
 /// `--shard` and `--point`: `I/K` or `auto/K` (SPEC §9).
@@ -167,11 +183,19 @@ pub enum Command {
         /// `[report] lang`, else en).
         #[arg(long)]
         lang: Option<Lang>,
+        /// Also write the folder's tables as one Excel workbook, `report.xlsx`.
+        #[arg(long)]
+        xlsx: bool,
     },
     /// Check a scenario and every file it names; run nothing.
     Validate {
         /// Scenario file (TOML).
         scenario: PathBuf,
+        /// Override a scenario value, `KEY=VALUE` with a TOML value
+        /// (`assumptions.pd_multiplier=5.5`, `deal.principal="pro_rata"`); repeatable, checked
+        /// like the file.
+        #[arg(long = "set", value_name = "KEY=VALUE", value_parser = Override::parse)]
+        set: Vec<Override>,
     },
     /// Write a receivables tape: synthetic Baitiao-like receivables, or the receivables the
     /// approved applicants of a file would draw (`--from-applicants`).
@@ -407,6 +431,7 @@ fn dispatch(cli: Cli) -> Result<(), AppError> {
                 yield_haircut: args.yield_haircut,
                 out: args.out,
                 quiet: args.quiet,
+                overrides: args.set,
             })?;
             report_written(
                 &result.warnings,
@@ -416,8 +441,8 @@ fn dispatch(cli: Cli) -> Result<(), AppError> {
             );
             Ok(())
         }
-        Command::Validate { scenario } => {
-            for line in app::validate(&scenario)? {
+        Command::Validate { scenario, set } => {
+            for line in app::validate(&scenario, &set)? {
                 println!("{line}");
             }
             Ok(())
@@ -584,6 +609,7 @@ fn dispatch(cli: Cli) -> Result<(), AppError> {
             threads,
             quiet,
             lang,
+            xlsx,
         } => {
             set_threads(threads)?;
             let result = app::merge(&MergeRequest {
@@ -591,6 +617,7 @@ fn dispatch(cli: Cli) -> Result<(), AppError> {
                 out,
                 quiet,
                 lang,
+                xlsx,
             })?;
             report_written(
                 &result.warnings,

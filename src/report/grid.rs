@@ -507,7 +507,11 @@ impl Heatmap {
         let (width, height) = SIZE;
         let mut pixels = vec![0u8; (width * height * 3) as usize];
         {
-            let root = BitMapBackend::with_buffer(&mut pixels, (width, height)).into_drawing_area();
+            let root = crate::report::charts::fonts::Fallback(BitMapBackend::with_buffer(
+                &mut pixels,
+                (width, height),
+            ))
+            .into_drawing_area();
             self.draw(&root).map_err(|e| chart_error(e.0))?;
             root.present().map_err(|e| chart_error(e.to_string()))?;
         }

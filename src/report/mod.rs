@@ -30,6 +30,7 @@ pub mod tables;
 pub mod terminal;
 pub mod terms;
 pub mod width;
+pub mod xlsx;
 
 use std::fs;
 use std::io;

@@ -16,6 +16,7 @@ use stress::StressTable;
 
 pub mod calibration;
 mod names;
+pub mod overrides;
 pub mod schema;
 pub mod stress;
 mod validate;

@@ -135,16 +135,9 @@ fn relative_hint(file: &str, source: &std::io::Error) -> String {
 
 /// Reads and validates the scenario file at `path`; relative paths inside it are resolved
 /// against its folder.
+/// A scenario that `extends` another is read with it ([`super::overrides::load`]).
 pub fn load(path: &Path) -> Result<Loaded, ScenarioError> {
-    let file = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io {
-        file: file.clone(),
-        source,
-    })?;
-    let base_dir = path.parent().unwrap_or_else(|| Path::new(""));
-    let mut loaded = parse(&text, base_dir, &file)?;
-    loaded.scenario.file = Some(path.to_path_buf());
-    Ok(loaded)
+    super::overrides::load(path, &[]).map(|layered| layered.loaded)
 }
 
 /// Validates scenario `text`. Relative paths inside it are resolved against `base_dir`;
@@ -155,6 +148,14 @@ pub fn parse(text: &str, base_dir: &Path, file_label: &str) -> Result<Loaded, Sc
         file: file_label.to_string(),
         problems: vec![toml_problem(file_label, text, &error)],
     })?;
+    if raw.extends.is_some() {
+        return Err(ScenarioError::Invalid {
+            file: file_label.to_string(),
+            problems: vec![format!(
+                "{file_label}: `extends`: only a scenario file can extend another (read it with `load`)"
+            )],
+        });
+    }
     let mut checker = Checker {
         file: file_label,
         base_dir,

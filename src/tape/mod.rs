@@ -11,6 +11,7 @@
 
 use std::fmt;
 
+pub mod encoding;
 pub(crate) mod problems;
 pub mod reader;
 pub mod strats;
