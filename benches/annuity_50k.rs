@@ -159,6 +159,8 @@ fn stages(c: &mut Criterion) {
                 out: Some(out.clone()),
                 quiet: true,
                 lang: None,
+                overrides: Vec::new(),
+                xlsx: false,
             })
             .unwrap()
         })

@@ -25,6 +25,7 @@ fn grid_5x5x3x3(c: &mut Criterion) {
                 yield_haircut: list("0,0.2,0.4", Axis::YieldHaircut),
                 out: Some(scratch.path().join(format!("grid-{run}"))),
                 quiet: true,
+                overrides: Vec::new(),
             };
             grid(&request).expect("the grid runs")
         })

@@ -23,6 +23,8 @@ fn base_report_folder() -> PathBuf {
             out: Some(folder.clone()),
             quiet: true,
             lang: None,
+            overrides: Vec::new(),
+            xlsx: false,
         })
         .unwrap_or_else(|e| panic!("the base run for the benchmark failed: {e}"));
     }

@@ -24,9 +24,9 @@
 //! - [`sizing`]: tranche sizing on the same paths, breakevens, the approval-policy frontier;
 //! - [`calibrate`]: static-pool history → vintage curves, chain-ladder projection, base case,
 //!   ρ by maximum likelihood with its bootstrap interval, PD scale (SPEC §4.6);
-//! - [`report`]: the report folder: one row type per CSV file and the `summary.json` blocks,
-//!   written and read back by the same types; manifest, charts, the HTML report,
-//!   comparisons;
+//! - [`report`]: the report folder: one row type (or one column type) per CSV file and one
+//!   [`report::summary::Summary`] for `summary.json`, each written and read back by the same
+//!   type; manifest, charts, the HTML report, comparisons;
 //! - [`app`]: the jobs, each naming every stage it runs;
 //! - [`cli`]: command-line parsing and exit codes.
 

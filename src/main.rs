@@ -1,3 +1,6 @@
+//! The `baitiao-abs` command: parses the command line and exits with the code
+//! `baitiao_abs::cli::execute` returns (0 done, 2 bad input, 1 any other failure).
+
 use clap::Parser;
 
 fn main() {

@@ -5,6 +5,10 @@
 //! names another with the same layout): one row per rating, best first, columns `y1 … yN`
 //! for whole-year horizons.
 
+// Not every public item here is documented yet (issue 12, item 8): `missing_docs` is
+// allowed for this module until its items are.
+#![allow(missing_docs)]
+
 use std::path::Path;
 
 use crate::tape::problems::{clip, not_utf8_problem, spreadsheet_number_rule};

@@ -79,6 +79,14 @@ fn chinese_scenario_and_tranche_names_run_and_tables_align() {
     );
     let tranches = fs::read_to_string(folder.join("tranches.csv")).expect("tranches.csv");
     assert!(tranches.contains("优先A") && tranches.contains("次级"));
+    // the charts carry the names: as text in the SVG, drawn (with the embedded CJK font,
+    // see charts::fonts) in the PNG
+    let svg = fs::read_to_string(folder.join("charts/tranche_balances.svg")).expect("svg");
+    assert!(
+        svg.contains("Tranche 优先A") && svg.contains("Tranche 次级"),
+        "{svg}"
+    );
+    assert!(folder.join("charts/tranche_balances.png").is_file());
 
     // Every column of these two tables is right-aligned to a fixed width after the name, so a row
     // is exactly as wide as its header on a terminal when the name column is padded by

@@ -180,40 +180,144 @@ fn a_crlf_applicants_file_is_numbered_by_physical_lines() {
 
 // Item 10: spreadsheet exports.
 
-/// `白条` (Baitiao) in GBK: not UTF-8.
+/// `白条` (Baitiao) in GBK, as a Chinese Excel saves it (GB 2312 row 16 cell 55 and row 44 cell
+/// 85: the code points of the standard's table): not UTF-8.
 const GBK_BAITIAO: &[u8] = b"\xb0\xd7\xcc\xf5";
 
+/// `text` in GBK (the encoder of `encoding_rs`, checked against the table above).
+fn gbk(text: &str) -> Vec<u8> {
+    let (bytes, _, unmappable) = encoding_rs::GBK.encode(text);
+    assert!(!unmappable, "{text}");
+    bytes.into_owned()
+}
+
 #[test]
-fn a_gbk_tape_is_one_error_that_says_how_to_re_save_it() {
-    let mut tape = format!("{TAPE_HEADER},segment\n").into_bytes();
+fn gbk_is_the_encoding_the_tests_think_it_is() {
+    assert_eq!(gbk("白条"), GBK_BAITIAO);
+}
+
+/// A tape with Chinese segment names, on CRLF lines as Excel writes them.
+fn chinese_tape() -> String {
+    let mut tape = format!("{TAPE_HEADER},segment\r\n");
     for row in 0..100 {
-        tape.extend_from_slice(format!("r{row},bullet,500,1,1,0,0.03,").as_bytes());
-        tape.extend_from_slice(GBK_BAITIAO);
-        tape.push(b'\n');
+        let segment = ["新客", "老客", "白条分期"][row % 3];
+        let pd = 0.01 + 0.0005 * row as f64;
+        tape.push_str(&format!(
+            "r{row},bullet,{},1,1,0,{pd},{segment}\r\n",
+            500 + 10 * row
+        ));
     }
-    let dir = case(&tape, &scenario("", ""));
-    expect_errors(
-        dir.path(),
-        &["tape.csv:2: the file is not UTF-8 text (it looks like GBK or another legacy encoding, as Excel on a Chinese Windows saves CSV); re-save it as UTF-8: in Excel, File > Save As > \"CSV UTF-8 (Comma delimited) (*.csv)\"; in WPS or a text editor, choose the UTF-8 encoding".to_owned()],
+    tape
+}
+
+#[test]
+fn a_gbk_tape_reads_to_the_pool_of_its_utf8_twin() {
+    let text = chinese_tape();
+    let utf8 = case(text.as_bytes(), &scenario("", ""));
+    let gbk_case = case(&gbk(&text), &scenario("", ""));
+    assert_ne!(
+        fs::read(utf8.path().join("tape.csv")).unwrap(),
+        fs::read(gbk_case.path().join("tape.csv")).unwrap()
+    );
+    for dir in [&utf8, &gbk_case] {
+        let out = run_in(dir.path(), &["run", "s.toml", "--quiet", "--out", "r"]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    }
+    let note = "warning: tape.csv: not UTF-8; read as GB18030 (GBK), as Excel or WPS on a Chinese Windows saves CSV";
+    let out = run_in(gbk_case.path(), &["validate", "s.toml"]);
+    assert!(
+        stderr(&out).contains(note) || stdout(&out).contains(note),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let out = run_in(utf8.path(), &["validate", "s.toml"]);
+    assert!(!stdout(&out).contains("GB18030") && !stderr(&out).contains("GB18030"));
+    // the same pool: the same strats (with the segment names decoded) and the same results
+    for file in ["pool_strats.csv", "tranches.csv", "deterministic_pool.csv"] {
+        let a = fs::read_to_string(utf8.path().join("r").join(file)).unwrap();
+        let b = fs::read_to_string(gbk_case.path().join("r").join(file)).unwrap();
+        assert_eq!(a, b, "{file}");
+    }
+    let strats = fs::read_to_string(gbk_case.path().join("r/pool_strats.csv")).unwrap();
+    assert!(
+        strats.contains("新客") && strats.contains("白条分期"),
+        "{strats}"
     );
 }
 
 #[test]
-fn a_gbk_applicants_file_is_one_error() {
-    let mut applicants = format!("{APPLICANTS_HEADER}\n").into_bytes();
+fn a_gbk_applicants_file_decides_as_its_utf8_twin() {
+    let mut text = format!("{APPLICANTS_HEADER}\r\n");
     for row in 0..100 {
-        applicants.extend_from_slice(GBK_BAITIAO);
-        applicants.extend_from_slice(
-            format!("{row},12,150,0.05,0.98,0,2,0.9,true,700,1,0.1,300,0.3\n").as_bytes(),
-        );
+        text.push_str(&format!(
+            "白条{row},12,{},0.05,0.98,0,2,0.9,true,700,1,0.1,300,0.3\r\n",
+            100 + row
+        ));
     }
+    let (utf8_out, utf8_dir) = decide_on(text.as_bytes(), &[]);
+    let (gbk_out, gbk_dir) = decide_on(&gbk(&text), &[]);
+    assert_eq!(utf8_out.status.code(), Some(0), "{}", stderr(&utf8_out));
+    assert_eq!(gbk_out.status.code(), Some(0), "{}", stderr(&gbk_out));
+    assert!(
+        stderr(&gbk_out).contains("applicants.csv: not UTF-8; read as GB18030 (GBK)"),
+        "{}",
+        stderr(&gbk_out)
+    );
+    let decisions = fs::read_to_string(gbk_dir.path().join("d.csv")).unwrap();
+    assert!(decisions.contains("白条42,"), "{decisions}");
+    assert_eq!(
+        decisions,
+        fs::read_to_string(utf8_dir.path().join("d.csv")).unwrap()
+    );
+}
+
+#[test]
+fn a_gbk_history_reads_as_its_utf8_twin() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text = fs::read_to_string(root.join("data/history.csv"))
+        .unwrap()
+        .replace(",all,", ",白条,");
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("utf8.csv"), &text).unwrap();
+    fs::write(dir.path().join("gbk.csv"), gbk(&text)).unwrap();
+    let utf8 = baitiao_abs::history::read_history_file(&dir.path().join("utf8.csv")).unwrap();
+    let decoded = baitiao_abs::history::read_history_file(&dir.path().join("gbk.csv")).unwrap();
+    assert_eq!(
+        format!("{:?}", utf8.history),
+        format!("{:?}", decoded.history)
+    );
+    assert!(format!("{:?}", decoded.history).contains("白条"));
+    assert!(utf8.warnings.is_empty());
+    assert_eq!(decoded.warnings.len(), 1);
+    assert!(decoded.warnings[0].ends_with(
+        "gbk.csv: not UTF-8; read as GB18030 (GBK), as Excel or WPS on a Chinese Windows saves CSV"
+    ));
+}
+
+#[test]
+fn bytes_neither_utf8_nor_gb18030_are_one_error_naming_the_line() {
+    // 0xFF is neither a UTF-8 byte nor a GB18030 lead byte
+    let mut tape = format!("{TAPE_HEADER},segment\n").into_bytes();
+    tape.extend_from_slice(b"r1,bullet,500,1,1,0,0.03,");
+    tape.extend_from_slice(GBK_BAITIAO);
+    tape.extend_from_slice(b"\nr2,bullet,500,1,1,0,0.03,\xff\n");
+    let dir = case(&tape, &scenario("", ""));
+    expect_errors(
+        dir.path(),
+        &["tape.csv:3: the file is neither UTF-8 nor GB18030 (GBK) text; re-save it as UTF-8: in Excel, File > Save As > \"CSV UTF-8 (Comma delimited) (*.csv)\"; in WPS or a text editor, choose the UTF-8 encoding".to_owned()],
+    );
+    let mut applicants = format!("{APPLICANTS_HEADER}\n").into_bytes();
+    applicants.extend_from_slice(b"\xff");
+    applicants.extend_from_slice(APPLICANT_ROW.as_bytes());
     let (out, _dir) = decide_on(&applicants, &[]);
     assert_eq!(out.status.code(), Some(2));
     let errors = error_lines(&out);
     assert_eq!(errors.len(), 1, "{errors:#?}");
     assert!(
-        errors[0].starts_with("error: applicants.csv:2: the file is not UTF-8 text")
-            && errors[0].contains("\"CSV UTF-8 (Comma delimited) (*.csv)\""),
+        errors[0].starts_with(
+            "error: applicants.csv:2: the file is neither UTF-8 nor GB18030 (GBK) text"
+        ),
         "{}",
         errors[0]
     );

@@ -54,11 +54,19 @@ fn listing(dir: &Path) -> String {
         .collect()
 }
 
-/// Runs the binary in `dir` (which holds copies of the shipped scenarios, so that every path
+/// Runs the binary in `dir` (which holds copies of the shipped scenarios under `scenarios/`
+/// and of the calibration they read under `data/`, as in the repository, so that every path
 /// the report records is the same on any machine) into `dir/out`.
 fn run(dir: &Path, args: &[&str]) {
-    for scenario in ["base.toml", "stress_aaa.toml"] {
-        fs::copy(repo().join("scenarios").join(scenario), dir.join(scenario)).unwrap();
+    for folder in ["scenarios", "data"] {
+        fs::create_dir_all(dir.join(folder)).unwrap();
+    }
+    for file in [
+        "scenarios/base.toml",
+        "scenarios/stress_aaa.toml",
+        "data/base_calibration.toml",
+    ] {
+        fs::copy(repo().join(file), dir.join(file)).unwrap();
     }
     let output = Command::new(BIN)
         .args(args)
@@ -82,7 +90,14 @@ fn a_seeded_base_run_keeps_its_bytes() {
     let root = tempfile::tempdir().unwrap();
     run(
         root.path(),
-        &["run", "base.toml", "--paths", "1000", "--seed", "1"],
+        &[
+            "run",
+            "scenarios/base.toml",
+            "--paths",
+            "1000",
+            "--seed",
+            "1",
+        ],
     );
     let actual = listing(&root.path().join("out"));
     let expected = fs::read_to_string(fixture("base_run.sha256")).unwrap();
@@ -97,7 +112,14 @@ fn a_small_seeded_run_keeps_its_tranches_csv() {
     let root = tempfile::tempdir().unwrap();
     run(
         root.path(),
-        &["run", "stress_aaa.toml", "--paths", "300", "--seed", "42"],
+        &[
+            "run",
+            "scenarios/stress_aaa.toml",
+            "--paths",
+            "300",
+            "--seed",
+            "42",
+        ],
     );
     let out = root.path().join("out");
     let actual = fs::read_to_string(out.join("tranches.csv")).unwrap();

@@ -536,7 +536,16 @@ fn treasury_shortfall_reads_as_a_shortfall_everywhere() {
     let _ = fs::remove_dir_all(&dir);
     fs::create_dir_all(&dir).unwrap();
     let base = fs::read_to_string(repo().join("scenarios/base.toml")).unwrap();
-    let needy = base.replace("funding_need = 300_000_000", "funding_need = 900_000_000");
+    // written outside scenarios/: the calibration it reads is named by its absolute path
+    let needy = base
+        .replace("funding_need = 300_000_000", "funding_need = 900_000_000")
+        .replace(
+            "calibration = \"../data/base_calibration.toml\"",
+            &format!(
+                "calibration = \"{}\"",
+                repo().join("data/base_calibration.toml").display()
+            ),
+        );
     assert_ne!(base, needy, "base.toml has a funding need to raise");
     let scenario = dir.join("needy.toml");
     fs::write(&scenario, needy).unwrap();
@@ -935,7 +944,19 @@ fn compare_two_scenarios() {
         pool_el[1] > 2.0 * pool_el[0],
         "AAA stresses raise the pool EL: {pool_el:?}"
     );
-    assert_eq!(column("pd_multiplier"), vec![1.0, 5.5]);
+    // base's calibrated PD scale, and stress_aaa's 5.5 times it
+    let base_scale = baitiao_abs::scenario::load(&repo().join("scenarios/base.toml"))
+        .unwrap()
+        .scenario
+        .assumptions
+        .pd_multiplier;
+    // (comparison.csv writes ten decimals)
+    let multipliers = column("pd_multiplier");
+    assert!(
+        (multipliers[0] - base_scale).abs() < 1e-9
+            && (multipliers[1] - 5.5 * base_scale).abs() < 1e-9,
+        "{multipliers:?}"
+    );
     let capacity = column("funding_capacity_cny");
     assert!(
         capacity[1] < capacity[0],
@@ -1033,26 +1054,47 @@ fn read_csv(path: &Path) -> (Vec<String>, Vec<csv::StringRecord>) {
 }
 
 /// The stressed PD is shown beside the tape's, labelled, in `summary.json`, on the terminal
-/// and in `report.html`: stress_aaa.toml multiplies every PD by 5.5.
+/// and in `report.html`: base multiplies every PD by its calibrated PD scale, stress_aaa by
+/// 5.5 times that.
 #[test]
 fn the_stressed_pd_the_model_uses_is_shown_beside_the_tape_pd() {
+    let multiplier_of = |scenario: &str| {
+        baitiao_abs::scenario::load(&repo().join(scenario))
+            .unwrap()
+            .scenario
+            .assumptions
+            .pd_multiplier
+    };
+    let base_multiplier = multiplier_of("scenarios/base.toml");
+    let multiplier = multiplier_of("scenarios/stress_aaa.toml");
+    assert!((multiplier - 5.5 * base_multiplier).abs() < 1e-12);
     let prepared = baitiao_abs::app::prepare(&repo().join("scenarios/stress_aaa.toml")).unwrap();
-    let multiplier = prepared.scenario.assumptions.pd_multiplier;
-    assert_eq!(multiplier, 5.5);
     let pool = &prepared.pool;
     let tape = pool.weighted_pd();
-    // Σ balance × min(pd × 5.5, 0.999) ÷ closing balance, as the model caps it
-    let stressed = pool
-        .assets
-        .iter()
-        .map(|a| a.balance * (a.pd_12m * multiplier).min(0.999))
-        .sum::<f64>()
-        / pool.closing_balance;
+    // Σ balance × min(pd × multiplier, 0.999) ÷ closing balance, as the model caps it
+    let stressed_at = |multiplier: f64| {
+        pool.assets
+            .iter()
+            .map(|a| a.balance * (a.pd_12m * multiplier).min(0.999))
+            .sum::<f64>()
+            / pool.closing_balance
+    };
+    let stressed = stressed_at(multiplier);
     assert!(stressed > 5.0 * tape, "{stressed} vs tape {tape}");
 
     for (dir, terminal, expected_multiplier, expected_stressed) in [
-        (&runs().stress, &runs().stress_terminal, 5.5, stressed),
-        (&runs().base, &runs().base_terminal, 1.0, tape),
+        (
+            &runs().stress,
+            &runs().stress_terminal,
+            multiplier,
+            stressed,
+        ),
+        (
+            &runs().base,
+            &runs().base_terminal,
+            base_multiplier,
+            stressed_at(base_multiplier),
+        ),
     ] {
         let summary = read_summary(dir);
         let pool_json = &summary["pool"];
@@ -1392,11 +1434,208 @@ fn run_captions_are_read_from_the_numbers() {
             .iter()
             .position(|b| *b < original * (1.0 - 1e-3))
             .unwrap();
-        let repaid = 1 + balances.iter().position(|b| *b <= original * 1e-6).unwrap();
-        let words = format!("A repaid from month {first} to month {repaid}");
+        // repaid in full in expectation, or (stress_aaa's losses reach A) only paid down
+        let words = match balances.iter().position(|b| *b <= original * 1e-6) {
+            Some(i) => format!("A repaid from month {first} to month {}", i + 1),
+            None => format!("A paid down from month {first}, "),
+        };
         assert!(
             captions.iter().any(|c| c.contains(&words)),
             "no caption says `{words}`: {captions:?}"
         );
     }
+}
+
+/// The calibration folder of the shipped history (`calibrate --history data/history.csv`),
+/// written once by the real binary for the calibration tests.
+fn calibration_folder() -> &'static Path {
+    static FOLDER: OnceLock<PathBuf> = OnceLock::new();
+    FOLDER.get_or_init(|| {
+        let out = scratch().join("calibration");
+        let _ = fs::remove_dir_all(&out);
+        fs::create_dir_all(scratch()).unwrap();
+        let output = binary(&[
+            "calibrate",
+            "--history",
+            "data/history.csv",
+            "--bootstrap",
+            "200",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(
+            output.status.success(),
+            "calibrate: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        out
+    })
+}
+
+/// The charts of a calibration folder, in the order of calibration.html.
+const CALIBRATION_CHARTS: [&str; 3] = ["vintage_curves", "roll_rates", "vasicek_fit"];
+
+#[test]
+fn calibration_writes_every_chart_with_text_and_data() {
+    let dir = calibration_folder();
+    let manifest = fs::read_to_string(dir.join("manifest.json")).unwrap();
+    for name in CALIBRATION_CHARTS {
+        check_chart(dir, name);
+        for ext in ["png", "svg"] {
+            assert!(
+                manifest.contains(&format!("charts/{name}.{ext}")),
+                "{manifest}"
+            );
+        }
+    }
+    assert!(manifest.contains("calibration.html"), "{manifest}");
+}
+
+/// calibration.html refers to nothing outside itself, inlines every chart with a caption
+/// read from calibration.json's numbers, and has every section, estimate and vintage.
+#[test]
+fn calibration_html_is_self_contained_and_complete() {
+    let dir = calibration_folder();
+    let html = fs::read_to_string(dir.join("calibration.html")).unwrap();
+    assert_self_contained(&html, "calibration.html");
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    let mut captions = Vec::new();
+    for chart in CALIBRATION_CHARTS {
+        let start = html
+            .find(&format!("<figure id=\"chart-{chart}\">"))
+            .unwrap_or_else(|| panic!("calibration.html lacks the chart {chart}"));
+        let figure = &html[start..start + html[start..].find("</figure>").unwrap()];
+        assert!(
+            figure.contains("<svg") && figure.contains("</svg>") && figure.contains("<text"),
+            "{chart} is not inline SVG with text"
+        );
+        let caption = figure.find("<figcaption>").expect("a caption");
+        captions.push(figure[caption..].to_string());
+    }
+    assert_eq!(html.matches("<svg").count(), CALIBRATION_CHARTS.len());
+    let json: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(dir.join("calibration.json")).unwrap()).unwrap();
+    let all = &json["all"];
+    let rho = all["rho"]["estimate"].as_f64().unwrap();
+    let ci = all["rho"]["ci90"].as_array().unwrap();
+    let (lo, hi) = (ci[0].as_f64().unwrap(), ci[1].as_f64().unwrap());
+    let m_star = all["m_star"].as_u64().unwrap();
+    let used = all["rho"]["vintages_used"].as_u64().unwrap();
+    let lifetime = all["lifetime_charge_off_rate"].as_f64().unwrap();
+    let pd_scale = all["pd_scale"].as_f64().unwrap();
+    let cv = all["cv"].as_f64().unwrap();
+    for expected in [
+        "History",
+        "Base case",
+        "Dispersion",
+        "PD scale",
+        "Vintages",
+        "Methodology and limits",
+        "No development beyond the longest observed age",
+        "The bootstrap interval is too narrow with few vintages",
+        "What ρ's interval does",
+        "Reproducibility",
+        "baitiao-abs calibrate --history data/history.csv --seed 20151024 --bootstrap 200",
+        "@media print",
+        "2017-01 to 2020-12",
+        "dpd_31_60",
+        &format!("{:.3} %", 100.0 * lifetime),
+        &format!("{rho:.4}"),
+        &format!("{lo:.4} – {hi:.4}"),
+        &format!("{pd_scale:.4}"),
+        &format!("{cv:.3}"),
+        &format!("<td>{m_star}</td>"),
+    ] {
+        assert!(
+            html.contains(expected),
+            "calibration.html lacks `{expected}`"
+        );
+    }
+    // one row per vintage, with its projected lifetime rate
+    for v in all["vintages"].as_array().unwrap() {
+        let name = v["vintage"].as_str().unwrap();
+        let projected = v["projected_lifetime_rate"].as_f64().unwrap();
+        let row = format!(
+            "<tr><td>{name}</td><td>all</td><td>{}</td><td>{}</td>",
+            cny(v["originated"].as_f64().unwrap()),
+            v["months_on_book"].as_u64().unwrap()
+        );
+        let at = html
+            .find(&row)
+            .unwrap_or_else(|| panic!("no row for vintage {name}"));
+        let end = at + html[at..].find("</tr>").unwrap();
+        assert!(
+            html[at..end].contains(&format!("{:.3} %", 100.0 * projected)),
+            "{}",
+            &html[at..end]
+        );
+    }
+    // the captions are read from the numbers
+    let roll = all["roll_rates"]["rolls"][0]["rate"].as_f64().unwrap();
+    assert!(
+        captions[1].contains(&format!(
+            "{:.1} % of dpd_1_30 rolls to dpd_31_60",
+            100.0 * roll
+        )),
+        "{}",
+        captions[1]
+    );
+    assert!(
+        captions[2].contains(&format!("the {used} vintages"))
+            && captions[2].contains(&format!("m* = {m_star}"))
+            && captions[2].contains(&format!("ρ = {rho:.4}"))
+            && captions[2].contains(&format!("{lo:.4}–{hi:.4}")),
+        "{}",
+        captions[2]
+    );
+    assert!(
+        !html.contains(".tmp-"),
+        "calibration.html names the temporary folder"
+    );
+}
+
+#[test]
+fn browser_renders_the_calibration_report_without_console_errors() {
+    let Some(browser) = chromium() else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must have chromium: .ci/run installs Debian's chromium"
+        );
+        println!("SKIPPED browser test: no chromium on this machine (CI installs it)");
+        return;
+    };
+    let work = scratch().join("browser-calibration");
+    let _ = fs::remove_dir_all(&work);
+    fs::create_dir_all(&work).unwrap();
+    let profile = work.join("profile");
+    let page = calibration_folder()
+        .join("calibration.html")
+        .canonicalize()
+        .unwrap();
+    let screenshot = work.join("calibration.png");
+    let (_, log) = headless(
+        &browser,
+        &page,
+        &profile,
+        &[
+            format!("--screenshot={}", screenshot.display()),
+            "--window-size=1200,2000".into(),
+        ],
+    );
+    assert_eq!(console_errors(&log), Vec::<String>::new(), "console errors");
+    let census = PixelCensus::read(&screenshot);
+    assert_eq!((census.width, census.height), (1200, 2000));
+    assert!(
+        census.share_not_white() > 0.05,
+        "the screenshot is nearly blank: {:.1} % drawn",
+        100.0 * census.share_not_white()
+    );
+    assert!(
+        census.dark_in_rows(0..200) > 2_000,
+        "no heading text at the top"
+    );
+    let (dom, log) = headless(&browser, &page, &profile, &["--dump-dom".into()]);
+    assert_eq!(console_errors(&log), Vec::<String>::new(), "console errors");
+    assert!(dom.contains("Methodology and limits") && dom.contains("Dispersion"));
+    assert_eq!(dom.matches("<svg").count(), CALIBRATION_CHARTS.len());
 }

@@ -2,7 +2,8 @@
 //! (SPEC §4.6): the stages are `calibrate::calibrate` (estimation) and
 //! `report::calibration::write_calibration` (the folder, atomically).
 
-use std::path::PathBuf;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 use super::AppError;
 use crate::calibrate::dispersion::MIN_VINTAGES_AT_M_STAR;
@@ -16,8 +17,10 @@ use crate::report::calibration::write_calibration;
 pub const DEFAULT_CALIBRATION_SEED: u64 = 20_151_024;
 
 /// Receivables and seed of the built-in synthetic tape whose mix is the default PD
-/// reference (the base scenario's synthetic pool's seed).
-pub const REFERENCE_TAPE: (usize, u64) = (20_000, 7);
+/// reference: the base scenario's synthetic pool itself (`synthetic = { receivables =
+/// 200_000, seed = 7 }`), so the shipped calibration's PD scale is that of the pool it is
+/// run on.
+pub const REFERENCE_TAPE: (usize, u64) = (200_000, 7);
 
 /// What `calibrate` is asked to do.
 #[derive(Debug, Clone)]
@@ -33,6 +36,53 @@ pub struct CalibrateRequest {
     /// The receivable the PD scale is computed for; `None`: the mix of the built-in
     /// synthetic tape ([`REFERENCE_TAPE`], see [`PdReference::from_receivables`]).
     pub reference: Option<PdReference>,
+    /// Each segment's own reference, where it has one (see [`TapeReferences`]).
+    pub segment_references: BTreeMap<String, PdReference>,
+    /// The tape the references come from, as the user named it (`calibrate --tape`).
+    pub reference_tape: Option<String>,
+}
+
+/// The PD scale's reference receivables taken from a tape (`calibrate --tape FILE`): the
+/// whole tape's for `all` and for any segment the tape does not have, and for a history
+/// segment whose name is a `segment` of the tape, that segment's receivables' (SPEC §4.6:
+/// "a new receivable of the segment's product and term").
+#[derive(Debug, Clone, PartialEq)]
+pub struct TapeReferences {
+    pub all: PdReference,
+    pub segments: BTreeMap<String, PdReference>,
+    /// History segments the tape has no eligible receivable with a PD of: they take `all`.
+    pub missing: Vec<String>,
+}
+
+impl TapeReferences {
+    /// The references of `receivables` for the history segments `segments`; `None` when the
+    /// tape has no eligible receivable with a PD.
+    pub fn from_tape(
+        receivables: &[crate::tape::Receivable],
+        segments: &[&str],
+    ) -> Option<TapeReferences> {
+        let all = PdReference::from_receivables(receivables)?;
+        let mut found = BTreeMap::new();
+        let mut missing = Vec::new();
+        for &name in segments.iter().filter(|&&s| s != crate::calibrate::ALL) {
+            let own: Vec<crate::tape::Receivable> = receivables
+                .iter()
+                .filter(|r| r.segment == name)
+                .cloned()
+                .collect();
+            match PdReference::from_receivables(&own) {
+                Some(reference) => {
+                    found.insert(name.to_string(), reference);
+                }
+                None => missing.push(name.to_string()),
+            }
+        }
+        Some(TapeReferences {
+            all,
+            segments: found,
+            missing,
+        })
+    }
 }
 
 impl CalibrateRequest {
@@ -46,6 +96,8 @@ impl CalibrateRequest {
             seed: DEFAULT_CALIBRATION_SEED,
             bootstrap_resamples: DEFAULT_BOOTSTRAP_RESAMPLES,
             reference: None,
+            segment_references: BTreeMap::new(),
+            reference_tape: None,
         }
     }
 }
@@ -55,7 +107,8 @@ impl CalibrateRequest {
 pub struct CalibrateResult {
     pub out_dir: PathBuf,
     pub calibration: Calibration,
-    /// A summary for the terminal, one line per group.
+    /// A summary for the terminal, two lines per group: the headline estimates, then their
+    /// evidence.
     pub lines: Vec<String>,
 }
 
@@ -90,6 +143,46 @@ fn summary_line(group: &GroupCalibration) -> String {
     )
 }
 
+/// The evidence behind a group's headline: where ρ and the lifetime rate come from, the
+/// roll rates and the PD scale's reference receivable.
+fn evidence_line(group: &GroupCalibration, buckets: &[String]) -> String {
+    let rho = match &group.rho {
+        Some(r) => format!(
+            "rho from {} vintages at month on book {} (fitted rate {:.3}%)",
+            r.vintages_used,
+            group.m_star.unwrap_or(0),
+            100.0 * r.p_at_m_star
+        ),
+        None => "no rho".into(),
+    };
+    let rolls: Vec<String> = group
+        .roll_rates
+        .roll
+        .iter()
+        .enumerate()
+        .map(|(k, rate)| {
+            let to = buckets.get(k + 1).map_or("charge-off", String::as_str);
+            let from = buckets.get(k).map_or("-", String::as_str);
+            rate.map_or(format!("{from}→{to} n/a"), |r| {
+                format!("{from}→{to} {:.1}%", 100.0 * r)
+            })
+        })
+        .collect();
+    let r = &group.reference;
+    format!(
+        "  {rho}; chain ladder to month on book {} (no development beyond); {}; PD reference: {} {}-month at 12-month PD {:.3}%",
+        group.chain_ladder.longest_age,
+        if rolls.is_empty() {
+            "no delinquency buckets".to_string()
+        } else {
+            format!("roll rates {}", rolls.join(", "))
+        },
+        r.product,
+        r.term_months,
+        100.0 * r.pd_12m
+    )
+}
+
 /// `calibrate`: estimates and writes the folder `request.out`.
 pub fn calibrate(request: CalibrateRequest) -> Result<CalibrateResult, AppError> {
     if request.history.vintages.is_empty() {
@@ -103,7 +196,8 @@ pub fn calibrate(request: CalibrateRequest) -> Result<CalibrateResult, AppError>
         bootstrap_resamples: request.bootstrap_resamples,
         min_vintages_at_m_star: MIN_VINTAGES_AT_M_STAR,
         reference: request.reference.unwrap_or_else(default_reference),
-        segment_references: Default::default(),
+        segment_references: request.segment_references.clone(),
+        reference_tape: request.reference_tape.clone(),
     };
     let (out_dir, calibration) = write_calibration(
         &request.out,
@@ -128,7 +222,7 @@ pub fn calibrate(request: CalibrateRequest) -> Result<CalibrateResult, AppError>
     })?;
     let lines = std::iter::once(&calibration.all)
         .chain(&calibration.segments)
-        .map(summary_line)
+        .flat_map(|g| [summary_line(g), evidence_line(g, &calibration.buckets)])
         .collect();
     Ok(CalibrateResult {
         out_dir,
@@ -143,11 +237,13 @@ pub const MAX_BOOTSTRAP_RESAMPLES: usize = 1_000_000;
 /// The folder `calibrate` writes without `--out`.
 pub const DEFAULT_CALIBRATION_DIR: &str = "reports/calibration";
 
-/// `calibrate --history FILE`: reads and validates the history (every problem of the file at
-/// once, exit 2), digests its bytes, calibrates and writes the folder `out`. Returns the
-/// result and the reader's warnings.
+/// `calibrate --history FILE [--tape FILE]`: reads and validates the history (every
+/// problem of the file at once, exit 2), digests its bytes, takes the PD scale's references
+/// from the tape when one is given ([`TapeReferences`]), calibrates and writes the folder
+/// `out`. Returns the result and the readers' warnings.
 pub fn calibrate_history_file(
-    history_path: &std::path::Path,
+    history_path: &Path,
+    tape_path: Option<&Path>,
     out: PathBuf,
     seed: u64,
     bootstrap_resamples: usize,
@@ -160,6 +256,28 @@ pub fn calibrate_history_file(
             super::failure(&history_path.display().to_string(), e)
         }
     })?;
+    let mut warnings = file.warnings;
+    let references = match tape_path {
+        Some(path) => {
+            let tape = crate::tape::read_tape(path).map_err(|e| AppError::Input(e.to_string()))?;
+            warnings.extend(tape.warnings);
+            let references = TapeReferences::from_tape(&tape.receivables, &file.history.segments())
+                .ok_or_else(|| {
+                    AppError::Input(format!(
+                        "{}: no eligible receivable with a PD (pd_12m or score): the PD scale needs one",
+                        path.display()
+                    ))
+                })?;
+            for segment in &references.missing {
+                warnings.push(format!(
+                    "{}: no eligible receivable of segment `{segment}`: its PD scale uses the whole tape's reference",
+                    path.display()
+                ));
+            }
+            Some((path.display().to_string(), references))
+        }
+        None => None,
+    };
     let bytes = std::fs::read(history_path).map_err(|e| {
         AppError::Input(format!(
             "{}: cannot read the history: {e}",
@@ -178,5 +296,10 @@ pub fn calibrate_history_file(
     );
     request.seed = seed;
     request.bootstrap_resamples = bootstrap_resamples;
-    Ok((calibrate(request)?, file.warnings))
+    if let Some((name, references)) = references {
+        request.reference = Some(references.all);
+        request.segment_references = references.segments;
+        request.reference_tape = Some(name);
+    }
+    Ok((calibrate(request)?, warnings))
 }

@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use super::credit::{applicant_error, load_model_and_policy};
 use super::{
-    AppError, Prepared, add_input_file, output_error, prepare, progress_bar, write_file,
+    AppError, Prepared, add_input_file, output_error, prepare_with, progress_bar, write_file,
     write_report,
 };
 use crate::credit::{self, origination::OriginationMix};
@@ -250,6 +250,9 @@ pub fn finish_frontier(
         recommended_policy: recommended_policy.as_ref(),
         warnings: &warnings,
     };
+    if common.xlsx {
+        super::write_workbook(&report)?;
+    }
     let mut summary = frontier_summary(&results);
     if let Some(split) = split {
         super::partial::add_split_record(&mut summary, split);
@@ -267,7 +270,7 @@ pub fn finish_frontier(
 
 /// The scenario with its pool, `--paths` (paths per policy), `--seed` and `--lang` applied.
 fn prepare_frontier(common: &RunRequest) -> Result<Prepared, AppError> {
-    let mut prepared = prepare(&common.scenario)?;
+    let mut prepared = prepare_with(&common.scenario, &common.overrides)?;
     if let Some(paths) = common.paths {
         prepared.scenario.frontier.paths = paths.get();
     }

@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 
-use super::{AppError, failure, output_error, prepare, progress_bar, write_file};
+use super::{AppError, failure, output_error, prepare_with, progress_bar, write_file};
 use crate::metrics::run_deterministic;
 use crate::report::grid::{self as grid_report, GridAxes, GridRow};
 use crate::report::{ReportDir, ReportKind};
@@ -205,6 +205,8 @@ pub struct GridRequest {
     pub out: Option<PathBuf>,
     /// No progress bar or table.
     pub quiet: bool,
+    /// `--set KEY=VALUE` on the scenario, in order.
+    pub overrides: Vec<crate::scenario::overrides::Override>,
 }
 
 /// What `grid` produced, for the terminal.
@@ -217,7 +219,7 @@ pub struct GridResult {
 /// `grid`: the scenario's deterministic run at every combination of the lists, written
 /// atomically into its report folder.
 pub fn grid(request: &GridRequest) -> Result<GridResult, AppError> {
-    let prepared = prepare(&request.scenario)?;
+    let prepared = prepare_with(&request.scenario, &request.overrides)?;
     let scenario = &prepared.scenario;
     let out_dir = request
         .out

@@ -35,6 +35,7 @@ use crate::engine::{assemble_run, block_paths};
 use crate::i18n::Lang;
 use crate::report::manifest::InputDigest;
 use crate::report::{ReportDir, ReportKind};
+use crate::scenario::overrides::Override;
 
 /// `merge`, as the command line asks for it.
 #[derive(Debug, Clone)]
@@ -45,6 +46,8 @@ pub struct MergeRequest {
     pub quiet: bool,
     /// Overrides `[report] lang` for the report written.
     pub lang: Option<Lang>,
+    /// Also write `report.xlsx` (`--xlsx`).
+    pub xlsx: bool,
 }
 
 /// What `merge` produced.
@@ -305,8 +308,17 @@ fn run_request(
     out: Option<PathBuf>,
     quiet: bool,
     lang: Option<Lang>,
+    xlsx: bool,
 ) -> Result<RunRequest, AppError> {
     let recorded = &partial.request;
+    let overrides = recorded
+        .overrides
+        .iter()
+        .map(|text| {
+            Override::parse(text)
+                .map_err(|e| AppError::Input(format!("{PARTIAL_NAME}: --set {text}: {e}")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(RunRequest {
         scenario: recorded.scenario.clone(),
         paths: recorded
@@ -318,6 +330,8 @@ fn run_request(
         out,
         quiet,
         lang,
+        overrides,
+        xlsx,
     })
 }
 
@@ -329,7 +343,13 @@ fn merge_run(
     partials: &[(PathBuf, PartialManifest)],
 ) -> Result<MergeResult, AppError> {
     let first = &partials[0].1;
-    let run_request = run_request(first, request.out.clone(), request.quiet, request.lang)?;
+    let run_request = run_request(
+        first,
+        request.out.clone(),
+        request.quiet,
+        request.lang,
+        request.xlsx,
+    )?;
     let prepared = prepare_run(&run_request)?;
     check_inputs(&prepared.digest, partials, &run_request.scenario)?;
     let report = ReportDir::create(&report_folder(&run_request, &prepared), ReportKind::Run)
@@ -416,7 +436,13 @@ fn merge_frontier(
 ) -> Result<MergeResult, AppError> {
     let first = &partials[0].1;
     let recorded = &first.request;
-    let common = run_request(first, request.out.clone(), request.quiet, request.lang)?;
+    let common = run_request(
+        first,
+        request.out.clone(),
+        request.quiet,
+        request.lang,
+        request.xlsx,
+    )?;
     let frontier_request = FrontierRequest {
         common,
         applicants: recorded.applicants.clone().ok_or_else(|| {

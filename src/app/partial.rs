@@ -167,6 +167,9 @@ pub struct RecordedRequest {
     pub applicants: Option<PathBuf>,
     pub model: Option<PathBuf>,
     pub policy: Option<PathBuf>,
+    /// `--set KEY=VALUE` as given, in order (none: the key is left out).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub overrides: Vec<String>,
 }
 
 /// The length and SHA-256 of a partial's data file.

@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use super::{
-    AppError, PathCount, Prepared, output_error, prepare, progress_bar, write_file, write_report,
+    AppError, PathCount, Prepared, output_error, prepare_with, progress_bar, write_file,
+    write_report,
 };
 use crate::engine::{MonteCarloRun, MonteCarloSettings, replay_path, run_monte_carlo_logged};
 use crate::i18n::Lang;
@@ -42,6 +43,10 @@ pub struct RunRequest {
     pub quiet: bool,
     /// Overrides `[report] lang`: the language of the terminal summary and the report.
     pub lang: Option<Lang>,
+    /// `--set KEY=VALUE` on the scenario, in order.
+    pub overrides: Vec<crate::scenario::overrides::Override>,
+    /// Also write the tables as one workbook, `report.xlsx` (`--xlsx`).
+    pub xlsx: bool,
 }
 
 /// What `run` produced, for the terminal.
@@ -196,6 +201,9 @@ pub fn finish_run(
         &rating,
         sizing.as_ref(),
     )?;
+    if request.xlsx {
+        super::write_workbook(&report)?;
+    }
     let manifest = Manifest::new(
         &scenario.name,
         prepared.digest.clone(),
@@ -241,7 +249,7 @@ pub fn finish_run(
 
 /// The scenario with its pool, `--paths` and `--seed` applied.
 pub fn prepare_run(request: &RunRequest) -> Result<Prepared, AppError> {
-    let mut prepared = prepare(&request.scenario)?;
+    let mut prepared = prepare_with(&request.scenario, &request.overrides)?;
     let simulation = &mut prepared.scenario.simulation;
     if let Some(paths) = request.paths {
         simulation.paths = paths.get();

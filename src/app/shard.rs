@@ -141,6 +141,7 @@ pub fn run_shard(request: &ShardRequest) -> Result<ShardResult, AppError> {
             applicants: None,
             model: None,
             policy: None,
+            overrides: override_texts(&request.run.overrides),
         },
         shard: share,
         units: blocks,
@@ -226,6 +227,7 @@ pub fn frontier_point_shard(request: &PointShardRequest) -> Result<ShardResult, 
             applicants: Some(frontier.applicants.clone()),
             model: frontier.model.clone(),
             policy: frontier.policy.clone(),
+            overrides: override_texts(&frontier.common.overrides),
         },
         shard: share,
         units: total,
@@ -247,4 +249,9 @@ pub fn frontier_point_shard(request: &PointShardRequest) -> Result<ShardResult, 
         partial: out,
         warnings: setup.prepared.warnings.clone(),
     })
+}
+
+/// The `--set` overrides as given, for the partial's record (merge parses them again).
+fn override_texts(overrides: &[crate::scenario::overrides::Override]) -> Vec<String> {
+    overrides.iter().map(|o| o.text().to_string()).collect()
 }

@@ -22,8 +22,15 @@
 //! closed form. Asymptotically `se(ρ̂) ≈ √(2/n) ρ(1 − ρ)`.
 //!
 //! **Bootstrap 90 % interval**: `B` resamples of the `n` observations drawn with replacement
-//! (uniform indices), `ρ̂_b` of each, and the 5 % and 95 % percentiles of the `ρ̂_b`
-//! (linear interpolation between order statistics at `h = q (B − 1)`, "type 7"). Resample `b`
+//! (uniform indices), `ρ̂_b` of each, and the BCa interval of the `ρ̂_b`
+//! ([`bootstrap_rho_ci90_bca`]: their percentiles at levels moved from 5 % and 95 % by a bias
+//! correction and a jackknife acceleration; percentiles by linear interpolation between order
+//! statistics at `h = q (B − 1)`, "type 7"). The plain percentile interval
+//! ([`bootstrap_rho_ci90`], the 5 % and 95 % percentiles) under-covers: ρ̂ is a variance-type
+//! estimate, biased low and skewed in small samples; on Vasicek samples (tests/calibrate.rs)
+//! BCa covers the true ρ more often, though still below 90 % when few vintages reach `m*`
+//! (measured on 2,000 samples each: n = 12: 69 % percentile, 78 % BCa; n = 24: 79 %, 84 %;
+//! n = 84: 86 %, 87 %). Resample `b`
 //! of a group draws from its own SplitMix64 stream seeded with
 //! `splitmix64(splitmix64(seed ⊕ FNV-1a(group name)) ⊕ splitmix64(b))`, so the interval is
 //! reproducible and does not depend on threads or on the other groups.
@@ -129,34 +136,98 @@ pub fn percentile(sorted: &[f64], q: f64) -> f64 {
     sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
 }
 
-/// The bootstrap 90 % interval of ρ̂ from probits `y` (see the module); `None` for fewer
-/// than 2 observations or no resamples.
-pub fn bootstrap_rho_ci90(y: &[f64], resamples: usize, seed: u64, group: &str) -> Option<[f64; 2]> {
+/// `ρ̂ = s²/(1+s²)` of probits (population variance `s²`).
+fn rho_of(y: &[f64]) -> f64 {
+    let n = y.len() as f64;
+    let mean = y.iter().sum::<f64>() / n;
+    let s2 = y.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n;
+    s2 / (1.0 + s2)
+}
+
+/// The `B` bootstrap replicates `ρ̂_b` of probits `y`, sorted (see the module's streams).
+pub fn bootstrap_rhos(y: &[f64], resamples: usize, seed: u64, group: &str) -> Vec<f64> {
     let n = y.len();
-    if n < 2 || resamples == 0 {
-        return None;
-    }
     let group_seed = splitmix64(seed ^ fnv1a(group));
+    let mut draws = Vec::with_capacity(n);
     let mut rhos: Vec<f64> = (0..resamples as u64)
         .map(|b| {
             let mut stream = SplitMix(splitmix64(group_seed ^ splitmix64(b)));
-            let (mut sum, mut sum2) = (0.0, 0.0);
-            let mut draws = Vec::with_capacity(n);
-            for _ in 0..n {
-                let v = y[stream.index(n)];
-                sum += v;
-                draws.push(v);
-            }
-            let mean = sum / n as f64;
-            for v in &draws {
-                sum2 += (v - mean).powi(2);
-            }
-            let s2 = sum2 / n as f64;
-            s2 / (1.0 + s2)
+            draws.clear();
+            draws.extend((0..n).map(|_| y[stream.index(n)]));
+            rho_of(&draws)
         })
         .collect();
     rhos.sort_by(f64::total_cmp);
+    rhos
+}
+
+/// The percentile bootstrap 90 % interval of ρ̂ from probits `y`: the 5 % and 95 %
+/// percentiles of the replicates; `None` for fewer than 2 observations or no resamples.
+pub fn bootstrap_rho_ci90(y: &[f64], resamples: usize, seed: u64, group: &str) -> Option<[f64; 2]> {
+    if y.len() < 2 || resamples == 0 {
+        return None;
+    }
+    let rhos = bootstrap_rhos(y, resamples, seed, group);
     Some([percentile(&rhos, 0.05), percentile(&rhos, 0.95)])
+}
+
+/// The bias-corrected and accelerated (BCa, Efron 1987) bootstrap 90 % interval of ρ̂ from
+/// probits `y`, on the same replicates as [`bootstrap_rho_ci90`]: with the bias correction
+/// `z₀ = Φ⁻¹((#{ρ̂_b < ρ̂} + ½ #{ρ̂_b = ρ̂}) / B)` and the acceleration from the jackknife
+/// replicates `ρ̂_(i)` (each observation left out once, mean `ρ̄`),
+/// `a = Σ (ρ̄ − ρ̂_(i))³ / (6 (Σ (ρ̄ − ρ̂_(i))²)^{3/2})`, the interval is the replicates'
+/// percentiles at `α₁,₂ = Φ(z₀ + (z₀ + z_q)/(1 − a (z₀ + z_q)))` for `z_q = Φ⁻¹(0.05)` and
+/// `Φ⁻¹(0.95)`. `None` for fewer than 3 observations or no resamples, or when every
+/// replicate falls on one side of `ρ̂` (`z₀` infinite).
+pub fn bootstrap_rho_ci90_bca(
+    y: &[f64],
+    resamples: usize,
+    seed: u64,
+    group: &str,
+) -> Option<[f64; 2]> {
+    let n = y.len();
+    if n < 3 || resamples == 0 {
+        return None;
+    }
+    let rhos = bootstrap_rhos(y, resamples, seed, group);
+    let theta = rho_of(y);
+    let below = rhos.iter().filter(|r| **r < theta).count() as f64;
+    let equal = rhos.iter().filter(|r| **r == theta).count() as f64;
+    let share = (below + 0.5 * equal) / resamples as f64;
+    if share <= 0.0 || share >= 1.0 {
+        return None;
+    }
+    let z0 = normal_quantile(share);
+    // jackknife from the sums: leaving out y_i, mean (S − y_i)/(n−1), variance
+    // (Q − y_i²)/(n−1) − mean²
+    let (sum, sum2) = y.iter().fold((0.0, 0.0), |(s, q), v| (s + v, q + v * v));
+    let m = (n - 1) as f64;
+    let jack: Vec<f64> = y
+        .iter()
+        .map(|v| {
+            let mean = (sum - v) / m;
+            let s2 = ((sum2 - v * v) / m - mean * mean).max(0.0);
+            s2 / (1.0 + s2)
+        })
+        .collect();
+    let jack_mean = jack.iter().sum::<f64>() / n as f64;
+    let (num, den) = jack.iter().fold((0.0, 0.0), |(a, b), j| {
+        let d = jack_mean - j;
+        (a + d * d * d, b + d * d)
+    });
+    let a = if den > 0.0 {
+        num / (6.0 * den.powf(1.5))
+    } else {
+        0.0
+    };
+    let level = |q: f64| {
+        let zq = normal_quantile(q);
+        normal_cdf(z0 + (z0 + zq) / (1.0 - a * (z0 + zq)))
+    };
+    Some([
+        percentile(&rhos, level(0.05)),
+        percentile(&rhos, level(0.95)),
+    ])
 }
 
 /// `(L̄, CV)` of lifetime rates (see the module).
@@ -266,6 +337,13 @@ mod tests {
         assert_ne!(a, bootstrap_rho_ci90(&y, 1_000, 8, "all").unwrap());
         let fit = vasicek_mle_probits(&y).unwrap();
         assert!(a[0] < fit.rho && fit.rho < a[1], "{a:?} {}", fit.rho);
+        // BCa: the same replicates at moved levels; ρ̂ = s²/(1+s²) is biased low, so more
+        // than half the replicates fall below ρ̂ and both ends move up
+        let bca = bootstrap_rho_ci90_bca(&y, 1_000, 7, "all").unwrap();
+        assert_eq!(bca, bootstrap_rho_ci90_bca(&y, 1_000, 7, "all").unwrap());
+        assert!(bca[0] < fit.rho && fit.rho < bca[1], "{bca:?} {}", fit.rho);
+        assert!(bca[0] > a[0] && bca[1] > a[1], "{bca:?} vs {a:?}");
+        assert_eq!(bootstrap_rho_ci90_bca(&y[..2], 100, 7, "all"), None);
     }
 
     /// mean 0.02, deviations ±0.01 → sd = √((2 × 0.0001)/2) = 0.01, CV = 0.5.

@@ -12,7 +12,6 @@
 //! read would give them.
 
 use std::collections::HashMap;
-use std::fs::File;
 use std::io::{Read, Write};
 use std::path::Path;
 
@@ -20,6 +19,7 @@ use csv::ByteRecord;
 use rayon::prelude::*;
 
 use super::{write_atomically, write_text};
+use crate::tape::encoding::{self, OpenError, Opened, TextEncoding};
 use crate::tape::problems::{
     CsvSource, Problems, header_is_blank, header_key, io_error_of, is_utf8, join_problems, line_of,
     not_a_number, not_utf8_problem, unknown_columns_warning,
@@ -161,11 +161,26 @@ const REQUIRED_COLUMNS: usize = 14;
 /// every problem, [`ApplicantError::Empty`] when it holds no applicants.
 pub fn read_applicants(path: &Path) -> Result<ApplicantFile, ApplicantError> {
     let label = path.display().to_string();
-    let file = File::open(path).map_err(|source| ApplicantError::Io {
-        file: label.clone(),
-        source,
-    })?;
-    read_applicants_from_reader(file, &label)
+    let opened = open_text(path, &label)?;
+    let mut file = read_applicants_from_reader(opened.reader, &label)?;
+    file.warnings.splice(0..0, opened.note);
+    Ok(file)
+}
+
+/// The file as UTF-8 text: UTF-8, else GB18030 (GBK) when it decodes as that
+/// ([`crate::tape::encoding`]).
+fn open_text(path: &Path, label: &str) -> Result<Opened, ApplicantError> {
+    encoding::open(path, label, TextEncoding::Auto).map_err(|error| match error {
+        OpenError::Io(source) => ApplicantError::Io {
+            file: label.to_owned(),
+            source,
+        },
+        OpenError::NotText(problem) => ApplicantError::Invalid {
+            file: label.to_owned(),
+            problems: vec![problem],
+            more: 0,
+        },
+    })
 }
 
 /// Reads and validates applicants from any byte stream; `label` names it in messages.
@@ -203,11 +218,10 @@ pub fn read_applicants_in_chunks(
     on_chunk: impl FnMut(Vec<Applicant>) -> Result<(), ApplicantError>,
 ) -> Result<Vec<String>, ApplicantError> {
     let label = path.display().to_string();
-    let file = File::open(path).map_err(|source| ApplicantError::Io {
-        file: label.clone(),
-        source,
-    })?;
-    stream(file, &label, chunk_len.max(1), on_chunk)
+    let opened = open_text(path, &label)?;
+    let mut warnings = stream(opened.reader, &label, chunk_len.max(1), on_chunk)?;
+    warnings.splice(0..0, opened.note);
+    Ok(warnings)
 }
 
 fn stream<R: Read>(

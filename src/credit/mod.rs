@@ -16,6 +16,10 @@
 //! The built-in scorecard ([`Scorecard::built_in`]) is exactly the model that
 //! [`generate_applicants`] draws outcomes from; `docs/credit.md` writes both out.
 
+// Not every public item here is documented yet (issue 12, item 8): `missing_docs` is
+// allowed for this module until its items are.
+#![allow(missing_docs)]
+
 pub mod applicant;
 pub mod decision;
 pub mod fit;

@@ -14,6 +14,10 @@
 //! number of threads. Memory holds one block of per-period flows at a time, never paths ×
 //! receivables.
 
+// Not every public item here is documented yet (issue 12, item 8): `missing_docs` is
+// allowed for this module until its items are.
+#![allow(missing_docs)]
+
 pub mod importance;
 
 use std::ops::Range;

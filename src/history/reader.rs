@@ -18,7 +18,6 @@
 //! error, since a bucket silently dropped would change the roll rates.
 
 use std::collections::{BTreeMap, HashMap};
-use std::fs::File;
 use std::io::Read;
 use std::path::Path;
 
@@ -28,6 +27,7 @@ use super::{
     Bucket, DEFAULT_SEGMENT, History, HistoryError, OPTIONAL_COLUMNS, REQUIRED_COLUMNS, Vintage,
     VintageMonth, YearMonth,
 };
+use crate::tape::encoding::{self, OpenError, TextEncoding};
 use crate::tape::problems::{
     CsvSource, Problems, clip, header_is_blank, header_key, io_error_of, is_utf8, line_of,
     not_a_number, not_utf8_problem, show_number, unknown_columns_warning,
@@ -59,11 +59,20 @@ pub fn read_history(path: &Path) -> Result<History, HistoryError> {
 /// every problem of the file, [`HistoryError::Empty`] when it holds no rows.
 pub fn read_history_file(path: &Path) -> Result<HistoryFile, HistoryError> {
     let label = path.display().to_string();
-    let file = File::open(path).map_err(|source| HistoryError::Io {
-        file: label.clone(),
-        source,
+    let opened = encoding::open(path, &label, TextEncoding::Auto).map_err(|error| match error {
+        OpenError::Io(source) => HistoryError::Io {
+            file: label.clone(),
+            source,
+        },
+        OpenError::NotText(problem) => HistoryError::Invalid {
+            file: label.clone(),
+            problems: vec![problem],
+            more: 0,
+        },
     })?;
-    read_history_from_reader(file, &label)
+    let mut file = read_history_from_reader(opened.reader, &label)?;
+    file.warnings.splice(0..0, opened.note);
+    Ok(file)
 }
 
 /// Reads and validates a history from any byte stream; `label` stands for the file name in

@@ -25,6 +25,41 @@ pub fn block_sum(terms: impl Iterator<Item = f64>) -> f64 {
     total + block
 }
 
+/// [`block_sum`] of many sums at once: `totals[k]` is the block sum over rows `r` of
+/// `term(r, k)`, where `rows` yields each path's terms for `k = 0..totals.len()` in path
+/// order. Every sum takes exactly the additions [`block_sum`] would (so the same bits),
+/// but the sums advance side by side in one pass over the paths.
+pub fn block_sums<'a>(rows: impl Iterator<Item = &'a [f64]>, scale: &[f64], totals: &mut [f64]) {
+    let width = totals.len();
+    totals.fill(0.0);
+    let mut block = vec![0.0; width];
+    for (i, (row, &w)) in rows.zip(scale).enumerate() {
+        for (sum, &x) in block.iter_mut().zip(&row[..width]) {
+            *sum += w * x;
+        }
+        if (i + 1) % BLOCK_PATHS == 0 {
+            for (total, sum) in totals.iter_mut().zip(block.iter_mut()) {
+                *total += *sum;
+                *sum = 0.0;
+            }
+        }
+    }
+    for (total, sum) in totals.iter_mut().zip(&block) {
+        *total += sum;
+    }
+}
+
+/// The weighted mean `Σ wᵢ xᵢ` and its standard error `√(Σ wᵢ² (xᵢ − μ)²)`, as
+/// [`loss_statistics`] gives them (the same sums), without the sorting its VaR and ES need.
+pub fn mean_and_standard_error(
+    values: impl Iterator<Item = f64> + Clone,
+    weights: &[f64],
+) -> (f64, f64) {
+    let mean = block_sum(values.clone().zip(weights).map(|(x, w)| w * x));
+    let error_variance = block_sum(values.zip(weights).map(|(x, w)| (w * (x - mean)).powi(2)));
+    (mean, error_variance.sqrt())
+}
+
 /// Summary of one weighted outcome (a loss share), as `summary.json` holds it too.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -54,9 +89,8 @@ pub struct LossStatistics {
 ///   `wᵢ xᵢ` until their weight reaches `1 − α` (the boundary path counted in part).
 pub fn loss_statistics(values: &[f64], weights: &[f64]) -> LossStatistics {
     let pairs = || values.iter().zip(weights);
-    let mean = block_sum(pairs().map(|(x, w)| w * x));
+    let (mean, standard_error) = mean_and_standard_error(values.iter().copied(), weights);
     let variance = block_sum(pairs().map(|(x, w)| w * (x - mean).powi(2)));
-    let error_variance = block_sum(pairs().map(|(x, w)| (w * (x - mean)).powi(2)));
     let probability_of_loss = block_sum(pairs().map(|(x, w)| if *x > 0.0 { *w } else { 0.0 }));
     let mut order: Vec<usize> = (0..values.len()).collect();
     order.sort_by(|&a, &b| values[a].total_cmp(&values[b]).then(a.cmp(&b)));
@@ -64,7 +98,7 @@ pub fn loss_statistics(values: &[f64], weights: &[f64]) -> LossStatistics {
     let es = RISK_LEVELS.map(|level| expected_shortfall(values, weights, &order, level));
     LossStatistics {
         mean,
-        standard_error: error_variance.sqrt(),
+        standard_error,
         standard_deviation: variance.sqrt(),
         probability_of_loss,
         var,
@@ -125,6 +159,41 @@ pub fn quantile_path(values: &[f64], weights: &[f64], level: f64) -> usize {
 mod tests {
     use super::*;
     use approx::assert_relative_eq;
+
+    #[test]
+    fn side_by_side_block_sums_are_each_columns_block_sum_bit_for_bit() {
+        // more than two blocks of paths, terms of mixed magnitudes so the order shows
+        let paths = 2 * BLOCK_PATHS + 123;
+        let width = 5;
+        let rows: Vec<f64> = (0..paths * width)
+            .map(|i| ((i * 7919) % 1013) as f64 * 10f64.powi((i % 11) as i32 - 5))
+            .collect();
+        let scale: Vec<f64> = (0..paths).map(|p| 1.0 / (1.0 + p as f64)).collect();
+        let mut totals = vec![f64::NAN; width];
+        block_sums(rows.chunks_exact(width), &scale, &mut totals);
+        for (k, &total) in totals.iter().enumerate() {
+            let one = block_sum((0..paths).map(|p| scale[p] * rows[p * width + k]));
+            assert_eq!(total.to_bits(), one.to_bits(), "column {k}");
+        }
+        // the block order matters: a plain sum gives other bits
+        let plain: f64 = (0..paths).map(|p| scale[p] * rows[p * width]).sum();
+        let blocked = block_sum((0..paths).map(|p| scale[p] * rows[p * width]));
+        assert_ne!(plain.to_bits(), blocked.to_bits(), "a weak test");
+    }
+
+    #[test]
+    fn mean_and_standard_error_are_loss_statistics_ones() {
+        let values: Vec<f64> = (0..5000).map(|i| ((i * 31) % 97) as f64 / 97.0).collect();
+        let raw: Vec<f64> = (0..5000).map(|i| 1.0 + (i % 13) as f64).collect();
+        let total: f64 = raw.iter().sum();
+        let weights: Vec<f64> = raw.iter().map(|w| w / total).collect();
+        let s = loss_statistics(&values, &weights);
+        let (mean, se) = mean_and_standard_error(values.iter().copied(), &weights);
+        assert_eq!(
+            (mean.to_bits(), se.to_bits()),
+            (s.mean.to_bits(), s.standard_error.to_bits())
+        );
+    }
 
     #[test]
     fn equal_weights_give_the_textbook_statistics() {

@@ -5,6 +5,10 @@
 //!
 //! Sits after `waterfall`.
 
+// Not every public item here is documented yet (issue 12, item 8): `missing_docs` is
+// allowed for this module until its items are.
+#![allow(missing_docs)]
+
 pub mod cashflow;
 pub mod deterministic;
 pub mod distribution;

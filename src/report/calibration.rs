@@ -1,7 +1,8 @@
 //! The `calibrate` folder (SPEC §4.6, §8): `calibration.toml` (the scenario's base case,
 //! [`CalibrationFile`]), `calibration.json` (every estimate with its evidence,
-//! [`CalibrationJson`]) and `vintages.csv` (observed and projected curves, [`VintageRow`]),
-//! written atomically through [`ReportDir`] as a [`ReportKind::Calibration`] folder. One type
+//! [`CalibrationJson`]), `vintages.csv` (observed and projected curves, [`VintageRow`]), the
+//! charts of [`super::charts::calibration::CALIBRATION_CHARTS`] (PNG and SVG under `charts/`)
+//! and `calibration.html` ([`super::calibration_html`]), written atomically through [`ReportDir`] as a [`ReportKind::Calibration`] folder. One type
 //! per file, for the writer and any reader.
 
 use std::collections::BTreeMap;
@@ -9,6 +10,9 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use super::calibration_html::calibration_html;
+use super::charts::calibration::{CalibrationCharts, charts_for_calibration};
+use super::charts::write_chart;
 use super::manifest::{TOOL_NAME, TOOL_VERSION};
 use super::output::{OutputError, ReportDir, ReportKind};
 use crate::calibrate::{Calibration, CalibrationOptions, GroupCalibration, calibrate};
@@ -23,6 +27,10 @@ pub struct CalibrationJson {
     pub source: CalibrationSource,
     pub seed: u64,
     pub bootstrap_resamples: usize,
+    /// The tape the PD scale's reference receivables come from (`calibrate --tape`); null:
+    /// the built-in synthetic tape.
+    #[serde(default)]
+    pub pd_reference_tape: Option<String>,
     /// Delinquency bucket columns, in order.
     pub buckets: Vec<String>,
     pub all: SegmentJson,
@@ -158,7 +166,7 @@ pub struct VintageRow {
 
 const DEVELOPMENT: &str =
     "chain ladder: no development beyond the longest observed month on book (no tail factor)";
-const RHO_METHOD: &str = "Vasicek maximum likelihood on the vintages' cumulative charge-off rates at m* (closed form rho = s^2/(1+s^2) of their probits); bootstrap percentile interval";
+const RHO_METHOD: &str = "Vasicek maximum likelihood on the vintages' cumulative charge-off rates at m* (closed form rho = s^2/(1+s^2) of their probits); bootstrap BCa interval (bias-corrected and accelerated)";
 
 /// Why a calibration folder was not written.
 #[derive(Debug, thiserror::Error)]
@@ -268,6 +276,7 @@ pub fn calibration_json(
         source: source.clone(),
         seed: options.seed,
         bootstrap_resamples: options.bootstrap_resamples,
+        pd_reference_tape: options.reference_tape.clone(),
         buckets: calibration.buckets.clone(),
         all: group_json(&calibration.all, &calibration.buckets),
         segments: calibration
@@ -486,9 +495,10 @@ pub fn write_calibration(
             .map(String::into_bytes)
             .map_err(|e| e.to_string()),
     )?;
+    let json = calibration_json(&calibration, &source, options);
     write(
         "calibration.json",
-        serde_json::to_vec_pretty(&calibration_json(&calibration, &source, options))
+        serde_json::to_vec_pretty(&json)
             .map(|mut b| {
                 b.push(b'\n');
                 b
@@ -500,22 +510,28 @@ pub fn write_calibration(
         "vintages.csv",
         vintages_csv(&rows, &calibration.buckets).map_err(|e| e.to_string()),
     )?;
-    // the vintage curves of the first group written (`all`, or the first segment)
-    if let Some(group) = rows.first().map(|r| r.segment.clone())
-        && let Some(chart) =
-            super::charts::calibration::vintage_curves_chart(&rows, &group, source_name)
-    {
-        let charts_dir = report.path().join("charts");
-        std::fs::create_dir_all(&charts_dir)
-            .map_err(|e| e.to_string())
-            .and_then(|()| {
-                super::charts::write_chart(&chart, &charts_dir).map_err(|e| e.to_string())
-            })
-            .map_err(|message| CalibrationWriteError::Write {
-                path: charts_dir.clone(),
-                message,
-            })?;
-    }
+    let files = CalibrationCharts {
+        json: &json,
+        rows: &rows,
+        history: source_name,
+    };
+    let charts_dir = report.path().join("charts");
+    let rendered = std::fs::create_dir_all(&charts_dir)
+        .map_err(|e| e.to_string())
+        .and_then(|()| {
+            charts_for_calibration(&files)
+                .iter()
+                .map(|chart| write_chart(chart, &charts_dir).map_err(|e| e.to_string()))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .map_err(|message| CalibrationWriteError::Write {
+            path: charts_dir.clone(),
+            message,
+        })?;
+    write(
+        "calibration.html",
+        Ok(calibration_html(&json, &rendered).into_bytes()),
+    )?;
     let path = report.commit()?;
     Ok((path, calibration))
 }

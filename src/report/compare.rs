@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use super::charts::{self, Chart, CompareMetrics, CompareTrancheEl, RenderedChart};
 use super::folder::ReportFolder;
 use super::format::{cny, html_escape as esc, percent, small_percent};
-use super::html::{STYLE, inline_svg};
+use super::html::{figure, page_head};
 use super::terms::{AssumptionTerms, CprTerms};
 use super::width::{Wide, clip_columns, columns};
 use super::{ReportDir, ReportError, ReportKind, cents, decimal};
@@ -563,13 +563,10 @@ impl Comparison {
     /// `comparison.html`: the table and the charts, self-contained.
     pub fn html(&self, folders: &[ReportFolder], charts: &[RenderedChart]) -> String {
         let mut out = String::new();
-        out.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
-        out.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
-        let _ = writeln!(
-            out,
-            "<title>Scenario comparison: {}</title>\n<style>{STYLE}</style>\n</head>\n<body>",
-            esc(&self.labels.join(", "))
-        );
+        out.push_str(&page_head(
+            crate::i18n::Lang::En,
+            &format!("Scenario comparison: {}", esc(&self.labels.join(", "))),
+        ));
         let _ = writeln!(
             out,
             "<header><h1>Scenario comparison</h1><p class=\"lead\">{}</p></header>",
@@ -597,14 +594,7 @@ impl Comparison {
         out.push_str("</tbody></table><p class=\"note\">Shares and probabilities as percentages of the closing balance (pool) or of each tranche's original balance (tranches); CNY without decimals. comparison.csv beside this page has the same figures with full decimals, one row per scenario and one column per figure, its unit in the column's name.</p></section>\n");
         out.push_str("<section id=\"charts\"><h2>Charts</h2>");
         for c in charts {
-            let _ = write!(
-                out,
-                "<figure id=\"chart-{}\"><h3>{}</h3>\n{}\n<figcaption>{}</figcaption></figure>\n",
-                c.name,
-                esc(&c.title),
-                inline_svg(&c.svg, &c.title),
-                esc(&c.caption)
-            );
+            out.push_str(&figure(c, true, true));
         }
         out.push_str("</section>\n<section id=\"reproducibility\"><h2>Reproducibility</h2><table><thead><tr><th>Scenario</th><th class=\"text\">Tool</th><th>Seed</th><th>Paths</th><th class=\"text\">Inputs digest</th></tr></thead><tbody>");
         for (label, f) in self.labels.iter().zip(folders) {

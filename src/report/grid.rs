@@ -17,7 +17,7 @@ use super::charts::{
     DrawError, FONT, RenderedChart, lighten, register_embedded_font, tranche_colour, write_png,
 };
 use super::format::{html_escape as esc, percent, small_percent, years};
-use super::html::{STYLE, inline_svg, shell_word, table as html_table};
+use super::html::{figure, page_head, shell_word, table as html_table};
 use super::manifest::{InputDigest, TOOL_NAME, TOOL_VERSION};
 use super::{CsvResult, ReportError, cells, rows};
 
@@ -507,7 +507,11 @@ impl Heatmap {
         let (width, height) = SIZE;
         let mut pixels = vec![0u8; (width * height * 3) as usize];
         {
-            let root = BitMapBackend::with_buffer(&mut pixels, (width, height)).into_drawing_area();
+            let root = crate::report::charts::fonts::Fallback(BitMapBackend::with_buffer(
+                &mut pixels,
+                (width, height),
+            ))
+            .into_drawing_area();
             self.draw(&root).map_err(|e| chart_error(e.0))?;
             root.present().map_err(|e| chart_error(e.to_string()))?;
         }
@@ -580,14 +584,10 @@ pub fn grid_html(table: &GridTable, charts: &[RenderedChart], published: Option<
     let a = &table.axes;
     let mut out =
         String::with_capacity(64 * 1024 + charts.iter().map(|c| c.svg.len()).sum::<usize>());
-    out.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
-    out.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
-    let _ = writeln!(
-        out,
-        "<title>{} — deterministic scenario matrix</title>",
-        esc(&table.scenario)
-    );
-    let _ = writeln!(out, "<style>{STYLE}</style>\n</head>\n<body>");
+    out.push_str(&page_head(
+        crate::i18n::Lang::En,
+        &format!("{} — deterministic scenario matrix", esc(&table.scenario)),
+    ));
     let _ = writeln!(
         out,
         "<header><h1>Deterministic scenario matrix: {}</h1>",
@@ -618,13 +618,7 @@ pub fn grid_html(table: &GridTable, charts: &[RenderedChart], published: Option<
 
     out.push_str("<section id=\"heatmaps\">\n<h2>Heatmaps</h2>\n");
     for c in charts {
-        let _ = write!(
-            out,
-            "<figure>\n<h3>{}</h3>\n{}\n<figcaption>{}</figcaption>\n</figure>\n",
-            esc(&c.title),
-            inline_svg(&c.svg, &c.title),
-            esc(&c.caption)
-        );
+        out.push_str(&figure(c, false, false));
     }
     out.push_str("</section>\n");
 

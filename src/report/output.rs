@@ -163,10 +163,16 @@ fn legacy_report_file(file: &str) -> bool {
 /// Whether a folder of an earlier version is a report: its `summary.json` names the tool, or
 /// it holds a comparison.
 fn legacy_report(dir: &Path) -> bool {
+    /// Only the manifest of a `summary.json`: an earlier version's other blocks may not fit
+    /// today's schema.
+    #[derive(serde::Deserialize)]
+    struct ManifestOnly {
+        manifest: super::manifest::Manifest,
+    }
     let summary_names_tool = fs::read(dir.join("summary.json"))
         .ok()
-        .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
-        .is_some_and(|summary| summary.pointer("/manifest/tool") == Some(&TOOL_NAME.into()));
+        .and_then(|bytes| serde_json::from_slice::<ManifestOnly>(&bytes).ok())
+        .is_some_and(|summary| summary.manifest.tool == TOOL_NAME);
     summary_names_tool
         || (dir.join("comparison.csv").is_file() && dir.join("comparison.html").is_file())
 }

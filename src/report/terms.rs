@@ -278,7 +278,11 @@ mod tests {
         let loaded = crate::scenario::load(std::path::Path::new("scenarios/base.toml")).unwrap();
         let terms = Terms::of(&loaded.scenario);
         assert_eq!(terms.deal.revolving_months, 12);
-        assert_eq!(terms.assumptions.cpr, Some(CprTerms::Flat(0.15)));
+        // base's CPR is its calibration's (data/base_calibration.toml)
+        assert_eq!(
+            terms.assumptions.cpr,
+            Some(CprTerms::Flat(0.191_060_961_078_319_27))
+        );
         assert_eq!(terms.deal.tranches[0].name, "A");
         assert_eq!(terms.deal.rating_scale[0], "Aaa");
         assert_eq!(terms.deterministic.cdr, None);

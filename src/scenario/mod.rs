@@ -4,6 +4,10 @@
 //!
 //! Sits after `tape` and `credit` in the flow; `sim`, `waterfall` and later read these types.
 
+// Not every public item here is documented yet (issue 12, item 8): `missing_docs` is
+// allowed for this module until its items are.
+#![allow(missing_docs)]
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -12,6 +16,7 @@ use stress::StressTable;
 
 pub mod calibration;
 mod names;
+pub mod overrides;
 pub mod schema;
 pub mod stress;
 mod validate;

@@ -16,6 +16,9 @@ use serde::Deserialize;
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawScenario {
+    /// A scenario this one is laid over ([`overrides`](super::overrides)); resolved before
+    /// validation, so the validator never sees it.
+    pub extends: Option<String>,
     pub name: Option<String>,
     pub description: Option<String>,
     pub pool: Option<RawPool>,

@@ -5,6 +5,10 @@
 //!
 //! Sits after `scenario`; the `waterfall` drives a [`Collateral`] month by month.
 
+// Not every public item here is documented yet (issue 12, item 8): `missing_docs` is
+// allowed for this module until its items are.
+#![allow(missing_docs)]
+
 pub mod cohort;
 pub mod deterministic;
 pub mod lanes;

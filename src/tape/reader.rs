@@ -8,13 +8,13 @@
 //! of the file (the header is line 1).
 
 use std::collections::HashMap;
-use std::fs::File;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::io::Read;
 use std::path::Path;
 
 use csv::ByteRecord;
 
+use super::encoding::{OpenError, TextEncoding};
 use super::problems::{
     CsvSource, Problems, header_is_blank, header_key, io_error_of, is_utf8, line_of, not_a_number,
     not_utf8_problem, unknown_columns_warning,
@@ -45,12 +45,27 @@ pub struct Tape {
 /// [`TapeError::Io`] when the file cannot be read, [`TapeError::Invalid`] listing every
 /// problem of the file, [`TapeError::Empty`] when it holds no receivables.
 pub fn read_tape(path: &Path) -> Result<Tape, TapeError> {
+    read_tape_in(path, TextEncoding::Auto)
+}
+
+/// As [`read_tape`], with the file's text encoding given ([`TextEncoding::Auto`]: UTF-8, else
+/// GB18030 when it decodes as that, with a warning saying so).
+pub fn read_tape_in(path: &Path, encoding: TextEncoding) -> Result<Tape, TapeError> {
     let label = path.display().to_string();
-    let file = File::open(path).map_err(|source| TapeError::Io {
-        file: label.clone(),
-        source,
+    let opened = super::encoding::open(path, &label, encoding).map_err(|error| match error {
+        OpenError::Io(source) => TapeError::Io {
+            file: label.clone(),
+            source,
+        },
+        OpenError::NotText(problem) => TapeError::Invalid {
+            file: label.clone(),
+            problems: vec![problem],
+            more: 0,
+        },
     })?;
-    read_tape_from_reader(file, &label)
+    let mut tape = read_tape_from_reader(opened.reader, &label)?;
+    tape.warnings.splice(0..0, opened.note);
+    Ok(tape)
 }
 
 /// Reads and validates a tape from any byte stream; `label` stands for the file name in

@@ -14,6 +14,10 @@
 //! month's working figures are `Month`; each step of the waterfall is a function of its
 //! own in `steps`, tested row by row against hand-computed figures.
 
+// Not every public item here is documented yet (issue 12, item 8): `missing_docs` is
+// allowed for this module until its items are.
+#![allow(missing_docs)]
+
 mod steps;
 
 use steps::{

@@ -1,9 +1,85 @@
-//! Calibration charts (SPEC §4.6): each vintage's cumulative charge-off rate by month on
-//! book, observed (solid) and projected by the chain ladder (dashed), as a fan from the
-//! oldest vintage (light) to the newest (dark). Drawn from the rows of `vintages.csv`.
+//! Calibration charts (SPEC §4.6), drawn from a calibration folder's `calibration.json` and
+//! `vintages.csv` ([`CalibrationCharts`]); [`CALIBRATION_CHARTS`] lists them in the order of
+//! `calibration.html`: the vintage fan (here: each vintage's cumulative charge-off rate by
+//! month on book, observed (solid) and projected by the chain ladder (dashed), from the
+//! oldest vintage (light) to the newest (dark)), the roll and cure rates
+//! ([`super::roll_rates`]) and the fitted Vasicek density over the vintages' default rates
+//! at `m*` ([`super::vasicek`]). A new calibration chart is a type, a builder and one line
+//! in [`CALIBRATION_CHARTS`].
 
 use super::*;
-use crate::report::calibration::VintageRow;
+use crate::report::calibration::{CalibrationJson, SegmentJson, VintageRow};
+
+/// What a calibration chart is drawn from: the folder's files, and the history's name for
+/// the titles.
+#[derive(Debug, Clone, Copy)]
+pub struct CalibrationCharts<'a> {
+    pub json: &'a CalibrationJson,
+    pub rows: &'a [VintageRow],
+    pub history: &'a str,
+}
+
+impl<'a> CalibrationCharts<'a> {
+    /// The group the charts show: `all` without segments, else the first segment of
+    /// `vintages.csv` (the vintage fan shows one segment's vintages; the other charts the
+    /// same group, so the three agree).
+    pub fn group(&self) -> (String, &'a SegmentJson) {
+        match self.rows.first().map(|r| r.segment.as_str()) {
+            Some(name) if name != crate::calibrate::ALL => {
+                self.json.segments.get(name).map_or_else(
+                    || (crate::calibrate::ALL.to_string(), &self.json.all),
+                    |g| (name.to_string(), g),
+                )
+            }
+            _ => (crate::calibrate::ALL.to_string(), &self.json.all),
+        }
+    }
+}
+
+/// A calibration chart's builder (`None`: the folder's files do not allow it).
+pub type CalibrationBuilder = fn(&CalibrationCharts) -> Option<Chart>;
+
+/// Every chart of a calibration folder, in the order of `calibration.html`.
+pub const CALIBRATION_CHARTS: &[CalibrationBuilder] =
+    &[vintage_fan_chart, roll_rates_chart, vasicek_chart];
+
+/// Every chart a calibration folder's files allow.
+pub fn charts_for_calibration(files: &CalibrationCharts) -> Vec<Chart> {
+    CALIBRATION_CHARTS
+        .iter()
+        .filter_map(|build| build(files))
+        .collect()
+}
+
+fn vintage_fan_chart(files: &CalibrationCharts) -> Option<Chart> {
+    let (group, _) = files.group();
+    vintage_curves_chart(files.rows, &group, files.history)
+}
+
+fn roll_rates_chart(files: &CalibrationCharts) -> Option<Chart> {
+    let (group, json) = files.group();
+    let data = super::roll_rates::roll_rates(&json.roll_rates, &group)?;
+    Some(Chart {
+        name: "roll_rates",
+        title: format!("Roll and cure rates — {}", files.history),
+        caption: super::roll_rates::roll_rates_caption(&data),
+        plot: Box::new(data),
+    })
+}
+
+fn vasicek_chart(files: &CalibrationCharts) -> Option<Chart> {
+    let (group, json) = files.group();
+    let data = super::vasicek::vasicek_fit(json, &group, files.rows)?;
+    Some(Chart {
+        name: "vasicek_fit",
+        title: format!(
+            "Default rates at month on book {} and the fitted Vasicek law — {}",
+            data.m_star, files.history
+        ),
+        caption: super::vasicek::vasicek_caption(&data),
+        plot: Box::new(data),
+    })
+}
 
 plot!(VintageCurves, draw_vintage_curves);
 
@@ -61,11 +137,21 @@ pub fn vintage_curves_chart(rows: &[VintageRow], segment: &str, history: &str) -
         .iter()
         .filter(|v| v.projected.len() > 1)
         .count();
+    // a projection that adds nothing (the factors beyond the vintage's age are 1) is not
+    // development still to come
+    let developing = data
+        .vintages
+        .iter()
+        .filter(|v| match (v.projected.first(), v.projected.last()) {
+            (Some(first), Some(last)) => last.1 > first.1,
+            _ => false,
+        })
+        .count();
     Some(Chart {
         name: "vintage_curves",
         title: format!("Vintage curves — {history}"),
         caption: format!(
-            "Cumulative charge-off rate of each of the {} vintages of segment {segment} by month on book: observed (solid, darker = newer) and, for the {projected} immature ones, projected by the chain ladder to the longest observed age (dashed). The spread of the mature vintages is the dispersion that ρ measures.",
+            "Cumulative charge-off rate of each of the {} vintages of segment {segment} by month on book: observed (solid, darker = newer) and, for the {projected} younger than the longest observed age, projected by the chain ladder to that age (dashed); {developing} of them still have charge-offs to come. The spread of the mature vintages is the dispersion that ρ measures.",
             data.vintages.len()
         ),
         plot: Box::new(data),

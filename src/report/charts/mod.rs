@@ -8,13 +8,13 @@
 //! [`FOLDER_CHARTS`].
 //!
 //! Text is drawn with DejaVu Sans embedded in the binary and registered once as
-//! `"sans-serif"` ([`register_embedded_font`]), so a machine without fonts renders the PNGs
-//! with readable text. Every chart has English labels and units on every axis; CNY amounts
+//! `"sans-serif"` ([`register_embedded_font`]), and any run DejaVu cannot draw (Chinese
+//! names) with an embedded Noto Sans SC subset ([`fonts`]), so a machine without fonts renders
+//! the PNGs with readable text. Every chart has English labels and units on every axis; CNY amounts
 //! carry thousands separators; each tranche keeps its colour ([`tranche_colour`]) in every chart.
 
 use std::ops::Range;
 use std::path::Path;
-use std::sync::OnceLock;
 
 use plotters::chart::MeshStyle;
 use plotters::coord::Shift;
@@ -22,7 +22,6 @@ use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint};
 use plotters::coord::types::RangedCoordf64;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
-use plotters::style::FontStyle;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::ReportError;
@@ -37,7 +36,10 @@ use crate::metrics::distribution::{LossStatistics, RISK_LEVELS, loss_statistics}
 macro_rules! plot {
     ($data:ty, $draw:path) => {
         impl $crate::report::charts::Plot for $data {
-            fn draw_png(&self, body: &DrawingArea<BitMapBackend<'_>, Shift>) -> DrawResult {
+            fn draw_png(
+                &self,
+                body: &DrawingArea<$crate::report::charts::PngBackend<'_>, Shift>,
+            ) -> DrawResult {
                 $draw(self, body)
             }
             fn draw_svg(&self, body: &DrawingArea<SVGBackend<'_>, Shift>) -> DrawResult {
@@ -51,11 +53,14 @@ pub mod balances;
 pub mod calibration;
 pub mod compare;
 pub mod flows;
+pub mod fonts;
 pub mod frontier;
 pub mod loss;
 pub mod rating;
+pub mod roll_rates;
 pub mod sizing;
 pub mod style;
+pub mod vasicek;
 
 pub use balances::short_trigger;
 use balances::{pool_balance_chart, tranche_balance_chart};
@@ -68,30 +73,19 @@ use sizing::sizing_chart;
 use style::*;
 pub use style::{SERIES_PALETTE, TRANCHE_PALETTE, darken, lighten, series_colour, tranche_colour};
 
-/// DejaVu Sans 2.37 (Bitstream Vera licence, `assets/fonts/LICENSE-DejaVu.txt`).
-static DEJAVU_SANS: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSans.ttf");
-
 /// The one font family every chart uses; the embedded font is registered under it.
 pub const FONT: &str = "sans-serif";
 
 /// Size of every chart, in pixels (PNG) and user units (SVG).
 pub const CHART_SIZE: (u32, u32) = (1100, 620);
 
-/// Registers the embedded DejaVu Sans as `"sans-serif"`, once per process. Drawing text
-/// before this fails, since no system font is ever looked up.
+/// The PNG backend: the bitmap with the CJK font for text runs DejaVu cannot draw.
+pub type PngBackend<'a> = fonts::Fallback<BitMapBackend<'a>>;
+
+/// Registers the embedded fonts (DejaVu Sans as `"sans-serif"`, the CJK subset beside it),
+/// once per process. Drawing text before this fails, since no system font is ever looked up.
 pub fn register_embedded_font() -> Result<(), ReportError> {
-    static REGISTERED: OnceLock<bool> = OnceLock::new();
-    let ok = *REGISTERED.get_or_init(|| {
-        plotters::style::register_font(FONT, FontStyle::Normal, DEJAVU_SANS).is_ok()
-    });
-    if ok {
-        Ok(())
-    } else {
-        Err(ReportError::Chart {
-            chart: "font".into(),
-            message: "the embedded DejaVu Sans font could not be read".into(),
-        })
-    }
+    fonts::register_embedded_fonts()
 }
 
 /// An error while drawing, as text.
@@ -109,7 +103,7 @@ type DrawResult = Result<(), DrawError>;
 /// A chart's data, drawn the same way on the PNG and the SVG backend (`plot!` implements
 /// it from one generic draw function).
 pub trait Plot: std::fmt::Debug + Send + Sync {
-    fn draw_png(&self, body: &DrawingArea<BitMapBackend<'_>, Shift>) -> DrawResult;
+    fn draw_png(&self, body: &DrawingArea<PngBackend<'_>, Shift>) -> DrawResult;
     fn draw_svg(&self, body: &DrawingArea<SVGBackend<'_>, Shift>) -> DrawResult;
 }
 
@@ -176,7 +170,8 @@ pub fn write_chart(chart: &Chart, dir: &Path) -> Result<RenderedChart, ReportErr
     let (width, height) = CHART_SIZE;
     let mut pixels = vec![0u8; (width * height * 3) as usize];
     {
-        let root = BitMapBackend::with_buffer(&mut pixels, (width, height)).into_drawing_area();
+        let root = fonts::Fallback(BitMapBackend::with_buffer(&mut pixels, (width, height)))
+            .into_drawing_area();
         chart
             .draw(&root, |body| chart.plot.draw_png(body))
             .map_err(|e| chart_error(e.0))?;

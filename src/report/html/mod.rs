@@ -34,8 +34,8 @@ mod tranches;
 use assumptions::*;
 use frontier::*;
 use shared::*;
+pub(crate) use shared::{figure, page_head, shell_word, table};
 pub use shared::{inline_svg, meets_target, rating_scale};
-pub(crate) use shared::{shell_word, table};
 use sizing::*;
 pub use stamp::reproduce_command;
 use stamp::*;
@@ -131,21 +131,13 @@ pub fn report_html(folder: &ReportFolder, charts: &[RenderedChart]) -> String {
 
     let mut out =
         String::with_capacity(64 * 1024 + charts.iter().map(|c| c.svg.len()).sum::<usize>());
-    let _ = write!(
-        out,
-        "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n",
-        lang.html_lang()
-    );
-    out.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
-    let _ = writeln!(
-        out,
-        "<title>{}</title>",
-        fill(
+    out.push_str(&page_head(
+        lang,
+        &fill(
             tr(lang, "html.page.title"),
-            &[("scenario", &esc(&scenario))]
-        )
-    );
-    let _ = writeln!(out, "<style>{STYLE}</style>\n</head>\n<body>");
+            &[("scenario", &esc(&scenario))],
+        ),
+    ));
     let _ = writeln!(
         out,
         "<header><h1>{}</h1>",

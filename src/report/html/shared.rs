@@ -129,18 +129,34 @@ pub(super) fn json_number(value: impl serde::Serialize) -> String {
 }
 
 pub(super) fn chart_section<'a>(charts: impl Iterator<Item = &'a RenderedChart>) -> String {
-    let mut out = String::new();
-    for c in charts {
-        let _ = write!(
-            out,
-            "<figure id=\"chart-{}\">\n<h3>{}</h3>\n{}\n<figcaption>{}</figcaption>\n</figure>\n",
-            c.name,
-            esc(&c.title),
-            inline_svg(&c.svg, &c.title),
-            esc(&c.caption)
-        );
-    }
-    out
+    charts.map(|c| figure(c, true, false)).collect()
+}
+
+/// A chart as a `<figure>`: its title, the inline SVG and its caption; `id` gives it the
+/// anchor `chart-<name>`, `compact` leaves out the line breaks inside the figure's tags
+/// (as `comparison.html` has always had it).
+pub(crate) fn figure(c: &RenderedChart, id: bool, compact: bool) -> String {
+    let open = if id {
+        format!("<figure id=\"chart-{}\">", c.name)
+    } else {
+        "<figure>".to_string()
+    };
+    let nl = if compact { "" } else { "\n" };
+    format!(
+        "{open}{nl}<h3>{}</h3>\n{}\n<figcaption>{}</figcaption>{nl}</figure>\n",
+        esc(&c.title),
+        inline_svg(&c.svg, &c.title),
+        esc(&c.caption)
+    )
+}
+
+/// The start of a self-contained page up to `<body>`: the document type, the character set,
+/// the viewport, `title` (already escaped) and the style sheet.
+pub(crate) fn page_head(lang: Lang, title: &str) -> String {
+    let lang = lang.html_lang();
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{title}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
+    )
 }
 
 /// Whether a sized tranche's target could be met, as a table cell.

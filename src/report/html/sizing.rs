@@ -2,6 +2,7 @@
 //! (`rating_tests.csv`) with its chart.
 
 use super::*;
+use crate::report::rows::SizingRow;
 
 pub(super) fn sizing_section(folder: &ReportFolder) -> String {
     let s = &folder.summary;
@@ -98,12 +99,8 @@ pub(super) fn sizing_section(folder: &ReportFolder) -> String {
             .sizing_tdr_bdr
             .iter()
             .map(|r| {
-                vec![
-                    esc(&r.tranche),
-                    esc(r.target_rating.as_deref().unwrap_or("-")),
-                    percent(r.share, 2),
-                    or_dash(r.amount, cny),
-                    or_dash(r.credit_enhancement, |c| percent(c, 2)),
+                let mut cells = sized_cells(r);
+                cells.extend([
                     or_dash(r.tdr, |t| {
                         format!(
                             "{} ± {}",
@@ -117,7 +114,8 @@ pub(super) fn sizing_section(folder: &ReportFolder) -> String {
                     esc(r.binding_scenario.as_deref().unwrap_or("-")),
                     years(r.wal),
                     feasible_cell(lang, r.feasible),
-                ]
+                ]);
+                cells
             })
             .collect();
         out.push_str(&table(
@@ -144,17 +142,14 @@ pub(super) fn sizing_section(folder: &ReportFolder) -> String {
             .sizing
             .iter()
             .map(|r| {
-                vec![
-                    esc(&r.tranche),
-                    esc(r.target_rating.as_deref().unwrap_or("-")),
-                    percent(r.share, 2),
-                    or_dash(r.amount, cny),
-                    or_dash(r.credit_enhancement, |c| percent(c, 2)),
+                let mut cells = sized_cells(r);
+                cells.extend([
                     el_with_se(r.el, r.el_se),
                     or_dash(r.target_el, small_percent),
                     years(r.wal),
                     feasible_cell(lang, r.feasible),
-                ]
+                ]);
+                cells
             })
             .collect();
         out.push_str(&table(
@@ -304,4 +299,16 @@ pub(super) fn rating_section(folder: &ReportFolder, charts: &[RenderedChart]) ->
         ));
     }
     out
+}
+
+/// The cells both sizing tables start with: tranche, target, sized share, amount and credit
+/// enhancement.
+fn sized_cells(r: &SizingRow) -> Vec<String> {
+    vec![
+        esc(&r.tranche),
+        esc(r.target_rating.as_deref().unwrap_or("-")),
+        percent(r.share, 2),
+        or_dash(r.amount, cny),
+        or_dash(r.credit_enhancement, |c| percent(c, 2)),
+    ]
 }

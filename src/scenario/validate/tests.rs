@@ -1,4 +1,8 @@
 //! One test per validation rule, the shipped scenarios, and the mapping to validated types.
+//!
+//! Size: over 1,000 lines because every rule has its own test, each an edit of the one
+//! [`VALID`] scenario below; kept in one file so that fixture and the helpers that edit it
+//! are not copied into each section's file.
 
 use std::path::Path;
 
@@ -1153,8 +1157,22 @@ fn base_scenario_loads_as_the_first_baitiao_abs() {
         }
     );
     assert_eq!(scenario.pool.target_balance, Some(800_000_000.0));
-    assert_eq!(scenario.assumptions.correlation, 0.10);
-    assert_eq!(scenario.assumptions.recovery_lag_months, 6);
+    // every credit assumption is the shipped calibration's
+    let calibration: CalibrationFile = toml::from_str(
+        &std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/base_calibration.toml"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let a = &scenario.assumptions;
+    assert_eq!(a.correlation, calibration.all.rho);
+    assert_eq!(a.pd_multiplier, calibration.all.pd_scale);
+    assert_eq!(a.prepayment, Prepayment::Flat(calibration.all.cpr));
+    assert_eq!(a.recovery_rate, calibration.all.recovery_rate);
+    assert_eq!(a.recovery_lag_months, calibration.all.recovery_lag_months);
+    let used = a.calibration.as_ref().expect("base reads its calibration");
+    assert!(used.overridden.is_empty(), "{:?}", used.overridden);
     let deal = &scenario.deal;
     assert_eq!((deal.horizon_months, deal.revolving_months), (24, 12));
     let shares: Vec<f64> = deal.tranches.iter().map(|t| t.share).collect();
@@ -1173,7 +1191,9 @@ fn stress_aaa_scenario_applies_the_agency_stresses_to_the_same_deal() {
     let Loaded { scenario, warnings } = shipped("stress_aaa.toml");
     assert!(warnings.is_empty(), "{warnings:?}");
     let stressed = &scenario.assumptions;
-    assert_eq!(stressed.pd_multiplier, 5.5);
+    // charge-offs × 5.5 on base's calibrated PD scale
+    assert!((stressed.pd_multiplier - 5.5 * base.assumptions.pd_multiplier).abs() < 1e-12);
+    assert_eq!(stressed.correlation, base.assumptions.correlation);
     assert_eq!(stressed.yield_haircut, 0.45);
     assert_eq!(stressed.recovery_rate, 0.0);
     let (Prepayment::Flat(base_cpr), Prepayment::Flat(stressed_cpr)) =

@@ -47,7 +47,7 @@ impl StochasticPool<'_> {
         balance: f64,
         fee: f64,
     ) {
-        if let Some(event) = self.resolve_event(&scratch.tables, cold, &c) {
+        if let Some(event) = self.resolve_event(&mut scratch.tables, cold, &c) {
             scratch
                 .book
                 .add_event_at(event.index, event.prepaid, balance, fee);
@@ -64,7 +64,7 @@ impl StochasticPool<'_> {
     #[inline(always)]
     pub(super) fn resolve_event(
         &self,
-        tables: &PathTables,
+        tables: &mut PathTables,
         cold: &ColdReceivable,
         c: &Candidate,
     ) -> Option<Event> {
@@ -78,6 +78,7 @@ impl StochasticPool<'_> {
             // a default at age m + 1 is recorded iff m < life, m < t_p and m < window
             let cap = u32::from(cold.life_months).min(prepay_age).min(window);
             let months = tables.months_before_default(
+                &self.grids,
                 usize::from(cold.segment),
                 cold.months_per_hazard,
                 (c.bits >> 32) as u32,

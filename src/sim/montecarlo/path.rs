@@ -202,7 +202,7 @@ impl<'p> StochasticPool<'p> {
         sums.balance.fill(0);
         sums.fee.fill(0);
         let sorted = &mut sums.sorted;
-        let tables = &scratch.tables;
+        let tables = &mut scratch.tables;
         let cells = self.asset_cells.as_slice();
         for span in &self.cutoff_spans {
             match *span {
@@ -304,7 +304,7 @@ impl<'p> StochasticPool<'p> {
     #[inline(always)]
     fn cutoff_event(
         &self,
-        tables: &PathTables,
+        tables: &mut PathTables,
         balance: &mut [i64],
         fee: &mut [i64],
         i: usize,

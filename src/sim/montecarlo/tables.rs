@@ -19,6 +19,15 @@ pub const THRESHOLD_GRID_CELLS: usize = 1024;
 const MONTH_TABLE_BITS: u32 = 11;
 /// Cells of the per-path default-month table (per segment).
 const MONTH_TABLE_CELLS: usize = 1 << MONTH_TABLE_BITS;
+/// Further bits of the default uniform that index a cell's sub-cells, once a cell whose
+/// bracket straddles a month has needed [`REFINE_AFTER`] exact default months in a path.
+const SUBCELL_BITS: u32 = 4;
+/// Sub-cells of a cell.
+const SUBCELLS: usize = 1 << SUBCELL_BITS;
+/// Exact default months computed in a straddling cell before its sub-cells are bracketed
+/// (bracketing them costs about as much as two exact months; a cell met once or twice in
+/// a path, the common case where defaults are rare, is not worth it).
+const REFINE_AFTER: u32 = 2;
 /// Bits of `W = !k_p` dropped to index a [`PrepayTable`]'s start months.
 const PREPAY_INDEX_SHIFT: u32 = 20;
 
@@ -75,7 +84,8 @@ impl ThresholdGrid {
 #[derive(Debug, Clone)]
 pub(super) struct TableGrids {
     threshold_grid: ThresholdGrid,
-    /// `Φ⁻¹(j / MONTH_TABLE_CELLS)` for `j = 0..=MONTH_TABLE_CELLS`.
+    /// `Φ⁻¹(k / (MONTH_TABLE_CELLS × SUBCELLS))` for `k = 0..=MONTH_TABLE_CELLS × SUBCELLS`:
+    /// every [`SUBCELLS`]-th is a cell's edge, the others its sub-cells' edges.
     month_grid_quantiles: Vec<f64>,
     latent: LatentBounds,
 }
@@ -84,8 +94,8 @@ impl TableGrids {
     pub(super) fn new(threshold_grid: ThresholdGrid) -> TableGrids {
         TableGrids {
             threshold_grid,
-            month_grid_quantiles: (0..=MONTH_TABLE_CELLS)
-                .map(|j| normal_quantile(j as f64 / MONTH_TABLE_CELLS as f64))
+            month_grid_quantiles: (0..=MONTH_TABLE_CELLS * SUBCELLS)
+                .map(|k| normal_quantile(k as f64 / (MONTH_TABLE_CELLS * SUBCELLS) as f64))
                 .collect(),
             latent: LatentBounds::new(),
         }
@@ -103,6 +113,7 @@ impl TableGrids {
     /// `[j, j + 1) / 2^MONTH_TABLE_BITS` of `U`, so a draw's month lies between the months
     /// of its cell's bracket; only when those differ is `S(U)` computed.
     pub(super) fn fill(&self, loadings: &[(f64, f64)], z: &[f64], tables: &mut PathTables) {
+        tables.refined.start_path();
         for (s, &(sqrt_rho, sqrt_one_minus_rho)) in loadings.iter().enumerate() {
             let offset = sqrt_rho * z[s];
             tables.offsets[s] = (offset, sqrt_one_minus_rho);
@@ -119,13 +130,72 @@ impl TableGrids {
                 ((largest * MONTH_TABLE_CELLS as f64).ceil() as usize + 1).min(MONTH_TABLE_CELLS);
             let cells =
                 &mut tables.month_bounds[s * MONTH_TABLE_CELLS..s * MONTH_TABLE_CELLS + needed];
-            let hazard_at = |q: f64| self.latent.hazard_bounds(offset + sqrt_one_minus_rho * q);
-            let mut lower_edge = hazard_at(self.month_grid_quantiles[0]);
-            for (cell, &q) in cells.iter_mut().zip(&self.month_grid_quantiles[1..]) {
-                let upper_edge = hazard_at(q);
-                *cell = [f32_at_most(lower_edge.0), f32_at_least(upper_edge.1)];
-                lower_edge = upper_edge;
-            }
+            let edges = self.month_grid_quantiles.iter().step_by(SUBCELLS);
+            bracket_cells(&self.latent, (offset, sqrt_one_minus_rho), edges, cells);
+        }
+    }
+
+    /// The brackets of the [`SUBCELLS`] sub-cells of default-month cell `j` (segment
+    /// offset not included) under factor offsets `offsets`.
+    fn subcell_brackets(&self, offsets: (f64, f64), j: usize, out: &mut [[f32; 2]]) {
+        let edges = &self.month_grid_quantiles[j * SUBCELLS..=(j + 1) * SUBCELLS];
+        bracket_cells(&self.latent, offsets, edges.iter(), out);
+    }
+}
+
+/// `[lower bound of S at a cell's lower edge, upper bound at its upper edge]` for the cells
+/// between consecutive quantiles of `edges`, under `X = offset + scale × q`.
+#[inline]
+fn bracket_cells<'q>(
+    latent: &LatentBounds,
+    (offset, scale): (f64, f64),
+    mut edges: impl Iterator<Item = &'q f64>,
+    cells: &mut [[f32; 2]],
+) {
+    let hazard_at = |q: f64| latent.hazard_bounds(offset + scale * q);
+    let Some(&first) = edges.next() else { return };
+    let mut lower_edge = hazard_at(first);
+    for (cell, &q) in cells.iter_mut().zip(edges) {
+        let upper_edge = hazard_at(q);
+        *cell = [f32_at_most(lower_edge.0), f32_at_least(upper_edge.1)];
+        lower_edge = upper_edge;
+    }
+}
+
+/// The sub-cell brackets of a path's straddling default-month cells, made when a cell has
+/// needed [`REFINE_AFTER`] exact months in the path. Per cell, stamped with the path's
+/// generation (so nothing is cleared between paths): how many exact months it has
+/// needed, or where its sub-cell brackets are.
+#[derive(Debug, Clone)]
+struct Refinements {
+    generation: u32,
+    /// Per cell and segment: the generation of the path that last touched it.
+    stamp: Vec<u32>,
+    /// Per cell: exact months so far, or `REFINED | offset into brackets`.
+    state: Vec<u32>,
+    brackets: Vec<[f32; 2]>,
+}
+
+/// Flag of a [`Refinements`] state whose sub-cells are bracketed.
+const REFINED: u32 = 1 << 31;
+
+impl Refinements {
+    fn new(cells: usize) -> Refinements {
+        Refinements {
+            generation: 0,
+            stamp: vec![0; cells],
+            state: vec![0; cells],
+            brackets: Vec::new(),
+        }
+    }
+
+    /// Forgets the previous path's refinements.
+    fn start_path(&mut self) {
+        self.brackets.clear();
+        self.generation = self.generation.wrapping_add(1);
+        if self.generation == 0 {
+            self.stamp.fill(0);
+            self.generation = 1;
         }
     }
 }
@@ -140,6 +210,7 @@ pub(super) struct PathTables {
     month_bounds: Vec<[f32; 2]>,
     /// `(√ρ Z, √(1 − ρ))` per segment.
     offsets: Vec<(f64, f64)>,
+    refined: Refinements,
 }
 
 impl PathTables {
@@ -149,15 +220,20 @@ impl PathTables {
             bound_table: vec![0; segments * THRESHOLD_GRID_CELLS],
             month_bounds: vec![[0.0; 2]; segments * MONTH_TABLE_CELLS],
             offsets: vec![(0.0, 1.0); segments],
+            refined: Refinements::new(segments * MONTH_TABLE_CELLS),
         }
     }
 
     /// `⌊S(U) · months_per_hazard⌋` capped at `life` (`life` = no default within the
     /// life) for the default draw `draw` of a receivable of factor segment `segment`, from
-    /// the default-month table; exact `S(U)` only when the cell's edges disagree.
-    #[inline]
+    /// the default-month table; when the cell's edges disagree, from its sub-cells' (once
+    /// the cell has needed [`REFINE_AFTER`] exact months in this path), and exact `S(U)`
+    /// only when those disagree too. Brackets only narrow the range the exact month lies
+    /// in, so the month is the same whichever decides it.
+    #[inline(always)]
     pub(super) fn months_before_default(
-        &self,
+        &mut self,
+        grids: &TableGrids,
         segment: usize,
         months_per_hazard: f64,
         draw: u32,
@@ -170,6 +246,46 @@ impl PathTables {
         let high = ((f64::from(upper) * months_per_hazard) as u32).min(life);
         if low == high {
             return low;
+        }
+        self.straddling_months_before_default(grids, segment, months_per_hazard, draw, life)
+    }
+
+    /// [`Self::months_before_default`] of a draw whose cell's bracket straddles a month.
+    #[inline(never)]
+    fn straddling_months_before_default(
+        &mut self,
+        grids: &TableGrids,
+        segment: usize,
+        months_per_hazard: f64,
+        draw: u32,
+        life: u32,
+    ) -> u32 {
+        let j = (draw >> (32 - MONTH_TABLE_BITS)) as usize;
+        let cell = segment * MONTH_TABLE_CELLS + j;
+        let [lower, upper] = self.month_bounds[cell];
+        let months = |bound: f32| ((f64::from(bound) * months_per_hazard) as u32).min(life);
+        let (mut low, mut high) = (months(lower), months(upper));
+        let refined = &mut self.refined;
+        if refined.stamp[cell] != refined.generation {
+            refined.stamp[cell] = refined.generation;
+            refined.state[cell] = 0;
+        }
+        if refined.state[cell] & REFINED == 0 && refined.state[cell] >= REFINE_AFTER {
+            let at = refined.brackets.len();
+            refined.brackets.resize(at + SUBCELLS, [0.0; 2]);
+            grids.subcell_brackets(self.offsets[segment], j, &mut refined.brackets[at..]);
+            refined.state[cell] = REFINED | at as u32;
+        }
+        if refined.state[cell] & REFINED != 0 {
+            let sub = (draw >> (32 - MONTH_TABLE_BITS - SUBCELL_BITS)) as usize & (SUBCELLS - 1);
+            let at = (refined.state[cell] & !REFINED) as usize;
+            let [lower, upper] = refined.brackets[at + sub];
+            (low, high) = (months(lower), months(upper));
+            if low == high {
+                return low;
+            }
+        } else {
+            refined.state[cell] += 1;
         }
         let (offset, scale) = self.offsets[segment];
         let hazard = cumulative_hazard(offset + scale * normal_quantile(centred_uniform(draw)));
@@ -252,6 +368,7 @@ mod tests {
     use super::*;
     use crate::sim::Pool;
     use crate::sim::montecarlo::StochasticPool;
+    use crate::sim::montecarlo::model::ColdReceivable;
     use rand::Rng;
 
     /// The per-path tables hold bounds, not exact values: every draw must still get the
@@ -270,7 +387,7 @@ mod tests {
         for z in [-4.5, -2.0, 0.0, 2.0] {
             scratch.z.fill(z);
             model.fill_path_tables(&mut scratch);
-            let tables = &scratch.tables;
+            let tables = &mut scratch.tables;
             for (&cell, cold) in model.asset_cells.as_slice().iter().zip(&model.asset_cold) {
                 let life = u32::from(cold.life_months);
                 let segment = usize::from(cold.segment);
@@ -282,6 +399,7 @@ mod tests {
                         ((cumulative_hazard(latent) * cold.months_per_hazard) as u32).min(life);
                     if u64::from(draw) < tables.bound_table[usize::from(cell)] {
                         let months = tables.months_before_default(
+                            &model.grids,
                             segment,
                             cold.months_per_hazard,
                             draw,
@@ -297,6 +415,73 @@ mod tests {
         }
         // the stressed factors make a good share of the draws default
         assert!(defaults > 20_000, "{defaults} defaults");
+    }
+
+    /// Cells whose bracket straddles a month get sub-cell brackets after a few exact
+    /// months: the draws at and around every sub-cell edge of every such cell must still
+    /// get the month the formula gives.
+    #[test]
+    fn sub_cell_brackets_give_the_exact_default_month_at_their_edges() {
+        let scenario = crate::scenario::load("scenarios/base.toml".as_ref())
+            .unwrap()
+            .scenario;
+        let receivables = crate::tape::generate(200, 3);
+        let pool = Pool::build(&receivables, &scenario, "test").unwrap();
+        let model = StochasticPool::new(&pool, &scenario.assumptions, 24, 12);
+        let mut scratch = model.scratch();
+        let sub_width = 1u64 << (32 - MONTH_TABLE_BITS - SUBCELL_BITS);
+        let (mut refined_cells, mut checked) = (0, 0);
+        // receivables of the largest and the smallest PD, each under a few factors
+        let by_pd = |a: &&ColdReceivable, b: &&ColdReceivable| {
+            a.months_per_hazard.total_cmp(&b.months_per_hazard)
+        };
+        let extremes = [
+            *model.asset_cold.iter().min_by(by_pd).unwrap(),
+            *model.asset_cold.iter().max_by(by_pd).unwrap(),
+        ];
+        for (cold, z) in extremes
+            .into_iter()
+            .flat_map(|c| [-4.0, -2.5, -1.0, 0.5].map(|z| (c, z)))
+        {
+            let life = u32::from(cold.life_months);
+            let segment = usize::from(cold.segment);
+            scratch.z.fill(z);
+            model.fill_path_tables(&mut scratch);
+            let tables = &mut scratch.tables;
+            let (offset, scale) = tables.offsets[segment];
+            // the cells below the largest lifetime bound: where draws may default
+            let largest = *tables.bound_table.iter().max().unwrap();
+            for j in 0..MONTH_TABLE_CELLS {
+                let first = (j as u64) << (32 - MONTH_TABLE_BITS);
+                if first >= largest {
+                    break;
+                }
+                let before = tables.refined.brackets.len();
+                for k in 0..SUBCELLS as u64 {
+                    let edge = first + k * sub_width;
+                    for draw in [edge, edge + 1, edge + sub_width / 2, edge + sub_width - 1] {
+                        let draw = draw as u32;
+                        let latent = offset + scale * normal_quantile(centred_uniform(draw));
+                        let exact =
+                            ((cumulative_hazard(latent) * cold.months_per_hazard) as u32).min(life);
+                        let months = tables.months_before_default(
+                            &model.grids,
+                            segment,
+                            cold.months_per_hazard,
+                            draw,
+                            life,
+                        );
+                        assert_eq!(months, exact, "draw {draw}, z {z}");
+                        checked += 1;
+                    }
+                }
+                refined_cells += usize::from(tables.refined.brackets.len() > before);
+            }
+        }
+        assert!(
+            refined_cells >= 10 && checked > 10_000,
+            "a weak test: {refined_cells} cells"
+        );
     }
 
     #[test]
