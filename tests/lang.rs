@@ -202,3 +202,62 @@ fn fit_speaks_chinese() {
         assert!(text.contains(words), "`{words}` in:\n{text}");
     }
 }
+
+/// report.html in Chinese: the page's language, every section title and the prose in
+/// Chinese, none of the English sentences left; the English page keeps its words.
+#[test]
+fn the_report_page_speaks_the_report_language() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    fs::write(dir.path().join("s.toml"), SCENARIO).expect("write scenario");
+    stdout(&run_in(dir.path(), &["run", "s.toml", "--out", "en"]));
+    stdout(&run_in(
+        dir.path(),
+        &["run", "s.toml", "--out", "zh", "--lang", "zh"],
+    ));
+    let english = fs::read_to_string(dir.path().join("en/report.html")).unwrap();
+    let chinese = fs::read_to_string(dir.path().join("zh/report.html")).unwrap();
+    assert!(english.contains("<html lang=\"en\">"));
+    assert!(chinese.contains("<html lang=\"zh-CN\">"));
+    let sections = [
+        ("Deal summary", "交易概要"),
+        ("Assumptions", "假设"),
+        ("Sizing and funding capacity", "分层与融资能力"),
+        (
+            "Rating test: target against break-even default rates",
+            "评级测试",
+        ),
+        ("Stress results and breakevens", "压力测试结果与盈亏平衡点"),
+        ("Methodology and limits", "方法与局限"),
+        ("Reproducibility", "可复现性"),
+    ];
+    for (en, zh) in sections {
+        assert!(english.contains(&format!("<h2>{en}</h2>")), "{en}");
+        assert!(chinese.contains(zh), "{zh}");
+        assert!(
+            !chinese.contains(&format!("<h2>{en}</h2>")),
+            "{en} in the Chinese page"
+        );
+    }
+    for sentence in [
+        "Closing pool balance",
+        "The model in plain words",
+        "Each rated tranche is tested as rating agencies test",
+        "The deterministic case runs the pool once",
+        "The same inputs, seed and number of paths give the same files",
+        "Breakeven PD multiple: the smallest factor",
+    ] {
+        assert!(english.contains(sentence), "{sentence}");
+        assert!(
+            !chinese.contains(sentence),
+            "`{sentence}` left in the Chinese page"
+        );
+    }
+    for words in [
+        "封包资产池余额",
+        "模型通俗说明",
+        "盈亏平衡 PD 倍数",
+        "复现命令",
+    ] {
+        assert!(chinese.contains(words), "{words}");
+    }
+}
